@@ -1,0 +1,148 @@
+/* diffusion.h: one interface to the three diffusion solvers.
+ *
+ * Each solver advances n substrate fields on one grid by one step dt of
+ *
+ *     dc/dt = D lap(c) - lambda c + S - U c
+ *
+ * with per-substrate diffusion D (um^2/min) and decay lambda (1/min),
+ * per-voxel source S (concentration/min) and uptake rate U (1/min >= 0),
+ * and a boundary condition per face. A solver is a "plan" in FFTW's sense:
+ * rs_diffusion_create does everything that depends on the grid, dt and the
+ * coefficients (stability checks, Thomas factors, FFT plans, work arrays),
+ * and rs_diffusion_step only executes: it allocates nothing.
+ *
+ * Implementations (chosen at run time by name):
+ *   "explicit"  forward Euler, 7-point (5-point in 2D) stencil; refuses a dt
+ *               above its stability limit.
+ *   "lod"       implicit, locally one-dimensional; per direction backward
+ *               Euler (time_order 1) or Crank-Nicolson (time_order 2), each
+ *               line solved by a pre-factorised Thomas sweep.
+ *   "spectral"  exact diffusion and decay in the cosine (DCT-II/DCT-III)
+ *               basis; no-flux boundaries only.
+ * The source/uptake term is applied per voxel as the implicit step
+ * c <- (c + dt S) / (1 + dt U) (operator splitting), so concentrations
+ * stay non-negative however large U is. Results are bitwise identical for
+ * any number of OpenMP threads. */
+#ifndef REGENSIM_DIFFUSION_H
+#define REGENSIM_DIFFUSION_H
+
+#include <stddef.h>
+#include "error.h"
+#include "grid.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum rs_bc_kind {
+    RS_BC_NEUMANN = 0,  /* no flux through the face */
+    RS_BC_DIRICHLET = 1 /* concentration fixed to `value` on the face */
+} rs_bc_kind;
+
+typedef enum rs_face {
+    RS_FACE_XLO = 0, RS_FACE_XHI, RS_FACE_YLO, RS_FACE_YHI,
+    RS_FACE_ZLO, RS_FACE_ZHI, RS_NFACES
+} rs_face;
+
+typedef struct rs_bc {
+    rs_bc_kind kind;
+    double value; /* Dirichlet value (concentration); unused for Neumann */
+} rs_bc;
+
+/* One substrate's coefficients. A zeroed spec is a no-flux, non-decaying,
+ * non-diffusing field. In 2D the z faces are ignored. */
+typedef struct rs_substrate_spec {
+    double diffusion; /* D, um^2/min, >= 0 */
+    double decay;     /* lambda, 1/min, >= 0 */
+    rs_bc bc[RS_NFACES];
+} rs_substrate_spec;
+
+/* FFTW planning rigour for the spectral solver. MEASURE finds faster plans
+ * but, being timing-based, may pick different (equally exact) algorithms in
+ * different processes; ESTIMATE always picks the same one. */
+typedef enum rs_fft_rigor {
+    RS_FFT_MEASURE = 0,
+    RS_FFT_ESTIMATE = 1
+} rs_fft_rigor;
+
+/* Everything a solver is planned for. The caller keeps `substrates` alive
+ * only during rs_diffusion_create (it is copied). */
+typedef struct rs_diffusion_config {
+    rs_grid grid;
+    double dt; /* min, > 0 */
+    int nsubstrates;
+    const rs_substrate_spec *substrates;
+    int time_order;         /* lod: 1 (default when 0) or 2 */
+    rs_fft_rigor fft_rigor; /* spectral */
+} rs_diffusion_config;
+
+typedef struct rs_diffusion rs_diffusion;
+
+/* The operations every solver provides (SUNDIALS-style ops table). */
+typedef struct rs_diffusion_ops {
+    const char *name;
+    /* Validated config in; a complete solver out, or an error and nothing
+     * allocated. */
+    rs_status (*create)(rs_diffusion **out, const rs_diffusion_config *cfg,
+                        rs_error *err);
+    /* Advances every field by dt; source/uptake (and each entry) may be NULL. */
+    rs_status (*step)(rs_diffusion *d, double *const *fields,
+                      const double *const *source, const double *const *uptake);
+    void (*destroy)(rs_diffusion *d);
+    /* Bytes of solver work space per voxel and substrate, fields excluded,
+     * for a config (used to refuse plans that cannot fit before allocating). */
+    double (*workspace_bytes_per_voxel)(const rs_diffusion_config *cfg);
+} rs_diffusion_ops;
+
+/* Every solver object starts with this header. */
+struct rs_diffusion {
+    const rs_diffusion_ops *ops;
+    rs_diffusion_config cfg; /* cfg.substrates points at `specs` below */
+    rs_substrate_spec *specs;
+    size_t nvoxels;
+};
+
+/* The ops table named `name` ("explicit", "lod", "spectral"), or NULL. */
+RS_API const rs_diffusion_ops *rs_diffusion_find(const char *name);
+
+/* Names of all solvers, NULL-terminated. */
+RS_API const char *const *rs_diffusion_names(void);
+
+/* Checks cfg (grid, dt, coefficients, boundaries, memory) and creates the
+ * solver `name`. On error nothing is allocated, *out is NULL and err says
+ * which value is wrong and what was expected. Destroy with
+ * rs_diffusion_destroy. */
+RS_API rs_status rs_diffusion_create(rs_diffusion **out, const char *name,
+                                     const rs_diffusion_config *cfg, rs_error *err);
+
+/* Advances fields[0..n-1] (nvoxels doubles each, caller-owned) by one dt.
+ * source and uptake are NULL or arrays of n pointers, each NULL or an array
+ * of nvoxels values. Allocates nothing. */
+RS_API rs_status rs_diffusion_step(rs_diffusion *d, double *const *fields,
+                                   const double *const *source,
+                                   const double *const *uptake);
+
+/* Frees the solver and its work space. NULL is allowed. */
+RS_API void rs_diffusion_destroy(rs_diffusion *d);
+
+/* The solver's name. */
+RS_API const char *rs_diffusion_name(const rs_diffusion *d);
+
+/* Bytes per voxel and substrate, the field array itself included: what a
+ * run of this solver needs in memory per voxel-substrate. */
+RS_API double rs_diffusion_bytes_per_voxel_substrate(const rs_diffusion *d);
+
+/* The largest stable dt of the explicit scheme for these coefficients on
+ * grid g: 2 / max over substrates of (4 dims D / dx^2 + lambda); +inf when
+ * nothing diffuses or decays. */
+RS_API double rs_diffusion_explicit_dt_limit(const rs_grid *g,
+                                             const rs_substrate_spec *specs, int n);
+
+/* Fills spec with D, lambda and a no-flux boundary on every face. */
+RS_API void rs_substrate_spec_init(rs_substrate_spec *spec, double diffusion,
+                                   double decay);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,52 @@
+/* grid.h: the cell-centred Cartesian grid every field lives on. 2D is nz = 1
+ * through the same code; x varies fastest: voxel (i, j, k) is stored at
+ * i + nx*(j + ny*k). Voxel centres are at ((i + 1/2) dx, (j + 1/2) dx, ...)
+ * in micrometres, so the domain is [0, nx dx] x [0, ny dx] x [0, nz dx]. */
+#ifndef REGENSIM_GRID_H
+#define REGENSIM_GRID_H
+
+#include <stddef.h>
+#include "error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The largest voxel count any grid may have (2^34, about 1.7e10), whatever
+ * the memory: beyond it index arithmetic and run times stop making sense. */
+#define RS_GRID_MAX_VOXELS (1ull << 34)
+
+typedef struct rs_grid {
+    int nx, ny, nz; /* voxels per direction; nz = 1 for a 2D grid */
+    double dx;      /* voxel edge, um */
+} rs_grid;
+
+/* Checks sizes (>= 1), dx (finite, > 0) and the voxel count. RS_OK, or
+ * RS_EINVAL / RS_ETOOBIG with the offending value named in err. */
+RS_API rs_status rs_grid_check(const rs_grid *g, rs_error *err);
+
+/* Checks that `arrays` arrays of one double per voxel plus `extra_bytes`
+ * fit in available memory; RS_ETOOBIG with both figures otherwise. Call it
+ * before allocating. */
+RS_API rs_status rs_grid_check_memory(const rs_grid *g, double bytes_per_voxel,
+                                      double extra_bytes, rs_error *err);
+
+/* Number of voxels nx*ny*nz (the grid must have passed rs_grid_check). */
+static inline size_t rs_grid_voxels(const rs_grid *g)
+{
+    return (size_t)g->nx * (size_t)g->ny * (size_t)g->nz;
+}
+
+/* 2 for a 2D grid (nz == 1), else 3. */
+static inline int rs_grid_dims(const rs_grid *g) { return g->nz > 1 ? 3 : 2; }
+
+/* Centre of voxel index i along an axis, in um. */
+static inline double rs_grid_centre(const rs_grid *g, int i)
+{
+    return ((double)i + 0.5) * g->dx;
+}
+
+#ifdef __cplusplus
+}
+#endif
+#endif

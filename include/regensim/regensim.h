@@ -1,0 +1,13 @@
+/* regensim.h: the umbrella header; includes the whole public API. */
+#ifndef REGENSIM_H
+#define REGENSIM_H
+
+#include "regensim/version.h"
+#include "regensim/error.h"
+#include "regensim/alloc.h"
+#include "regensim/log.h"
+#include "regensim/rng.h"
+#include "regensim/grid.h"
+#include "regensim/diffusion.h"
+
+#endif

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# install-deps.sh: install every Debian package regensim's build, tests,
+# benchmarks and analysis scripts need. Idempotent: installs only what is
+# missing, and does nothing (not even apt-get update) when all is present.
+# Run as root (or with sudo available) on Debian 12.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config
+  libhdf5-dev hdf5-tools libfftw3-dev libcmocka-dev libyaml-dev
+  libopenmpi-dev openmpi-bin
+  python3-numpy python3-h5py python3-matplotlib python3-netcdf4 python3-xarray python3-h5netcdf
+  clang libclang-rt-14-dev libomp-14-dev
+  valgrind hyperfine
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages present" >&2
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}" >&2
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
+    echo "install-deps: need root (or sudo) to install: ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"

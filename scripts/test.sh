@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# test.sh: the one test command (README, CI). Installs what is missing,
+# builds with warnings as errors, runs every test through ctest, then builds
+# again with AddressSanitizer + UndefinedBehaviorSanitizer and runs the suite
+# once more. Build trees: build/test and build/sanitize.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/install-deps.sh
+jobs=$(nproc 2>/dev/null || echo 2)
+
+echo "== build (Release, -Werror) ==" >&2
+cmake -S . -B build/test -DCMAKE_BUILD_TYPE=Release -DREGENSIM_WERROR=ON >/dev/null
+cmake --build build/test -j "$jobs"
+echo "== tests ==" >&2
+(cd build/test && ctest --output-on-failure -j "$jobs")
+
+echo "== build (ASan + UBSan, -Werror) ==" >&2
+cmake -S . -B build/sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo -DREGENSIM_WERROR=ON \
+      -DREGENSIM_SANITIZE=ON -DREGENSIM_BUILD_BENCHMARKS=OFF >/dev/null
+cmake --build build/sanitize -j "$jobs"
+echo "== tests under sanitizers ==" >&2
+(cd build/sanitize &&
+ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+ ctest --output-on-failure -j "$jobs" -LE no-sanitize)
+echo "test.sh: all tests passed (Release and ASan/UBSan)" >&2

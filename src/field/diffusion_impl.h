@@ -1,0 +1,33 @@
+/* diffusion_impl.h: what the three solver implementations share and the
+ * generic driver (diffusion.c) calls; not public. */
+#ifndef RS_FIELD_DIFFUSION_IMPL_H
+#define RS_FIELD_DIFFUSION_IMPL_H
+
+#include "regensim/diffusion.h"
+
+extern const rs_diffusion_ops rs_diffusion_explicit_ops;
+extern const rs_diffusion_ops rs_diffusion_lod_ops;
+extern const rs_diffusion_ops rs_diffusion_spectral_ops;
+
+/* Fills the common header of a freshly allocated solver: ops, a copy of cfg
+ * and of its substrate specs (allocated here; freed by
+ * rs_diffusion_base_free). */
+rs_status rs_diffusion_base_init(rs_diffusion *d, const rs_diffusion_ops *ops,
+                                 const rs_diffusion_config *cfg, rs_error *err);
+
+/* Frees what rs_diffusion_base_init allocated (not d itself). */
+void rs_diffusion_base_free(rs_diffusion *d);
+
+/* Does face f take part on this grid? (z faces only in 3D.) */
+static inline int rs_face_active(const rs_grid *g, int f)
+{
+    return f < RS_FACE_ZLO || g->nz > 1;
+}
+
+/* Implicit source/uptake update for one voxel: (c + dt S) / (1 + dt U). */
+static inline double rs_source_uptake(double c, double dt, double s, double u)
+{
+    return (c + dt * s) / (1.0 + dt * u);
+}
+
+#endif
