@@ -1,1 +1,473 @@
-int main(void){return 0;}
+/* test_diffusion.c: the conformance suite every diffusion solver must pass,
+ * run over each solver (and each LOD time order) through the one public
+ * interface, in the style of SUNDIALS' shared nvector tests and FFTW's
+ * property checks: exact eigen-behaviour of cosine modes, mass balance,
+ * linearity, mirror symmetry, a steady state and a point release against
+ * closed forms, positivity, thread-count independence and bad input. */
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diffusion_fixtures.h"
+
+typedef struct solver_case {
+    const char *name;
+    int time_order;
+} solver_case;
+
+static const solver_case case_explicit = {"explicit", 1};
+static const solver_case case_lod1 = {"lod", 1};
+static const solver_case case_lod2 = {"lod", 2};
+static const solver_case case_spectral = {"spectral", 1};
+
+/* A dt every solver can take on grid g: half the explicit stability limit
+ * for the explicit solver, `implicit_dt` for the others. */
+static double case_dt(const solver_case *sc, const rs_grid *g, double D, double decay,
+                      double implicit_dt)
+{
+    if (strcmp(sc->name, "explicit") != 0) return implicit_dt;
+    rs_substrate_spec sp;
+    rs_substrate_spec_init(&sp, D, decay);
+    return 0.5 * rs_diffusion_explicit_dt_limit(g, &sp, 1);
+}
+
+static rs_diffusion_config case_config(const solver_case *sc, rs_grid g, double dt,
+                                       int nsub, rs_substrate_spec *specs, double D,
+                                       double decay)
+{
+    rs_diffusion_config cfg = fx_config(g, dt, nsub, specs, D, decay);
+    cfg.time_order = sc->time_order;
+    return cfg;
+}
+
+/* The factor by which one step of the scheme multiplies the cosine mode
+ * (mx, my, mz), which is an eigenvector of every scheme here. */
+static double amplification(const solver_case *sc, const rs_grid *g, double dt, double D,
+                            double decay, int mx, int my, int mz)
+{
+    const int m[3] = {mx, my, mz}, n[3] = {g->nx, g->ny, g->nz};
+    const int dims = rs_grid_dims(g);
+    if (strcmp(sc->name, "spectral") == 0)
+        return exp(-dt * (fx_exact_rate(g, D, mx, my, mz) + decay));
+    if (strcmp(sc->name, "explicit") == 0)
+        return 1.0 - dt * (fx_discrete_rate(g, D, mx, my, mz) + decay);
+    double amp = 1.0;
+    for (int a = 0; a < dims; a++) {
+        double rate = D * (2.0 - 2.0 * cos(3.14159265358979323846 * m[a] / n[a])) / (g->dx * g->dx) +
+                      decay / dims;
+        if (sc->time_order == 1) amp *= 1.0 / (1.0 + dt * rate);
+        else amp *= (1.0 - 0.5 * dt * rate) / (1.0 + 0.5 * dt * rate);
+    }
+    return amp;
+}
+
+/* A cosine mode is multiplied by exactly the scheme's amplification factor
+ * each step (to rounding: 1e-12 of the initial amplitude), and after t = 2
+ * min is within the scheme's discretisation error of exp(-(D k^2 + lambda) t):
+ * the bound is 1.5x the difference between the scheme's factor^N and the
+ * exact factor, plus 1e-12. */
+static void run_cosine_mode(const solver_case *sc, rs_grid g, int mx, int my, int mz)
+{
+    const double D = 1000.0, decay = 0.01, t_end = 2.0;
+    double dt = case_dt(sc, &g, D, decay, 0.01);
+    int steps = (int)ceil(t_end / dt);
+    dt = t_end / steps;
+    rs_substrate_spec spec[1];
+    rs_diffusion_config cfg = case_config(sc, g, dt, 1, spec, D, decay);
+    fx_problem p;
+    fx_create(&p, sc->name, &cfg);
+    size_t n = rs_grid_voxels(&g);
+    double *mode = malloc(n * sizeof *mode);
+    fx_fill_cosine(mode, &g, mx, my, mz);
+    memcpy(p.fields[0], mode, n * sizeof *mode);
+    fx_run(&p, steps);
+
+    double scheme = pow(amplification(sc, &g, dt, D, decay, mx, my, mz), steps);
+    double exact = exp(-(fx_exact_rate(&g, D, mx, my, mz) + decay) * t_end);
+    assert_true(fx_max_diff(p.fields[0], mode, scheme, n) <= 1e-12);
+    double err = fx_max_diff(p.fields[0], mode, exact, n);
+    double bound = 1.5 * fabs(scheme - exact) + 1e-12;
+    if (err > bound) fail_msg("%s: mode error %.3e > bound %.3e", sc->name, err, bound);
+    if (strcmp(sc->name, "spectral") == 0 && err > 1e-10)
+        fail_msg("spectral: mode error %.3e > 1e-10", err);
+    free(mode);
+    fx_destroy(&p);
+}
+
+static void cosine_modes(void **state)
+{
+    const solver_case *sc = *state;
+    run_cosine_mode(sc, (rs_grid){24, 20, 16, 10.0}, 2, 1, 1);
+    run_cosine_mode(sc, (rs_grid){24, 20, 16, 10.0}, 0, 3, 0);
+    run_cosine_mode(sc, (rs_grid){15, 12, 9, 10.0}, 1, 2, 3);
+    run_cosine_mode(sc, (rs_grid){48, 30, 1, 10.0}, 3, 2, 0);
+}
+
+/* With no-flux boundaries and no decay, mass is conserved to 1e-12
+ * (relative) over 50 steps, in 2D and 3D. */
+static void mass_is_conserved(void **state)
+{
+    const solver_case *sc = *state;
+    const rs_grid grids[2] = {{20, 18, 14, 10.0}, {40, 30, 1, 10.0}};
+    for (int gi = 0; gi < 2; gi++) {
+        rs_grid g = grids[gi];
+        rs_substrate_spec spec[2];
+        double dt = case_dt(sc, &g, 1000.0, 0.0, 0.5);
+        rs_diffusion_config cfg = case_config(sc, g, dt, 2, spec, 1000.0, 0.0);
+        spec[1].diffusion = 50.0; /* a slow second substrate */
+        fx_problem p;
+        fx_create(&p, sc->name, &cfg);
+        fx_fill_random(p.fields[0], rs_grid_voxels(&g), 11, 0.0, 1.0);
+        fx_fill_random(p.fields[1], rs_grid_voxels(&g), 12, 0.0, 5.0);
+        double m0 = fx_mass(p.fields[0], &g), m1 = fx_mass(p.fields[1], &g);
+        fx_run(&p, 50);
+        assert_true(fabs(fx_mass(p.fields[0], &g) - m0) <= 1e-12 * m0);
+        assert_true(fabs(fx_mass(p.fields[1], &g) - m1) <= 1e-12 * m1);
+        fx_destroy(&p);
+    }
+}
+
+/* One step is linear: step(a u + b v) = a step(u) + b step(v) to 1e-12 of
+ * the values' scale (no sources; Neumann faces). */
+static void step_is_linear(void **state)
+{
+    const solver_case *sc = *state;
+    rs_grid g = {17, 13, 11, 10.0};
+    rs_substrate_spec spec[3];
+    double dt = case_dt(sc, &g, 800.0, 0.02, 0.3);
+    rs_diffusion_config cfg = case_config(sc, g, dt, 3, spec, 800.0, 0.02);
+    fx_problem p;
+    fx_create(&p, sc->name, &cfg);
+    size_t n = rs_grid_voxels(&g);
+    fx_fill_random(p.fields[0], n, 1, -1.0, 1.0);
+    fx_fill_random(p.fields[1], n, 2, -1.0, 1.0);
+    for (size_t i = 0; i < n; i++) p.fields[2][i] = 2.0 * p.fields[0][i] - 3.0 * p.fields[1][i];
+    fx_run(&p, 3);
+    for (size_t i = 0; i < n; i++)
+        assert_true(fabs(p.fields[2][i] - (2.0 * p.fields[0][i] - 3.0 * p.fields[1][i])) <=
+                    5e-12);
+    fx_destroy(&p);
+}
+
+/* A field symmetric under x -> L - x stays symmetric to 1e-13 (relative). */
+static void mirror_symmetry_is_kept(void **state)
+{
+    const solver_case *sc = *state;
+    rs_grid g = {20, 9, 7, 10.0};
+    rs_substrate_spec spec[1];
+    double dt = case_dt(sc, &g, 1000.0, 0.0, 0.5);
+    rs_diffusion_config cfg = case_config(sc, g, dt, 1, spec, 1000.0, 0.0);
+    fx_problem p;
+    fx_create(&p, sc->name, &cfg);
+    fx_fill_random(p.fields[0], rs_grid_voxels(&g), 5, 0.0, 1.0);
+    double *c = p.fields[0];
+    for (int k = 0; k < g.nz; k++)
+        for (int j = 0; j < g.ny; j++)
+            for (int i = 0; i < g.nx / 2; i++) {
+                size_t row = (size_t)g.nx * (j + (size_t)g.ny * k);
+                c[row + g.nx - 1 - i] = c[row + i];
+            }
+    fx_run(&p, 10);
+    for (int k = 0; k < g.nz; k++)
+        for (int j = 0; j < g.ny; j++)
+            for (int i = 0; i < g.nx / 2; i++) {
+                size_t row = (size_t)g.nx * (j + (size_t)g.ny * k);
+                assert_true(fabs(c[row + g.nx - 1 - i] - c[row + i]) <= 1e-13);
+            }
+    fx_destroy(&p);
+}
+
+/* Closed-form steady state of D c'' - lambda c + S 1[x < a] = 0 on [0, L]
+ * with c'(0) = c'(L) = 0. */
+static double steady_profile(double x, double D, double lambda, double S, double a,
+                             double L)
+{
+    double al = sqrt(lambda / D);
+    if (x < a)
+        return S / lambda - S * sinh(al * (L - a)) / (lambda * sinh(al * L)) * cosh(al * x);
+    return S * sinh(al * a) / (lambda * sinh(al * L)) * cosh(al * (L - x));
+}
+
+/* A source in x < 300 um with decay reaches the closed-form steady state
+ * on a 1000 um line (dx = 10 um, reach sqrt(D/lambda) = 316 um): max error
+ * <= 1e-3 of S/lambda for the first-order-in-time-exact schemes, whose
+ * discrete steady state solves the 3-point problem exactly (spatial error
+ * about (dx/reach)^2/12 ~ 1e-4, larger next to the source's edge);
+ * Crank-Nicolson and spectral splitting add O(dt) = dt lambda / 2 relative
+ * (dt = 0.1 min gives 5e-4). */
+static void steady_state_with_source(void **state)
+{
+    const solver_case *sc = *state;
+    const double D = 1000.0, lambda = 0.01, S = 2.0, a = 300.0;
+    rs_grid g = {100, 1, 1, 10.0};
+    rs_substrate_spec spec[1];
+    double dt = case_dt(sc, &g, D, lambda, 0.1);
+    int steps = (int)ceil(3000.0 / dt); /* 30 relaxation times */
+    rs_diffusion_config cfg = case_config(sc, g, dt, 1, spec, D, lambda);
+    fx_problem p;
+    fx_create(&p, sc->name, &cfg);
+    fx_add_sources(&p);
+    for (int i = 0; i < g.nx; i++) p.source[0][i] = rs_grid_centre(&g, i) < a ? S : 0.0;
+    fx_run(&p, steps);
+    double err = 0;
+    for (int i = 0; i < g.nx; i++) {
+        double e = fabs(p.fields[0][i] -
+                        steady_profile(rs_grid_centre(&g, i), D, lambda, S, a, g.nx * g.dx));
+        if (e > err) err = e;
+    }
+    double tol = 1e-3 * S / lambda;
+    if (err > tol) fail_msg("%s: steady-state error %.3e > %.3e", sc->name, err, tol);
+    fx_destroy(&p);
+}
+
+/* A Gaussian release (sigma0 = 30 um) far from the walls spreads like the
+ * free-space solution: amplitude (sigma0^2/sigma^2)^(d/2), sigma^2 =
+ * sigma0^2 + 2 D t. Max error <= 1e-3 of the initial peak at dx = 10 um
+ * (sampling a sigma = 3 dx Gaussian: the 3-point Laplacian's error is about
+ * (dx/sigma)^2 / 12 of the curvature term; spectral is exact to rounding
+ * plus the walls' reflection, which is < 1e-12 here). */
+static void gaussian_release(void **state)
+{
+    const solver_case *sc = *state;
+    const double D = 1000.0, s0 = 30.0;
+    const rs_grid grids[2] = {{128, 128, 1, 10.0}, {64, 64, 64, 10.0}};
+    const double t_end[2] = {2.5, 1.0};
+    for (int gi = 0; gi < 2; gi++) {
+        rs_grid g = grids[gi];
+        int d = rs_grid_dims(&g);
+        rs_substrate_spec spec[1];
+        double dt = case_dt(sc, &g, D, 0.0, 0.01);
+        int steps = (int)ceil(t_end[gi] / dt);
+        dt = t_end[gi] / steps;
+        rs_diffusion_config cfg = case_config(sc, g, dt, 1, spec, D, 0.0);
+        fx_problem p;
+        fx_create(&p, sc->name, &cfg);
+        double cx = g.nx * g.dx / 2, cy = g.ny * g.dx / 2, cz = g.nz * g.dx / 2;
+        double s2 = s0 * s0 + 2 * D * t_end[gi];
+        double *c = p.fields[0];
+        for (int k = 0; k < g.nz; k++)
+            for (int j = 0; j < g.ny; j++)
+                for (int i = 0; i < g.nx; i++) {
+                    double dxv = rs_grid_centre(&g, i) - cx, dyv = rs_grid_centre(&g, j) - cy;
+                    double dzv = d == 3 ? rs_grid_centre(&g, k) - cz : 0.0;
+                    double r2 = dxv * dxv + dyv * dyv + dzv * dzv;
+                    c[i + (size_t)g.nx * (j + (size_t)g.ny * k)] = exp(-r2 / (2 * s0 * s0));
+                }
+        fx_run(&p, steps);
+        double amp = pow(s0 * s0 / s2, d / 2.0), err = 0;
+        for (int k = 0; k < g.nz; k++)
+            for (int j = 0; j < g.ny; j++)
+                for (int i = 0; i < g.nx; i++) {
+                    double dxv = rs_grid_centre(&g, i) - cx, dyv = rs_grid_centre(&g, j) - cy;
+                    double dzv = d == 3 ? rs_grid_centre(&g, k) - cz : 0.0;
+                    double r2 = dxv * dxv + dyv * dyv + dzv * dzv;
+                    double e = fabs(c[i + (size_t)g.nx * (j + (size_t)g.ny * k)] -
+                                    amp * exp(-r2 / (2 * s2)));
+                    if (e > err) err = e;
+                }
+        if (err > 1e-3) fail_msg("%s %dD: Gaussian error %.3e > 1e-3", sc->name, d, err);
+        fx_destroy(&p);
+    }
+}
+
+/* However large the uptake, a non-negative field stays non-negative (the
+ * uptake is implicit); with uptake 1e6/min the field collapses to ~0. */
+static void uptake_keeps_fields_non_negative(void **state)
+{
+    const solver_case *sc = *state;
+    rs_grid g = {16, 14, 12, 10.0};
+    rs_substrate_spec spec[1];
+    double dt = case_dt(sc, &g, 1000.0, 0.0, 1.0);
+    rs_diffusion_config cfg = case_config(sc, g, dt, 1, spec, 1000.0, 0.0);
+    fx_problem p;
+    fx_create(&p, sc->name, &cfg);
+    fx_add_sources(&p);
+    size_t n = rs_grid_voxels(&g);
+    fx_fill_random(p.fields[0], n, 3, 0.0, 1.0);
+    for (size_t i = 0; i < n; i++) p.uptake[0][i] = (i % 3 == 0) ? 1e6 : 0.0;
+    fx_run(&p, 20);
+    for (size_t i = 0; i < n; i++) assert_true(p.fields[0][i] >= 0.0);
+    fx_destroy(&p);
+}
+
+/* Source only, no flux, no decay: each step adds exactly dt * sum(S) of
+ * mass (to 1e-12 relative). */
+static void source_adds_exact_mass(void **state)
+{
+    const solver_case *sc = *state;
+    rs_grid g = {12, 10, 8, 10.0};
+    rs_substrate_spec spec[1];
+    double dt = case_dt(sc, &g, 500.0, 0.0, 0.7);
+    rs_diffusion_config cfg = case_config(sc, g, dt, 1, spec, 500.0, 0.0);
+    fx_problem p;
+    fx_create(&p, sc->name, &cfg);
+    p.uptake[0] = NULL;
+    rs_error err;
+    assert_int_equal(rs_alloc_doubles(&p.source[0], rs_grid_voxels(&g), &err), RS_OK);
+    fx_fill_random(p.source[0], rs_grid_voxels(&g), 8, 0.0, 3.0);
+    double m0 = fx_mass(p.fields[0], &g), ms = fx_mass(p.source[0], &g);
+    const double *const src[1] = {p.source[0]};
+    for (int s = 0; s < 7; s++)
+        assert_int_equal(rs_diffusion_step(p.d, p.fields, src, NULL), RS_OK);
+    double expect = m0 + 7 * dt * ms;
+    assert_true(fabs(fx_mass(p.fields[0], &g) - expect) <= 1e-12 * expect);
+    fx_destroy(&p);
+}
+
+/* The same steps on 1 and on 2 threads give bitwise-identical fields (with
+ * sources and uptake, several substrates, 2D and 3D, odd sizes). */
+static void threads_give_identical_bits(void **state)
+{
+    const solver_case *sc = *state;
+    const rs_grid grids[2] = {{37, 29, 23, 10.0}, {61, 47, 1, 10.0}};
+    for (int gi = 0; gi < 2; gi++) {
+        rs_grid g = grids[gi];
+        size_t n = rs_grid_voxels(&g);
+        rs_substrate_spec spec[2];
+        double dt = case_dt(sc, &g, 1000.0, 0.01, 0.4);
+        rs_diffusion_config cfg = case_config(sc, g, dt, 2, spec, 1000.0, 0.01);
+        spec[1].diffusion = 30.0;
+        fx_problem p;
+        fx_create(&p, sc->name, &cfg);
+        fx_add_sources(&p);
+        double *result[2][2];
+        for (int t = 0; t < 2; t++) {
+            omp_set_num_threads(t + 1);
+            for (int s = 0; s < 2; s++) {
+                fx_fill_random(p.fields[s], n, 100 + s, 0.0, 1.0);
+                fx_fill_random(p.source[s], n, 200 + s, 0.0, 0.1);
+                fx_fill_random(p.uptake[s], n, 300 + s, 0.0, 0.5);
+            }
+            fx_run(&p, 6);
+            for (int s = 0; s < 2; s++) {
+                result[t][s] = malloc(n * sizeof(double));
+                memcpy(result[t][s], p.fields[s], n * sizeof(double));
+            }
+        }
+        omp_set_num_threads(omp_get_num_procs());
+        for (int s = 0; s < 2; s++) {
+            assert_memory_equal(result[0][s], result[1][s], n * sizeof(double));
+            free(result[0][s]);
+            free(result[1][s]);
+        }
+        fx_destroy(&p);
+    }
+}
+
+/* Expects creation to fail with `code` and a message containing `needle`,
+ * leaving *out NULL. */
+static void expect_refused(const char *name, const rs_diffusion_config *cfg,
+                           rs_status code, const char *needle)
+{
+    rs_diffusion *d = (rs_diffusion *)&d; /* not NULL, to see it reset */
+    rs_error err;
+    rs_error_clear(&err);
+    rs_status s = rs_diffusion_create(&d, name, cfg, &err);
+    if (s != code) fail_msg("%s: status %d, expected %d (%s)", name, s, code, err.msg);
+    assert_null(d);
+    if (!strstr(err.msg, needle)) fail_msg("%s: message '%s' lacks '%s'", name, err.msg, needle);
+}
+
+/* Absurd requests are refused before any allocation, with the value named. */
+static void bad_input_is_refused(void **state)
+{
+    const solver_case *sc = *state;
+    rs_substrate_spec spec[1];
+    rs_grid g = {16, 16, 16, 10.0};
+    rs_diffusion_config cfg = case_config(sc, g, 0.001, 1, spec, 1000.0, 0.0);
+    rs_diffusion_config bad;
+
+    bad = cfg; bad.dt = 0.0;
+    expect_refused(sc->name, &bad, RS_EINVAL, "dt = 0");
+    bad = cfg; bad.dt = -0.5;
+    expect_refused(sc->name, &bad, RS_EINVAL, "dt = -0.5");
+    bad = cfg; bad.dt = NAN;
+    expect_refused(sc->name, &bad, RS_EINVAL, "dt = nan");
+    bad = cfg; bad.grid.nx = 0;
+    expect_refused(sc->name, &bad, RS_EINVAL, "nx = 0");
+    bad = cfg; bad.grid.dx = -2;
+    expect_refused(sc->name, &bad, RS_EINVAL, "dx = -2");
+    bad = cfg; bad.grid = (rs_grid){10000, 10000, 10000, 1.0};
+    expect_refused(sc->name, &bad, RS_ETOOBIG, "voxels");
+    if (rs_memory_available() < 60e9) {
+        bad = cfg; bad.grid = (rs_grid){2048, 2048, 2048, 1.0};
+        expect_refused(sc->name, &bad, RS_ETOOBIG, "GB");
+    }
+    bad = cfg; bad.nsubstrates = 0;
+    expect_refused(sc->name, &bad, RS_EINVAL, "0 substrates");
+    bad = cfg; bad.substrates = NULL;
+    expect_refused(sc->name, &bad, RS_EINVAL, "no substrate");
+    bad = cfg; bad.time_order = 3;
+    expect_refused(sc->name, &bad, RS_EINVAL, "time_order = 3");
+
+    rs_substrate_spec bad_spec = spec[0];
+    bad = cfg; bad.substrates = &bad_spec;
+    bad_spec.diffusion = -3;
+    expect_refused(sc->name, &bad, RS_EINVAL, "diffusion = -3");
+    bad_spec = spec[0]; bad_spec.decay = -0.1;
+    expect_refused(sc->name, &bad, RS_EINVAL, "decay = -0.1");
+    bad_spec = spec[0]; bad_spec.decay = INFINITY;
+    expect_refused(sc->name, &bad, RS_EINVAL, "decay = inf");
+    bad_spec = spec[0]; bad_spec.bc[RS_FACE_YHI].kind = (rs_bc_kind)7;
+    expect_refused(sc->name, &bad, RS_EINVAL, "face y+");
+    bad_spec = spec[0];
+    bad_spec.bc[RS_FACE_ZLO] = (rs_bc){RS_BC_DIRICHLET, NAN};
+    expect_refused(sc->name, &bad, RS_EINVAL, "Dirichlet value nan");
+}
+
+static void unknown_solver_is_refused(void **state)
+{
+    (void)state;
+    rs_substrate_spec spec[1];
+    rs_diffusion_config cfg = fx_config((rs_grid){8, 8, 1, 1.0}, 0.1, 1, spec, 0.1, 0.0);
+    expect_refused("multigrid", &cfg, RS_EINVAL, "unknown solver 'multigrid'");
+    expect_refused(NULL, &cfg, RS_EINVAL, "unknown solver");
+    assert_null(rs_diffusion_find("nope"));
+    const char *const *names = rs_diffusion_names();
+    int n = 0;
+    for (; names[n]; n++) assert_non_null(rs_diffusion_find(names[n]));
+    assert_int_equal(n, 3);
+}
+
+/* Every solver needs at most 24 bytes per voxel-substrate, field included. */
+static void memory_per_voxel_is_small(void **state)
+{
+    const solver_case *sc = *state;
+    rs_substrate_spec spec[4];
+    rs_grid g = {32, 32, 32, 10.0};
+    double dt = case_dt(sc, &g, 1000.0, 0.0, 0.5);
+    rs_diffusion_config cfg = case_config(sc, g, dt, 4, spec, 1000.0, 0.0);
+    fx_problem p;
+    fx_create(&p, sc->name, &cfg);
+    double b = rs_diffusion_bytes_per_voxel_substrate(p.d);
+    assert_true(b >= 8.0);
+    assert_true(b <= 24.0);
+    assert_string_equal(rs_diffusion_name(p.d), sc->name);
+    fx_destroy(&p);
+}
+
+/* One test entry per solver, named "test/solver". */
+#define FOR_SOLVER(fn, sc, label) {#fn "/" label, fn, NULL, NULL, (void *)&sc}
+#define ALL_SOLVERS(fn)                                                          \
+    FOR_SOLVER(fn, case_explicit, "explicit"), FOR_SOLVER(fn, case_lod1, "lod1"), \
+        FOR_SOLVER(fn, case_lod2, "lod2"), FOR_SOLVER(fn, case_spectral, "spectral")
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        ALL_SOLVERS(cosine_modes),
+        ALL_SOLVERS(mass_is_conserved),
+        ALL_SOLVERS(step_is_linear),
+        ALL_SOLVERS(mirror_symmetry_is_kept),
+        ALL_SOLVERS(steady_state_with_source),
+        ALL_SOLVERS(gaussian_release),
+        ALL_SOLVERS(uptake_keeps_fields_non_negative),
+        ALL_SOLVERS(source_adds_exact_mass),
+        ALL_SOLVERS(threads_give_identical_bits),
+        ALL_SOLVERS(bad_input_is_refused),
+        ALL_SOLVERS(memory_per_voxel_is_small),
+        cmocka_unit_test(unknown_solver_is_refused),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
