@@ -1,15 +1,79 @@
-/* main.c: the regensim command-line program (placeholder). */
+/* main.c: the regensim program: global options (--help, --version) and
+ * dispatch to a subcommand. Each subcommand lives in its own file. */
 #include <stdio.h>
 #include <string.h>
 
-#include "regensim/regensim.h"
+#include "cli/cli.h"
+
+static const rs_cli_command commands[] = {
+    {"demo", "run the built-in diffusion demo and print its figures", rs_cli_demo},
+};
+#define NCOMMANDS ((int)(sizeof commands / sizeof commands[0]))
+
+static void usage(FILE *to)
+{
+    fprintf(to,
+            "usage: regensim [--version] [--help] COMMAND [ARGS]\n"
+            "\n"
+            "Simulates neural tissue damage and repair: reaction-diffusion fields\n"
+            "coupled to cells. Units: micrometres and minutes.\n"
+            "\n"
+            "commands:\n");
+    for (int i = 0; i < NCOMMANDS; i++)
+        fprintf(to, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(to, "\n'regensim COMMAND --help' describes a command.\n"
+                "exit codes: 0 ok, 1 run failed, 2 bad input or usage\n");
+}
+
+void rs_cli_print_error(const rs_error *err)
+{
+    char buf[1024];
+    rs_error_format(err, buf, sizeof buf);
+    fprintf(stderr, "regensim: %s\n", buf);
+}
+
+int rs_cli_exit_code(rs_status s)
+{
+    switch (s) {
+    case RS_OK: return RS_EXIT_OK;
+    case RS_EINVAL:
+    case RS_EUNSTABLE:
+    case RS_EUNSUPPORTED:
+    case RS_ETOOBIG: return RS_EXIT_USAGE;
+    default: return RS_EXIT_FAILED;
+    }
+}
+
+static void print_log(void *user, rs_log_level level, const char *msg)
+{
+    (void)user;
+    fprintf(stderr, "regensim: %s: %s\n", rs_log_level_name(level), msg);
+}
+
+rs_logger rs_cli_logger(void)
+{
+    rs_logger lg = {print_log, NULL, RS_LOG_WARN};
+    return lg;
+}
 
 int main(int argc, char **argv)
 {
-    if (argc > 1 && strcmp(argv[1], "--version") == 0) {
-        printf("regensim %s\n", rs_version());
-        return 0;
+    if (argc < 2) {
+        usage(stderr);
+        return RS_EXIT_USAGE;
     }
-    fprintf(stderr, "usage: regensim --version\n");
-    return 2;
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+        printf("regensim %s\n", rs_version());
+        return RS_EXIT_OK;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return RS_EXIT_OK;
+    }
+    for (int i = 0; i < NCOMMANDS; i++)
+        if (strcmp(argv[1], commands[i].name) == 0) return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "regensim: unknown command '%s'\n\n", argv[1]);
+    usage(stderr);
+    return RS_EXIT_USAGE;
 }
