@@ -117,7 +117,9 @@ RS_API rs_status rs_diffusion_create(rs_diffusion **out, const char *name,
 
 /* Advances fields[0..n-1] (nvoxels doubles each, caller-owned) by one dt.
  * source and uptake are NULL or arrays of n pointers, each NULL or an array
- * of nvoxels values. Allocates nothing. */
+ * of nvoxels values. Fields must be at least 16-byte aligned (malloc's and
+ * rs_alloc_doubles' are); the spectral solver returns RS_EINVAL, leaving
+ * the fields untouched, for one that is not. Allocates nothing. */
 RS_API rs_status rs_diffusion_step(rs_diffusion *d, double *const *fields,
                                    const double *const *source,
                                    const double *const *uptake);
