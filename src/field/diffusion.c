@@ -2,6 +2,7 @@
  * (see regensim/diffusion.h). Callers go through rs_diffusion_create/step/
  * destroy; the implementations live in diffusion_{explicit,lod,spectral}.c. */
 #include <math.h>
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -128,6 +129,15 @@ double rs_diffusion_explicit_dt_limit(const rs_grid *g, const rs_substrate_spec 
         if (rate > worst) worst = rate;
     }
     return worst > 0 ? 2.0 / worst : INFINITY;
+}
+
+int rs_diffusion_team_size(const rs_diffusion *d)
+{
+    size_t work = d->nvoxels * (size_t)d->cfg.nsubstrates;
+    size_t most = work / RS_DIFFUSION_WORK_PER_THREAD;
+    int nt = omp_get_max_threads();
+    if (most < 1) most = 1;
+    return (size_t)nt > most ? (int)most : nt;
 }
 
 rs_status rs_diffusion_base_init(rs_diffusion *d, const rs_diffusion_ops *ops,

@@ -149,7 +149,7 @@ static rs_status explicit_step(rs_diffusion *d, double *const *fields,
 {
     const explicit_solver *s = (const explicit_solver *)d;
     const int nsub = d->cfg.nsubstrates;
-#pragma omp parallel
+#pragma omp parallel num_threads(rs_diffusion_team_size(d))
     for (int n = 0; n < nsub; n++)
         explicit_substrate(s, n, fields[n], source ? source[n] : NULL,
                            uptake ? uptake[n] : NULL);

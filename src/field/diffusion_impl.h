@@ -18,6 +18,16 @@ rs_status rs_diffusion_base_init(rs_diffusion *d, const rs_diffusion_ops *ops,
 /* Frees what rs_diffusion_base_init allocated (not d itself). */
 void rs_diffusion_base_free(rs_diffusion *d);
 
+/* Voxel-substrate updates per step below which adding a thread costs more
+ * (start-up, barriers) than it saves. */
+#define RS_DIFFUSION_WORK_PER_THREAD 16384
+
+/* Threads a step of d should use: OpenMP's current limit, capped so each
+ * thread has at least RS_DIFFUSION_WORK_PER_THREAD voxel-substrates. Work is
+ * always split by whole rows, planes or slabs, so the result is the same
+ * for any team size. */
+int rs_diffusion_team_size(const rs_diffusion *d);
+
 /* Does face f take part on this grid? (z faces only in 3D.) */
 static inline int rs_face_active(const rs_grid *g, int f)
 {

@@ -28,9 +28,6 @@
 #define LOD_COLUMN_BLOCK 64
 /* Rows per block of the 2D x pass (a multiple of the kernel's line group). */
 #define LOD_ROW_BLOCK 16
-/* Voxel-substrates below which another thread costs more (team start-up,
- * barriers) than it saves. */
-#define LOD_VOXELS_PER_THREAD 16384
 
 typedef struct lod_solver {
     rs_diffusion base;
@@ -210,11 +207,8 @@ static rs_status lod_step(rs_diffusion *d, double *const *fields,
 {
     const lod_solver *s = (const lod_solver *)d;
     const int nsub = d->cfg.nsubstrates;
-    const size_t work = d->nvoxels * (size_t)nsub;
-    int nt = lod_max_threads();
+    int nt = rs_diffusion_team_size(d);
     if (s->scratch && nt > s->nthreads) nt = s->nthreads; /* one scratch row each */
-    if ((size_t)nt > work / LOD_VOXELS_PER_THREAD)
-        nt = work < LOD_VOXELS_PER_THREAD ? 1 : (int)(work / LOD_VOXELS_PER_THREAD);
 #pragma omp parallel num_threads(nt)
     {
 #ifdef _OPENMP

@@ -274,12 +274,12 @@ static rs_status spectral_step(rs_diffusion *d, double *const *fields,
         for (int n = 0; n < nsub; n++)
             if (fftw_alignment_of(fields[n]) != 0) return RS_EINVAL;
     if (d->cfg.grid.nz > 1) {
-#pragma omp parallel
+#pragma omp parallel num_threads(rs_diffusion_team_size(d))
         for (int n = 0; n < nsub; n++)
             spectral_field_3d(s, n, fields[n], source ? source[n] : NULL,
                               uptake ? uptake[n] : NULL);
     } else {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) num_threads(rs_diffusion_team_size(d))
         for (int n = 0; n < nsub; n++)
             spectral_field_2d(s, n, fields[n], source ? source[n] : NULL,
                               uptake ? uptake[n] : NULL);
