@@ -9,7 +9,7 @@
 
 #include <omp.h>
 
-#include "rs_test.h"
+#include "diffusion_fixtures.h"
 
 #define PI 3.14159265358979323846
 
@@ -63,13 +63,6 @@ static void run(rs_diffusion *d, double **c, const double *const *src,
         assert_int_equal(rs_diffusion_step(d, c, src, upt), RS_OK);
 }
 
-static void fill_random(double *c, size_t n, uint64_t seed, double lo, double hi)
-{
-    rs_rng r;
-    rs_rng_init(&r, seed, 0);
-    for (size_t i = 0; i < n; i++) c[i] = lo + (hi - lo) * rs_rng_uniform(&r);
-}
-
 /* prod_a cos(pi m_a (i_a + 1/2) / n_a) at voxel centres. */
 static void fill_cosine(double *c, rs_grid g, int mx, int my, int mz)
 {
@@ -96,25 +89,12 @@ static double amplitude(const double *c, const double *mode, size_t n)
     return cm / mm;
 }
 
-/* max_i |a_i - s b_i| */
-static double max_diff(const double *a, const double *b, double s, size_t n)
-{
-    double m = 0;
-    for (size_t i = 0; i < n; i++) m = fmax(m, fabs(a[i] - s * b[i]));
-    return m;
-}
-
 /* Sum in long double (fixed order), for mass balances at 1e-12. */
 static double sum(const double *c, size_t n)
 {
     long double s = 0;
     for (size_t i = 0; i < n; i++) s += c[i];
     return (double)s;
-}
-
-static double order_of(double e_coarse, double e_fine, double h_coarse, double h_fine)
-{
-    return log(e_coarse / e_fine) / log(h_coarse / h_fine);
 }
 
 /* ---- an independent reference: the same scheme, built line by line from
@@ -238,9 +218,9 @@ static void matches_reference(void **state)
                 ref[s] = field(g);
                 src[s] = field(g);
                 upt[s] = field(g);
-                fill_random(c[s], n, 10 + s, 0.0, 2.0);
-                fill_random(src[s], n, 20 + s, 0.0, 0.5);
-                fill_random(upt[s], n, 30 + s, 0.0, 0.4);
+                fx_fill_random(c[s], n, 10 + s, 0.0, 2.0);
+                fx_fill_random(src[s], n, 20 + s, 0.0, 0.5);
+                fx_fill_random(upt[s], n, 30 + s, 0.0, 0.4);
                 memcpy(ref[s], c[s], n * sizeof(double));
             }
             /* Substrate 1 gets uptake only (a NULL source entry). */
@@ -251,7 +231,7 @@ static void matches_reference(void **state)
                     ref_step(ref[s], g, &sp[s], dt, order, srcs[s], upts[s]);
             }
             for (int s = 0; s < 2; s++) {
-                double e = max_diff(c[s], ref[s], 1.0, n);
+                double e = fx_max_diff(c[s], ref[s], 1.0, n);
                 if (!(e <= 1e-12))
                     fail_msg("grid %dx%dx%d order %d substrate %d: |lod - ref| = %g", g.nx,
                              g.ny, g.nz, order, s, e);
@@ -305,7 +285,7 @@ static void check_cosine(rs_grid g, int mx, int my, int mz, int order)
         timeb += order == 1 ? t * dt * mu * mu / 2.0 : 1.2 * t * dt * dt * pow(mu, 3) / 12.0;
     }
     const double A = amplitude(c, mode, n);
-    assert_true(max_diff(c, mode, A, n) <= 1e-12);
+    assert_true(fx_max_diff(c, mode, A, n) <= 1e-12);
     const double discrete = exp(steps * log_g);
     assert_true(fabs(A / discrete - 1.0) <= 1e-10);
     const double exact = exp(-(D * k2 + lambda) * t);
@@ -346,7 +326,7 @@ static double time_error(rs_grid g, int mx, int my, int mz, int order, int steps
     run(d, &c, NULL, NULL, steps);
     double rate = lambda + D * (lap_eig(mx, g.nx) + lap_eig(my, g.ny) +
                                 (g.nz > 1 ? lap_eig(mz, g.nz) : 0.0)) / (g.dx * g.dx);
-    double e = max_diff(c, mode, exp(-rate * t), n);
+    double e = fx_max_diff(c, mode, exp(-rate * t), n);
     rs_free_aligned(c);
     rs_free_aligned(mode);
     rs_diffusion_destroy(d);
@@ -364,7 +344,7 @@ static void check_time_order(rs_grid g, int mx, int my, int mz)
         double e[4];
         for (int r = 0; r < 4; r++) e[r] = time_error(g, mx, my, mz, order, 20 << r);
         for (int r = 0; r < 3; r++) {
-            double p = order_of(e[r], e[r + 1], 2.0, 1.0);
+            double p = fx_order(e[r], e[r + 1], 2.0, 1.0);
             print_message("lod %s time_order %d: dt = 1/%d -> 1/%d, errors %.3e -> %.3e, "
                           "observed order %.3f\n", g.nz > 1 ? "3D" : "2D", order, 20 << r,
                           40 << r, e[r], e[r + 1], p);
@@ -397,7 +377,7 @@ static void mass_is_conserved(void **state)
         rs_substrate_spec_init(&sp, 2.0, 0.0);
         rs_diffusion *d = create(g, 3.0, order, 1, &sp);
         double *c = field(g);
-        fill_random(c, n, 7, 0.0, 1.0);
+        fx_fill_random(c, n, 7, 0.0, 1.0);
         const double m0 = sum(c, n);
         run(d, &c, NULL, NULL, 25);
         assert_true(fabs(sum(c, n) / m0 - 1.0) <= 1e-12);
@@ -463,7 +443,7 @@ static double sinh_error(int nx)
         exact[i] = c[i] = scale * sinh((1.0 - (i + 0.5) * g.dx) / l) / sinh(1.0 / l);
     const int steps = (int)(10.0 / (lambda + D * PI * PI) / dt);
     run(d, &c, NULL, NULL, steps);
-    double e = max_diff(c, exact, 1.0, (size_t)nx);
+    double e = fx_max_diff(c, exact, 1.0, (size_t)nx);
     rs_free_aligned(c);
     rs_free_aligned(exact);
     rs_diffusion_destroy(d);
@@ -477,7 +457,7 @@ static void decay_dirichlet_steady_state(void **state)
     double e[3];
     for (int r = 0; r < 3; r++) e[r] = sinh_error(16 << r);
     for (int r = 0; r < 2; r++) {
-        double p = order_of(e[r], e[r + 1], 2.0, 1.0);
+        double p = fx_order(e[r], e[r + 1], 2.0, 1.0);
         print_message("lod steady state: nx = %d -> %d, errors %.3e -> %.3e, observed "
                       "order %.3f\n", 16 << r, 32 << r, e[r], e[r + 1], p);
         if (!(fabs(p - 2.0) <= 0.1))
@@ -506,7 +486,7 @@ static void large_dt_is_stable(void **state)
     sp.bc[RS_FACE_YLO] = (rs_bc){RS_BC_DIRICHLET, 0.5};
     rs_diffusion *d = create(g, dt, 1, 1, &sp);
     double *c = field(g);
-    fill_random(c, n, 3, 0.0, 1.0);
+    fx_fill_random(c, n, 3, 0.0, 1.0);
     for (int s = 0; s < 20; s++) {
         run(d, &c, NULL, NULL, 1);
         for (size_t v = 0; v < n; v++) assert_true(c[v] >= 0.0 && c[v] <= 1.0 + 1e-15);
@@ -515,7 +495,7 @@ static void large_dt_is_stable(void **state)
 
     sp.bc[RS_FACE_YLO] = (rs_bc){RS_BC_NEUMANN, 0.0};
     d = create(g, dt, 2, 1, &sp);
-    fill_random(c, n, 4, 0.0, 1.0);
+    fx_fill_random(c, n, 4, 0.0, 1.0);
     double norm = 0;
     for (size_t v = 0; v < n; v++) norm += c[v] * c[v];
     for (int s = 0; s < 20; s++) {
@@ -546,8 +526,8 @@ static void huge_uptake_stays_non_negative(void **state)
     for (int order = 1; order <= 2; order++) {
         const double dt = order == 1 ? 100.0 / 6.0 : 0.5;
         rs_diffusion *d = create(g, dt, order, 1, &sp);
-        fill_random(c, n, 5, 0.0, 1.0);
-        fill_random(s, n, 6, 0.0, 1.0);
+        fx_fill_random(c, n, 5, 0.0, 1.0);
+        fx_fill_random(s, n, 6, 0.0, 1.0);
         for (size_t v = 0; v < n; v++) u[v] = v % 3 == 0 ? 1e15 : 0.0;
         const double *src[1] = {s}, *upt[1] = {u};
         for (int step = 0; step < 10; step++) {
@@ -576,8 +556,8 @@ static void source_adds_dt_s_per_step(void **state)
             rs_substrate_spec_init(&sp, 1.3, 0.0);
             rs_diffusion *d = create(g, dt, order, 1, &sp);
             double *c = field(g), *s = field(g);
-            fill_random(c, n, 8, 0.0, 1.0);
-            fill_random(s, n, 9, 0.0, 2.0);
+            fx_fill_random(c, n, 8, 0.0, 1.0);
+            fx_fill_random(s, n, 9, 0.0, 2.0);
             const double added = dt * sum(s, n);
             const double *src[1] = {s};
             for (int step = 0; step < 5; step++) {
@@ -616,11 +596,11 @@ static void threads_give_identical_bits(void **state)
             for (int s = 0; s < 2; s++) {
                 src[s] = field(g);
                 upt[s] = field(g);
-                fill_random(src[s], n, 40 + s, 0.0, 1.0);
-                fill_random(upt[s], n, 50 + s, 0.0, 0.3);
+                fx_fill_random(src[s], n, 40 + s, 0.0, 1.0);
+                fx_fill_random(upt[s], n, 50 + s, 0.0, 0.3);
                 for (int t = 0; t < 3; t++) {
                     c[t][s] = field(g);
-                    fill_random(c[t][s], n, 60 + s, 0.0, 1.0);
+                    fx_fill_random(c[t][s], n, 60 + s, 0.0, 1.0);
                 }
             }
             for (int t = 0; t < 3; t++) {

@@ -33,6 +33,20 @@ void rs_lod_source_uptake(double *restrict c, const double *restrict s,
     }
 }
 
+/* Back substitution x_i = y_i + up_i x_{i+1} of L lines whose forward
+ * sweep left y in c and the last y in yl. */
+static inline void lines_back(double *restrict c, size_t stride, const int L, int n,
+                              const double *restrict up, double *restrict yl)
+{
+    for (int i = n - 2; i >= 0; i--) {
+        const double u = up[i];
+        for (int l = 0; l < L; l++) {
+            yl[l] = c[l * stride + i] + u * yl[l];
+            c[l * stride + i] = yl[l];
+        }
+    }
+}
+
 /* Backward-Euler x sweep of L lines (L is a constant after inlining, so the
  * per-line carries stay in registers). */
 static inline void lines_be(double *restrict c, size_t stride, const int L,
@@ -61,13 +75,7 @@ static inline void lines_be(double *restrict c, size_t stride, const int L,
         y[l] = (c[l * stride + n - 1] + x->k_hi) * inv[n - 1] + up[n - 1] * y[l];
         c[l * stride + n - 1] = y[l];
     }
-    for (int i = n - 2; i >= 0; i--) {
-        const double u = up[i];
-        for (int l = 0; l < L; l++) {
-            y[l] = c[l * stride + i] + u * y[l];
-            c[l * stride + i] = y[l];
-        }
-    }
+    lines_back(c, stride, L, n, up, y);
 }
 
 /* Crank-Nicolson x sweep of L lines: the explicit half is formed on the fly
@@ -104,13 +112,7 @@ static inline void lines_cn(double *restrict c, size_t stride, const int L,
         y[l] = e * inv[n - 1] + up[n - 1] * y[l];
         c[l * stride + n - 1] = y[l];
     }
-    for (int i = n - 2; i >= 0; i--) {
-        const double u = up[i];
-        for (int l = 0; l < L; l++) {
-            y[l] = c[l * stride + i] + u * y[l];
-            c[l * stride + i] = y[l];
-        }
-    }
+    lines_back(c, stride, L, n, up, y);
 }
 
 /* x sweeps of lines [l0, l1), in groups of LOD_GROUP and then singly. */
