@@ -1,0 +1,20 @@
+/* bench_options.h: the command line of regensim-bench. */
+#ifndef RS_BENCH_OPTIONS_H
+#define RS_BENCH_OPTIONS_H
+
+#define BENCH_MAX_LIST 16
+
+typedef struct bench_options {
+    int quick;
+    const char *git;        /* "unknown" unless --git */
+    const char *solver;     /* NULL: all solvers */
+    int nsizes, sizes[BENCH_MAX_LIST];
+    int nthreads, threads[BENCH_MAX_LIST];
+} bench_options;
+
+/* Parses argv into o (defaults: full run, sizes 128,256 or 128 with --quick,
+ * threads 1,2). Returns 0 to run, 1 after printing help on stdout, 2 after
+ * printing an error and the usage on stderr. */
+int bench_options_parse(bench_options *o, int argc, char **argv);
+
+#endif

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# bench_smoke.sh BENCH COMPARE: runs regensim-bench on tiny grids and checks
+# its JSON: valid, every solver measured (none skipped or failed), the keys
+# of the benchmark interface present; then compares the document with itself
+# through bench-compare.py (no regression: exit 0); a bad option exits 2.
+set -euo pipefail
+bench=$1 compare=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+"$bench" --quick --sizes 24 --threads 1,2 --git smoke >"$tmp/b.json" 2>"$tmp/err"
+/usr/bin/python3 - "$tmp/b.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+for k in ("regensim_version", "git", "threads_available", "machine", "diffusion", "summary"):
+    assert k in d, f"missing key {k}"
+assert d["machine"]["stream_triad_gbs"] > 0
+solvers = {e["solver"] for e in d["diffusion"]}
+assert solvers == {"explicit", "lod", "spectral"}, solvers
+for e in d["diffusion"]:
+    assert not e.get("skipped") and not e.get("failed"), e
+    for k in ("dims", "substrates", "threads", "voxel_updates_per_s",
+              "fraction_of_bandwidth_bound", "bytes_per_voxel_substrate"):
+        assert k in e, f"{e['solver']}: missing {k}"
+    assert e["voxel_updates_per_s"] > 0
+    assert 8 <= e["bytes_per_voxel_substrate"] <= 24, e
+    if e["solver"] == "spectral":
+        assert e["seconds_per_step"] > 0 and e["fftw_only_seconds"] > 0, e
+print("bench_smoke: JSON ok,", len(d["diffusion"]), "entries")
+PY
+/usr/bin/python3 "$compare" "$tmp/b.json" "$tmp/b.json" >/dev/null
+rc=0
+"$bench" --no-such-option >/dev/null 2>&1 || rc=$?
+[ "$rc" -eq 2 ] || { echo "bench_smoke: a bad option gave exit $rc, expected 2"; exit 1; }
+echo "bench_smoke: ok"

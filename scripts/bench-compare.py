@@ -1,0 +1,271 @@
+#!/usr/bin/python3
+"""bench-compare.py: compares two regensim-bench JSON documents.
+
+Usage: bench-compare.py OLD.json NEW.json [--threshold 0.15]
+       bench-compare.py --self-test
+
+Prints the machine figures and every diffusion entry side by side (entries
+matched by solver, dims, substrates, threads and time_order) with the ratio
+new/old, and judges each matched entry by its bandwidth-normalised figure:
+fraction_of_bandwidth_bound, or voxel_updates_per_s / stream_triad_gbs of
+its own file where the fraction is missing. Normalising by the bandwidth
+measured in the same run makes results from a noisy or different machine
+comparable.
+
+Exit status: 0 when no normalised figure fell by more than the threshold
+(default 0.15, i.e. new/old < 0.85), 1 when one did, 2 on bad input
+(missing or unreadable file, invalid JSON, not a regensim-bench document,
+bad option). Entries present in only one file, or skipped in either, are
+listed but never count as regressions.
+"""
+
+import argparse
+import contextlib
+import io
+import json
+import math
+import os
+import sys
+import tempfile
+
+EXIT_OK, EXIT_REGRESSION, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class BadInput(Exception):
+    """A file that cannot be compared; the message says why."""
+
+
+def load(path):
+    """Reads and checks one regensim-bench document."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            doc = json.load(f)
+    except FileNotFoundError:
+        raise BadInput(f"{path}: no such file")
+    except OSError as e:
+        raise BadInput(f"{path}: cannot read: {e.strerror}")
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise BadInput(f"{path}: invalid JSON: {e}")
+    if not isinstance(doc, dict):
+        raise BadInput(f"{path}: expected a JSON object at the top level")
+    if not isinstance(doc.get("diffusion", []), list):
+        raise BadInput(f"{path}: \"diffusion\" must be a list")
+    machine = doc.get("machine", {})
+    if not isinstance(machine, dict):
+        raise BadInput(f"{path}: \"machine\" must be an object")
+    for i, e in enumerate(doc.get("diffusion", [])):
+        if not isinstance(e, dict) or not isinstance(e.get("solver"), str):
+            raise BadInput(f"{path}: diffusion entry {i} has no \"solver\"")
+    return doc
+
+
+def number(x):
+    """x as a float if it is a finite JSON number, else None."""
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        return None
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def entry_key(e):
+    """What identifies a measurement across runs."""
+    dims = e.get("dims")
+    dims = tuple(dims) if isinstance(dims, list) else dims
+    order = e.get("time_order")
+    if order is None and e.get("solver") == "lod":
+        order = 1
+    return (e.get("solver"), dims, e.get("substrates"), e.get("threads"), order)
+
+
+def key_label(k):
+    solver, dims, subs, threads, order = k
+    d = "x".join(str(v) for v in dims) if isinstance(dims, tuple) else str(dims)
+    s = f"{solver} {d} s{subs} t{threads}"
+    return s + (f" o{order}" if order is not None else "")
+
+
+def normalised(e, gbs):
+    """The bandwidth-normalised figure of a measured entry, or None."""
+    if e.get("skipped"):
+        return None
+    f = number(e.get("fraction_of_bandwidth_bound"))
+    if f is not None:
+        return f
+    v = number(e.get("voxel_updates_per_s"))
+    if v is not None and gbs:
+        return v / gbs
+    return None
+
+
+def fmt(x):
+    return "-" if x is None else f"{x:.4g}"
+
+
+def ratio(old, new):
+    if old is None or new is None or old == 0:
+        return None
+    return new / old
+
+
+def compare(old, new, threshold, out):
+    """Prints the comparison; returns the list of regressed entry labels."""
+    gold = number(old.get("machine", {}).get("stream_triad_gbs"))
+    gnew = number(new.get("machine", {}).get("stream_triad_gbs"))
+    print(f"old: git {old.get('git', '?')}, regensim {old.get('regensim_version', '?')}"
+          f"{', quick' if old.get('quick') else ''}", file=out)
+    print(f"new: git {new.get('git', '?')}, regensim {new.get('regensim_version', '?')}"
+          f"{', quick' if new.get('quick') else ''}", file=out)
+    r = ratio(gold, gnew)
+    print(f"stream triad GB/s: old {fmt(gold)}  new {fmt(gnew)}  new/old {fmt(r)}",
+          file=out)
+    print(file=out)
+
+    olds = {entry_key(e): e for e in old.get("diffusion", [])}
+    news = {entry_key(e): e for e in new.get("diffusion", [])}
+    keys = list(olds) + [k for k in news if k not in olds]
+    header = (f"{'entry':34} {'old upd/s':>10} {'new upd/s':>10} {'ratio':>6} "
+              f"{'old norm':>9} {'new norm':>9} {'ratio':>6}  verdict")
+    print(header, file=out)
+    print("-" * len(header), file=out)
+    regressed = []
+    for k in keys:
+        o, n = olds.get(k), news.get(k)
+        if o is None or n is None:
+            verdict = "only in new" if o is None else "only in old"
+            print(f"{key_label(k):34} {'':>10} {'':>10} {'':>6} {'':>9} {'':>9} {'':>6}  "
+                  f"{verdict}", file=out)
+            continue
+        vo = None if o.get("skipped") else number(o.get("voxel_updates_per_s"))
+        vn = None if n.get("skipped") else number(n.get("voxel_updates_per_s"))
+        no, nn = normalised(o, gold), normalised(n, gnew)
+        rn = ratio(no, nn)
+        if o.get("skipped") or n.get("skipped"):
+            verdict = "skipped in " + ("both" if o.get("skipped") and n.get("skipped")
+                                       else "old" if o.get("skipped") else "new")
+        elif rn is None:
+            verdict = "no figure"
+        elif rn < 1.0 - threshold:
+            verdict = f"REGRESSION (> {threshold:.0%} slower)"
+            regressed.append(key_label(k))
+        elif rn > 1.0 + threshold:
+            verdict = "faster"
+        else:
+            verdict = "ok"
+        print(f"{key_label(k):34} {fmt(vo):>10} {fmt(vn):>10} {fmt(ratio(vo, vn)):>6} "
+              f"{fmt(no):>9} {fmt(nn):>9} {fmt(rn):>6}  {verdict}", file=out)
+    print(file=out)
+    if regressed:
+        print(f"{len(regressed)} regression(s) beyond {threshold:.0%}: "
+              + ", ".join(regressed), file=out)
+    else:
+        print(f"no regression beyond {threshold:.0%} "
+              "(bandwidth-normalised figures)", file=out)
+    return regressed
+
+
+def main(argv, out=sys.stdout, err=sys.stderr):
+    parser = argparse.ArgumentParser(
+        prog="bench-compare.py",
+        description="Compare two regensim-bench JSON documents; exit 1 on a "
+                    "bandwidth-normalised regression beyond the threshold.")
+    parser.add_argument("old", nargs="?", help="the reference JSON document")
+    parser.add_argument("new", nargs="?", help="the JSON document to judge")
+    parser.add_argument("--threshold", type=float, default=0.15,
+                        help="largest tolerated relative drop (default 0.15)")
+    parser.add_argument("--self-test", action="store_true",
+                        help="check this script's exit codes and exit")
+    try:
+        with contextlib.redirect_stderr(err):
+            args = parser.parse_args(argv)
+    except SystemExit as e:
+        return EXIT_OK if e.code == 0 else EXIT_BAD_INPUT
+    if args.self_test:
+        return self_test(out, err)
+    if args.old is None or args.new is None:
+        print("bench-compare.py: need OLD.json and NEW.json (or --self-test)", file=err)
+        return EXIT_BAD_INPUT
+    if not (0.0 <= args.threshold < 1.0):
+        print(f"bench-compare.py: --threshold {args.threshold}: expected a fraction "
+              "in [0, 1)", file=err)
+        return EXIT_BAD_INPUT
+    try:
+        old, new = load(args.old), load(args.new)
+    except BadInput as e:
+        print(f"bench-compare.py: {e}", file=err)
+        return EXIT_BAD_INPUT
+    regressed = compare(old, new, args.threshold, out)
+    return EXIT_REGRESSION if regressed else EXIT_OK
+
+
+def _doc(gbs, explicit_frac, lod_vups, git):
+    """A tiny document: an explicit entry with a fraction, a lod entry with
+    only voxel_updates_per_s, a skipped spectral entry."""
+    return {
+        "regensim_version": "0.1.0", "git": git, "threads_available": 2,
+        "quick": True, "machine": {"stream_triad_gbs": gbs},
+        "diffusion": [
+            {"solver": "explicit", "dims": [64, 64, 64], "substrates": 1, "threads": 1,
+             "voxel_updates_per_s": explicit_frac * gbs * 1e9 / 16,
+             "fraction_of_bandwidth_bound": explicit_frac},
+            {"solver": "lod", "dims": [64, 64, 64], "substrates": 1, "threads": 1,
+             "time_order": 1, "voxel_updates_per_s": lod_vups},
+            {"solver": "spectral", "dims": [64, 64, 64], "substrates": 1, "threads": 1,
+             "skipped": True, "error": "spectral solver: not implemented yet"},
+        ],
+    }
+
+
+def self_test(out, err):
+    """Builds documents in a temporary directory and checks the exit codes."""
+    failures = []
+    with tempfile.TemporaryDirectory() as tmp:
+        def write(name, content):
+            path = os.path.join(tmp, name)
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(content if isinstance(content, str) else json.dumps(content))
+            return path
+
+        base = write("base.json", _doc(10.0, 0.5, 1e8, "aaa"))
+        cases = [
+            # (what, argv, expected exit)
+            ("identical", [base, base], EXIT_OK),
+            ("small drop within threshold",
+             [base, write("small.json", _doc(10.0, 0.45, 0.9e8, "bbb"))], EXIT_OK),
+            ("faster", [base, write("fast.json", _doc(10.0, 0.8, 2e8, "ccc"))], EXIT_OK),
+            ("fraction regression",
+             [base, write("slow.json", _doc(10.0, 0.3, 1e8, "ddd"))], EXIT_REGRESSION),
+            # Same voxel rate on a machine with twice the bandwidth: the
+            # normalised lod figure halves.
+            ("normalised regression (no fraction)",
+             [base, write("fastmachine.json", _doc(20.0, 0.5, 1e8, "eee"))],
+             EXIT_REGRESSION),
+            ("custom threshold tolerates it",
+             [base, os.path.join(tmp, "slow.json"), "--threshold", "0.5"], EXIT_OK),
+            ("entry missing in new",
+             [base, write("fewer.json", {"machine": {"stream_triad_gbs": 10.0},
+                                         "diffusion": []})], EXIT_OK),
+            ("missing file", [base, os.path.join(tmp, "absent.json")], EXIT_BAD_INPUT),
+            ("invalid JSON", [base, write("bad.json", "{\"diffusion\": [")],
+             EXIT_BAD_INPUT),
+            ("not an object", [write("list.json", "[1, 2]"), base], EXIT_BAD_INPUT),
+            ("bad threshold", [base, base, "--threshold", "2"], EXIT_BAD_INPUT),
+            ("one file only", [base], EXIT_BAD_INPUT),
+            ("unknown option", [base, base, "--bogus"], EXIT_BAD_INPUT),
+        ]
+        for what, argv, expected in cases:
+            sink_out, sink_err = io.StringIO(), io.StringIO()
+            got = main(argv, sink_out, sink_err)
+            status = "ok" if got == expected else "FAIL"
+            print(f"self-test {status}: {what}: exit {got} (expected {expected})", file=out)
+            if got != expected:
+                failures.append(what)
+                print(sink_out.getvalue() + sink_err.getvalue(), file=err)
+    if failures:
+        print(f"bench-compare.py self-test: {len(failures)} failure(s)", file=err)
+        return 1
+    print("bench-compare.py self-test: all passed", file=out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
