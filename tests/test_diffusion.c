@@ -351,13 +351,13 @@ static void source_adds_exact_mass(void **state)
 }
 
 /* The same steps on 1 and on 2 threads give bitwise-identical fields (with
- * sources and uptake, several substrates, 2D and 3D, odd sizes). */
+ * sources and uptake, several substrates, 2D, 3D and thin 3D, odd sizes). */
 static void threads_give_identical_bits(void **state)
 {
     const solver_case *sc = *state;
     /* Large enough that every solver uses 2 threads (rs_diffusion_team_size). */
-    const rs_grid grids[2] = {{37, 29, 23, 10.0}, {203, 157, 1, 10.0}};
-    for (int gi = 0; gi < 2; gi++) {
+    const rs_grid grids[3] = {{37, 29, 23, 10.0}, {203, 157, 1, 10.0}, {97, 83, 5, 10.0}};
+    for (int gi = 0; gi < 3; gi++) {
         rs_grid g = grids[gi];
         size_t n = rs_grid_voxels(&g);
         rs_substrate_spec spec[2];

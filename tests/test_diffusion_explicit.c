@@ -2,6 +2,7 @@
  * stability limit it enforces, its second-order accuracy in space, and its
  * Dirichlet boundaries on every face. */
 #include <math.h>
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,6 +161,45 @@ static void dirichlet_decay_second_order(void **state)
     }
 }
 
+/* Chunked scheduling gives the same bits for 1, 2, 3 and 4 threads,
+ * including uneven chunks and chunks of the minimum 4 planes (nz = 16),
+ * with Dirichlet z faces (the chunk ends are halos, not faces). */
+static void chunks_give_identical_bits(void **state)
+{
+    (void)state;
+    const rs_grid grids[2] = {{41, 33, 29, 10.0}, {64, 48, 16, 10.0}};
+    for (int gi = 0; gi < 2; gi++) {
+        rs_grid g = grids[gi];
+        size_t n = rs_grid_voxels(&g);
+        omp_set_num_threads(4); /* create sizes work space for 4 threads */
+        rs_substrate_spec spec[2];
+        rs_diffusion_config cfg = fx_config(g, 0.01, 2, spec, 1000.0, 0.05);
+        spec[0].bc[RS_FACE_ZLO] = (rs_bc){RS_BC_DIRICHLET, 2.0};
+        spec[1].bc[RS_FACE_ZHI] = (rs_bc){RS_BC_DIRICHLET, 0.5};
+        fx_problem p;
+        fx_create(&p, "explicit", &cfg);
+        fx_add_sources(&p);
+        double *ref[2] = {malloc(n * sizeof(double)), malloc(n * sizeof(double))};
+        for (int t = 1; t <= 4; t++) {
+            omp_set_num_threads(t);
+            for (int s = 0; s < 2; s++) {
+                fx_fill_random(p.fields[s], n, 10 + s, 0.0, 1.0);
+                fx_fill_random(p.source[s], n, 20 + s, 0.0, 0.1);
+                fx_fill_random(p.uptake[s], n, 30 + s, 0.0, 0.5);
+            }
+            fx_run(&p, 5);
+            for (int s = 0; s < 2; s++) {
+                if (t == 1) memcpy(ref[s], p.fields[s], n * sizeof(double));
+                else assert_memory_equal(ref[s], p.fields[s], n * sizeof(double));
+            }
+        }
+        omp_set_num_threads(omp_get_num_procs());
+        free(ref[0]);
+        free(ref[1]);
+        fx_destroy(&p);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -167,6 +207,7 @@ int main(void)
         cmocka_unit_test(second_order_in_space),
         cmocka_unit_test(dirichlet_linear_steady_state),
         cmocka_unit_test(dirichlet_decay_second_order),
+        cmocka_unit_test(chunks_give_identical_bits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -140,6 +140,12 @@ int rs_diffusion_team_size(const rs_diffusion *d)
     return (size_t)nt > most ? (int)most : nt;
 }
 
+int rs_diffusion_team_capacity(void)
+{
+    int n = omp_get_max_threads();
+    return omp_get_num_procs() > n ? omp_get_num_procs() : n;
+}
+
 rs_status rs_diffusion_base_init(rs_diffusion *d, const rs_diffusion_ops *ops,
                                  const rs_diffusion_config *cfg, rs_error *err)
 {

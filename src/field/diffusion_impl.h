@@ -28,6 +28,11 @@ void rs_diffusion_base_free(rs_diffusion *d);
  * for any team size. */
 int rs_diffusion_team_size(const rs_diffusion *d);
 
+/* Threads to size per-thread work space for at create: OpenMP's current
+ * limit or the processor count, whichever is larger (a caller may raise
+ * the limit later; steps cap their team at what create sized for). */
+int rs_diffusion_team_capacity(void);
+
 /* Does face f take part on this grid? (z faces only in 3D.) */
 static inline int rs_face_active(const rs_grid *g, int f)
 {

@@ -38,26 +38,6 @@ typedef struct lod_solver {
 } lod_solver;
 
 /* Threads a step may use (OpenMP's current limit). */
-static int lod_max_threads(void)
-{
-#ifdef _OPENMP
-    return omp_get_max_threads();
-#else
-    return 1;
-#endif
-}
-
-/* Threads to size the Crank-Nicolson scratch for: the current limit, or
- * the processor count if larger (a caller may raise the limit later). */
-static int lod_scratch_threads(void)
-{
-    int n = lod_max_threads();
-#ifdef _OPENMP
-    if (omp_get_num_procs() > n) n = omp_get_num_procs();
-#endif
-    return n;
-}
-
 /* Doubles of Thomas factors per substrate: inv and up per direction. */
 static size_t lod_factor_doubles(const rs_grid *g)
 {
@@ -70,7 +50,7 @@ static double lod_workspace(const rs_diffusion_config *cfg)
     double bytes = (double)cfg->nsubstrates *
                    ((double)lod_factor_doubles(g) * sizeof(double) + 3.0 * sizeof(rs_lod_dir));
     if (cfg->time_order == 2)
-        bytes += (double)lod_scratch_threads() * g->nx * sizeof(double);
+        bytes += (double)rs_diffusion_team_capacity() * g->nx * sizeof(double);
     return bytes / (double)rs_grid_voxels(g) / cfg->nsubstrates;
 }
 
@@ -132,7 +112,7 @@ static rs_status lod_create(rs_diffusion **out, const rs_diffusion_config *cfg,
     s->dirs = calloc(3 * (size_t)nsub, sizeof *s->dirs);
     s->factors = rs_alloc_aligned((size_t)nsub * per_sub * sizeof(double));
     if (cn) {
-        s->nthreads = lod_scratch_threads();
+        s->nthreads = rs_diffusion_team_capacity();
         s->scratch = rs_alloc_aligned((size_t)s->nthreads * g->nx * sizeof(double));
     }
     if (!s->dirs || !s->factors || (cn && !s->scratch)) {
