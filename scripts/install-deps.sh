@@ -10,8 +10,8 @@ packages=(
   libhdf5-dev hdf5-tools libfftw3-dev libcmocka-dev libyaml-dev
   libopenmpi-dev openmpi-bin
   python3-numpy python3-h5py python3-matplotlib python3-netcdf4 python3-xarray python3-h5netcdf
-  clang libclang-rt-14-dev libomp-14-dev
-  valgrind hyperfine
+  clang libclang-rt-14-dev libomp-14-dev afl++
+  valgrind linux-perf hyperfine
 )
 
 missing=()
