@@ -91,6 +91,18 @@ static void uniform_moments_and_range(void **state)
     }
 }
 
+/* The extreme bit patterns stay strictly inside (0, 1) (a 53-bit version
+ * once returned exactly 1.0 for all-ones bits). */
+static void uniform_extremes_are_open(void **state)
+{
+    (void)state;
+    double lo = rs_uniform_from_bits(0), hi = rs_uniform_from_bits(UINT64_MAX);
+    assert_true(lo > 0.0 && lo == 0x1.0p-53);
+    assert_true(hi < 1.0 && hi == 1.0 - 0x1.0p-53);
+    /* Neighbouring bins give distinct values. */
+    assert_true(rs_uniform_from_bits(UINT64_MAX - 4096) < hi);
+}
+
 static void normal_moments(void **state)
 {
     (void)state;
@@ -124,6 +136,7 @@ int main(void)
         cmocka_unit_test(block_maps_seed_stream_counter),
         cmocka_unit_test(stream_reader_is_a_pure_function),
         cmocka_unit_test(uniform_moments_and_range),
+        cmocka_unit_test(uniform_extremes_are_open),
         cmocka_unit_test(normal_moments),
         cmocka_unit_test(exponential_moments),
         cmocka_unit_test(uniform_histogram_is_flat),

@@ -76,34 +76,21 @@ typedef struct rs_diffusion_config {
     rs_fft_rigor fft_rigor; /* spectral */
 } rs_diffusion_config;
 
+/* A solver: an opaque plan made by rs_diffusion_create. */
 typedef struct rs_diffusion rs_diffusion;
 
-/* The operations every solver provides (SUNDIALS-style ops table). */
-typedef struct rs_diffusion_ops {
-    const char *name;
-    /* Validated config in; a complete solver out, or an error and nothing
-     * allocated. */
-    rs_status (*create)(rs_diffusion **out, const rs_diffusion_config *cfg,
-                        rs_error *err);
-    /* Advances every field by dt; source/uptake (and each entry) may be NULL. */
-    rs_status (*step)(rs_diffusion *d, double *const *fields,
-                      const double *const *source, const double *const *uptake);
-    void (*destroy)(rs_diffusion *d);
-    /* Bytes of solver work space per voxel and substrate, fields excluded,
-     * for a config (used to refuse plans that cannot fit before allocating). */
-    double (*workspace_bytes_per_voxel)(const rs_diffusion_config *cfg);
-} rs_diffusion_ops;
+/* A solver implementation (opaque: solvers are used through the functions
+ * below, which run the shared checks). */
+typedef struct rs_diffusion_ops rs_diffusion_ops;
 
-/* Every solver object starts with this header. */
-struct rs_diffusion {
-    const rs_diffusion_ops *ops;
-    rs_diffusion_config cfg; /* cfg.substrates points at `specs` below */
-    rs_substrate_spec *specs;
-    size_t nvoxels;
-};
-
-/* The ops table named `name` ("explicit", "lod", "spectral"), or NULL. */
+/* The implementation named `name` ("explicit", "lod", "spectral"), or NULL
+ * when there is none. */
 RS_API const rs_diffusion_ops *rs_diffusion_find(const char *name);
+
+/* Bytes per voxel and substrate, the field included, that solver `name`
+ * would need for cfg (its peak, work space included), without creating it;
+ * 0 for an unknown name. */
+RS_API double rs_diffusion_estimate_bytes(const char *name, const rs_diffusion_config *cfg);
 
 /* Names of all solvers, NULL-terminated. */
 RS_API const char *const *rs_diffusion_names(void);
@@ -130,8 +117,8 @@ RS_API void rs_diffusion_destroy(rs_diffusion *d);
 /* The solver's name. */
 RS_API const char *rs_diffusion_name(const rs_diffusion *d);
 
-/* Bytes per voxel and substrate, the field array itself included: what a
- * run of this solver needs in memory per voxel-substrate. */
+/* Bytes per voxel and substrate, the field array itself included: what this
+ * solver allocated (at its peak, during create) per voxel-substrate. */
 RS_API double rs_diffusion_bytes_per_voxel_substrate(const rs_diffusion *d);
 
 /* The largest stable dt of the explicit scheme for these coefficients on

@@ -25,9 +25,9 @@ typedef struct rs_grid {
  * RS_EINVAL / RS_ETOOBIG with the offending value named in err. */
 RS_API rs_status rs_grid_check(const rs_grid *g, rs_error *err);
 
-/* Checks that `arrays` arrays of one double per voxel plus `extra_bytes`
- * fit in available memory; RS_ETOOBIG with both figures otherwise. Call it
- * before allocating. */
+/* Checks that bytes_per_voxel bytes for every voxel plus extra_bytes fit in
+ * available memory; RS_ETOOBIG with both figures otherwise. Call it before
+ * allocating. */
 RS_API rs_status rs_grid_check_memory(const rs_grid *g, double bytes_per_voxel,
                                       double extra_bytes, rs_error *err);
 

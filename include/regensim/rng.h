@@ -38,8 +38,13 @@ RS_API void rs_rng_init(rs_rng *r, uint64_t seed, uint64_t stream);
 /* Next 32 random bits. */
 RS_API uint32_t rs_rng_u32(rs_rng *r);
 
-/* Uniform double in (0, 1), 53 random bits; never 0 or 1. */
+/* Uniform double in (0, 1) from the top 52 of 64 random bits (two words);
+ * never 0 or 1. */
 RS_API double rs_rng_uniform(rs_rng *r);
+
+/* The uniform draw rs_rng_uniform makes of 64 random bits: the centre of
+ * bin (bits >> 12) of 2^52 equal bins of (0, 1). */
+RS_API double rs_uniform_from_bits(uint64_t bits);
 
 /* Standard normal (mean 0, variance 1), Box-Muller. */
 RS_API double rs_rng_normal(rs_rng *r);

@@ -125,7 +125,17 @@ int rs_cli_demo(int argc, char **argv)
                     src[i + (size_t)g.nx * (j + (size_t)g.ny * kk)] = S;
             }
 
-    int steps = (int)ceil(o.minutes / cfg.dt), report = (int)ceil(steps / 12.0);
+    double nsteps = ceil(o.minutes / cfg.dt);
+    if (!(nsteps <= 1e9)) {
+        fprintf(stderr, "regensim demo: %g min at dt %g min is %.3g steps; expected at most "
+                        "1e9 (use a larger --dt or fewer --minutes)\n",
+                o.minutes, cfg.dt, nsteps);
+        rs_diffusion_destroy(d);
+        rs_free_aligned(c);
+        rs_free_aligned(src);
+        return RS_EXIT_USAGE;
+    }
+    int steps = (int)nsteps, report = (int)ceil(steps / 12.0);
     printf("regensim %s demo: TNF-alpha from a %g um microglial cluster\n", rs_version(),
            cluster);
     printf("grid %d x %d x %d voxels of %g um, solver %s, dt %g min, %d steps, %d threads\n",
@@ -146,9 +156,10 @@ int rs_cli_demo(int argc, char **argv)
     }
     double wall = omp_get_wtime() - t0;
     /* Far from a point source the steady 3D field falls as exp(-r/L)/r: fit
-     * L between 100 and 200 um. (In 2D it falls as K0(r/L), whose asymptotic
-     * form is poor at these distances: no fit there.) */
-    if (g.nz > 1) {
+     * L between 100 and 200 um, where the box is large enough. (In 2D it
+     * falls as K0(r/L), whose asymptotic form is poor at these distances: no
+     * fit there.) */
+    if (g.nz > 1 && 200.0 + 1.5 * g.dx < 0.5 * g.nx * g.dx) {
         double r1 = 100.0 + 0.5 * g.dx, r2 = 200.0 + 0.5 * g.dx;
         double c1 = along_x(c, &g, ci, cj, ck, r1), c2 = along_x(c, &g, ci, cj, ck, r2);
         double reach = (r2 - r1) / log(c1 * r1 / (c2 * r2));

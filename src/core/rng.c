@@ -68,13 +68,20 @@ uint32_t rs_rng_u32(rs_rng *r)
     return r->buf[r->used++];
 }
 
+double rs_uniform_from_bits(uint64_t bits)
+{
+    /* The centre of one of 2^52 equal bins: (b + 1/2) / 2^52 for b < 2^52 is
+     * exactly representable and lies in [2^-53, 1 - 2^-53]. (With 53 bits
+     * the top bin's centre, 1 - 2^-54, would round to 1.) */
+    uint64_t b = bits >> 12;
+    return ((double)b + 0.5) * 0x1.0p-52;
+}
+
 double rs_rng_uniform(rs_rng *r)
 {
-    uint64_t hi = rs_rng_u32(r) >> 6; /* 26 bits */
-    uint64_t lo = rs_rng_u32(r) >> 5; /* 27 bits */
-    uint64_t bits = (hi << 27) | lo;  /* 53 bits in [0, 2^53) */
-    /* Centre of the bin: (bits + 1/2) / 2^53 lies strictly inside (0, 1). */
-    return ((double)bits + 0.5) * 0x1.0p-53;
+    uint64_t hi = rs_rng_u32(r);
+    uint64_t lo = rs_rng_u32(r);
+    return rs_uniform_from_bits((hi << 32) | lo);
 }
 
 double rs_rng_normal(rs_rng *r)

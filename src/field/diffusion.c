@@ -94,6 +94,10 @@ rs_status rs_diffusion_create(rs_diffusion **out, const char *name,
     if (!cfg) return rs_error_set(err, RS_EINVAL, "diffusion: no config given");
     rs_status s = config_check(cfg, err);
     if (s != RS_OK) return s;
+    if (cfg->time_order == 2 && ops != &rs_diffusion_lod_ops)
+        return rs_error_set(err, RS_EUNSUPPORTED,
+                            "diffusion: time_order 2 is offered by solver lod only; %s is "
+                            "first order in time (spectral: exact)", ops->name);
     double per_voxel = (double)cfg->nsubstrates *
                        (sizeof(double) + ops->workspace_bytes_per_voxel(cfg));
     s = rs_grid_check_memory(&cfg->grid, per_voxel, 0.0, err);
@@ -116,7 +120,14 @@ const char *rs_diffusion_name(const rs_diffusion *d) { return d->ops->name; }
 
 double rs_diffusion_bytes_per_voxel_substrate(const rs_diffusion *d)
 {
-    return sizeof(double) + d->ops->workspace_bytes_per_voxel(&d->cfg);
+    return sizeof(double) + d->workspace_bytes;
+}
+
+double rs_diffusion_estimate_bytes(const char *name, const rs_diffusion_config *cfg)
+{
+    const rs_diffusion_ops *ops = rs_diffusion_find(name);
+    if (!ops || !cfg || cfg->nsubstrates < 1) return 0.0;
+    return sizeof(double) + ops->workspace_bytes_per_voxel(cfg);
 }
 
 double rs_diffusion_explicit_dt_limit(const rs_grid *g, const rs_substrate_spec *specs,
@@ -153,6 +164,7 @@ rs_status rs_diffusion_base_init(rs_diffusion *d, const rs_diffusion_ops *ops,
     d->cfg = *cfg;
     if (d->cfg.time_order == 0) d->cfg.time_order = 1;
     d->nvoxels = rs_grid_voxels(&cfg->grid);
+    d->workspace_bytes = ops->workspace_bytes_per_voxel(cfg);
     d->specs = malloc((size_t)cfg->nsubstrates * sizeof *d->specs);
     if (!d->specs)
         return rs_error_set(err, RS_ENOMEM, "diffusion: out of memory for %d specs",

@@ -29,8 +29,10 @@ typedef struct explicit_coef {
     rs_explicit_xbc xbc;
 } explicit_coef;
 
-/* Fewest planes a thread's chunk may have for chunked scheduling. */
-#define EXPLICIT_PLANES_PER_CHUNK 4
+/* Fewest planes a thread's chunk may have for chunked scheduling: its four
+ * planes of work space then add at most half a plane per plane (4 bytes
+ * per voxel). */
+#define EXPLICIT_PLANES_PER_CHUNK 8
 
 typedef struct explicit_solver {
     rs_diffusion base;

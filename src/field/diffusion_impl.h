@@ -5,6 +5,32 @@
 
 #include "regensim/diffusion.h"
 
+/* The operations every solver provides (SUNDIALS-style ops table). */
+struct rs_diffusion_ops {
+    const char *name;
+    /* Checked config in; a complete solver out, or an error and nothing
+     * allocated (*out untouched: rs_diffusion_create resets it). */
+    rs_status (*create)(rs_diffusion **out, const rs_diffusion_config *cfg,
+                        rs_error *err);
+    /* Advances every field by dt; source/uptake (and each entry) may be NULL. */
+    rs_status (*step)(rs_diffusion *d, double *const *fields,
+                      const double *const *source, const double *const *uptake);
+    void (*destroy)(rs_diffusion *d);
+    /* Bytes of solver work space per voxel and substrate, fields excluded,
+     * at the peak, for a config: used to refuse plans that cannot fit before
+     * allocating, and recorded at create. */
+    double (*workspace_bytes_per_voxel)(const rs_diffusion_config *cfg);
+};
+
+/* Every solver object starts with this header. */
+struct rs_diffusion {
+    const rs_diffusion_ops *ops;
+    rs_diffusion_config cfg; /* cfg.substrates points at `specs` below */
+    rs_substrate_spec *specs;
+    size_t nvoxels;
+    double workspace_bytes; /* per voxel-substrate, as allocated at create */
+};
+
 extern const rs_diffusion_ops rs_diffusion_explicit_ops;
 extern const rs_diffusion_ops rs_diffusion_lod_ops;
 extern const rs_diffusion_ops rs_diffusion_spectral_ops;

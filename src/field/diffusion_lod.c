@@ -14,6 +14,7 @@
  * split into a row-parallel x pass and a column-parallel y pass instead.
  * Work is divided by plane, row or column block, never by thread count, so
  * results are bitwise identical for any number of threads. */
+#include <math.h>
 #include <stdlib.h>
 
 #ifdef _OPENMP
@@ -85,9 +86,20 @@ static void lod_factorise(rs_lod_dir *dir, int n, double r, double decay,
     dir->w_hi = n == 1 ? dir->w_lo : dir->w_mid + ahi;
     dir->k_lo = lo->kind == RS_BC_DIRICHLET ? kscale * lo->value : 0.0;
     dir->k_hi = hi->kind == RS_BC_DIRICHLET ? kscale * hi->value : 0.0;
+    /* The Thomas pivots p_0 = d_0, p_i = d_i - r^2 / p_{i-1} lose all their
+     * digits to cancellation when r = dt D / dx^2 is large (a no-flux line
+     * without decay has d_i - r^2/p_{i-1} = O(1) from O(r) terms). Written
+     * as q_i = p_i - r (for i < n-1; p_{n-1} = q_{n-1}), the recurrence
+     * q_i = a_i + r q_{i-1} / (q_{i-1} + r), a_i = 1 + decay + 2r per
+     * Dirichlet end at cell i, adds only positive terms: exact to rounding
+     * for any r. */
+    double q = 0.0;
     for (int i = 0; i < n; i++) {
-        const double w = i == 0 ? dir->w_lo : i == n - 1 ? dir->w_hi : dir->w_mid;
-        const double pivot = i == 0 ? 2.0 - w : (2.0 - w) - r * up[i - 1];
+        const int dirichlet_ends = (i == 0 && lo->kind == RS_BC_DIRICHLET) +
+                                   (i == n - 1 && hi->kind == RS_BC_DIRICHLET);
+        const double a = 1.0 + decay + 2.0 * r * dirichlet_ends;
+        q = i == 0 ? a : a + r * (q / (q + r));
+        const double pivot = i < n - 1 ? q + r : q;
         inv[i] = 1.0 / pivot;
         up[i] = r * inv[i];
     }
@@ -126,6 +138,14 @@ static rs_status lod_create(rs_diffusion **out, const rs_diffusion_config *cfg,
         const rs_substrate_spec *sp = &cfg->substrates[n];
         const double r = theta * cfg->dt * sp->diffusion / (g->dx * g->dx);
         const double decay = theta * cfg->dt * sp->decay / dims;
+        if (!isfinite(r) || !isfinite(decay)) {
+            lod_destroy(&s->base);
+            return rs_error_set(err, RS_EINVAL,
+                                "lod solver: substrate %d: dt D / dx^2 = %g and dt decay = "
+                                "%g; expected finite values (dt, D or dx out of range)",
+                                n, cfg->dt * sp->diffusion / (g->dx * g->dx),
+                                cfg->dt * sp->decay);
+        }
         double *f = s->factors + (size_t)n * per_sub;
         for (int a = 0; a < dims; a++) {
             lod_factorise(&s->dirs[3 * n + a], len[a], r, decay, &sp->bc[2 * a],

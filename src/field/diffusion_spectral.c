@@ -73,7 +73,7 @@ static double spectral_workspace(const rs_diffusion_config *cfg)
      * even though measuring touches only nx nz of its doubles (one row per
      * plane; the rest of a large buffer stays unbacked virtual memory). */
     const rs_grid *g = &cfg->grid;
-    const double tables = (double)cfg->nsubstrates * (g->nx + g->ny + g->nz);
+    const double tables = (double)cfg->nsubstrates * ((double)g->nx + g->ny + g->nz);
     const double voxels = (double)rs_grid_voxels(g);
     return sizeof(double) * ((double)planning_span(g) + tables) /
            (voxels * cfg->nsubstrates);
