@@ -1,11 +1,13 @@
 /* bench_main.c: regensim-bench, the benchmark program behind
  * scripts/bench.sh. It measures the machine's memory bandwidth (STREAM
  * triad), then every diffusion solver on cubic grids for 1 and 4 substrates
- * and each thread count, and prints one JSON document on stdout (format:
- * docs/performance.md and design.md "Benchmark output"); progress goes to
- * stderr. A solver that is not available (RS_EUNSUPPORTED) or a case that
- * does not fit in memory is reported as skipped with the error; any other
- * failure is reported the same way and makes the exit status 1. */
+ * and each thread count, then the expression evaluator (a Hill reaction
+ * over 10^6 points) per thread count, and prints one JSON document on
+ * stdout (format: docs/performance.md and design.md "Benchmark output");
+ * progress goes to stderr. A solver that is not available
+ * (RS_EUNSUPPORTED) or a case that does not fit in memory is reported as
+ * skipped with the error; any other failure is reported the same way and
+ * makes the exit status 1. */
 #include <fftw3.h>
 #include <omp.h>
 #include <stdio.h>
@@ -13,6 +15,7 @@
 #include <string.h>
 
 #include "bench_diffusion.h"
+#include "bench_expr.h"
 #include "bench_fftw.h"
 #include "bench_json.h"
 #include "bench_options.h"
@@ -254,7 +257,8 @@ static void write_summary(bench_json *w, const bench_options *o, const entry *es
 }
 
 static void write_document(const bench_options *o, const bench_timing *t,
-                           const stream_figures *sf, const entry *es, int n)
+                           const stream_figures *sf, const entry *es, int n,
+                           const bench_expr_result *ex, int nex)
 {
     bench_json w;
     bench_json_init(&w, stdout);
@@ -299,6 +303,7 @@ static void write_document(const bench_options *o, const bench_timing *t,
     for (int i = 0; i < n; i++) write_entry(&w, &es[i], sf->best_gbs);
     bench_json_end_array(&w);
     write_summary(&w, o, es, n, sf->best_gbs);
+    bench_expr_write(&w, ex, nex);
     bench_json_end_object(&w);
     bench_json_finish(&w);
 }
@@ -339,8 +344,17 @@ int main(int argc, char **argv)
         if (e->r.outcome == BENCH_MEASURED && strcmp(e->c.solver, "spectral") == 0)
             fftw_reference(entries, i, &t);
     }
+    bench_expr_result ex[BENCH_MAX_LIST];
+    for (int i = 0; i < o.nthreads; i++) {
+        fprintf(stderr, "expr: %s over %d points, %d thread(s): ", BENCH_EXPR_TEXT,
+                BENCH_EXPR_POINTS, o.threads[i]);
+        bench_expr_run(o.threads[i], &t, &ex[i]);
+        if (ex[i].failed) fprintf(stderr, "FAILED: %s\n", ex[i].error);
+        else fprintf(stderr, "%.3g evaluations/s\n", ex[i].evaluations_per_s);
+        failed |= ex[i].failed;
+    }
     sf.load_end = load_average();
-    write_document(&o, &t, &sf, entries, ncases);
+    write_document(&o, &t, &sf, entries, ncases, ex, o.nthreads);
     if (failed) fprintf(stderr, "regensim-bench: some cases FAILED (see \"error\")\n");
     return failed ? 1 : 0;
 }

@@ -25,7 +25,13 @@ for e in d["diffusion"]:
     assert 8 <= e["bytes_per_voxel_substrate"] <= 24, e
     if e["solver"] == "spectral":
         assert e["seconds_per_step"] > 0 and e["fftw_only_seconds"] > 0, e
-print("bench_smoke: JSON ok,", len(d["diffusion"]), "entries")
+assert "expr" in d, "missing key expr"
+assert {e["threads"] for e in d["expr"]} == {1, 2}, d["expr"]
+for e in d["expr"]:
+    assert not e.get("failed"), e
+    assert e["points"] == 1000000 and e["expression"], e
+    assert e["evaluations_per_s"] > 0, e
+print("bench_smoke: JSON ok,", len(d["diffusion"]), "diffusion and", len(d["expr"]), "expr entries")
 PY
 /usr/bin/python3 "$compare" "$tmp/b.json" "$tmp/b.json" >/dev/null
 rc=0

@@ -1,11 +1,12 @@
 # dependencies.cmake: finds the system libraries regensim builds against
-# (Debian 12 package names in scripts/install-deps.sh). HDF5, libyaml and
-# MPI join as the modules that need them land.
+# (Debian 12 package names in scripts/install-deps.sh). HDF5 and MPI
+# join as the modules that need them land.
 find_package(OpenMP REQUIRED COMPONENTS C)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(FFTW3 REQUIRED IMPORTED_TARGET fftw3)
 # Debian ships no fftw3_omp.pc: libfftw3_omp.so sits beside libfftw3.so.
 find_library(FFTW3_OMP_LIB fftw3_omp HINTS ${FFTW3_LIBRARY_DIRS} REQUIRED)
+pkg_check_modules(YAML REQUIRED IMPORTED_TARGET yaml-0.1)
 if(REGENSIM_BUILD_TESTS)
   pkg_check_modules(CMOCKA REQUIRED IMPORTED_TARGET cmocka)
 endif()

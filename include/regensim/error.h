@@ -48,6 +48,30 @@ RS_API rs_status rs_error_set_at(rs_error *err, rs_status code, const char *file
 /* Writes "file:line:col: message" (or just the message) into buf. */
 RS_API void rs_error_format(const rs_error *err, char *buf, unsigned long size);
 
+/* Several errors at once (a model file reports all its mistakes, not just
+ * the first): up to RS_ERRORS_MAX records; further ones are counted in
+ * `dropped`. The list is a plain value: no allocation, nothing to free. */
+#define RS_ERRORS_MAX 20
+
+typedef struct rs_errors {
+    int count;   /* records in item[] */
+    int dropped; /* errors beyond RS_ERRORS_MAX, counted but not kept */
+    rs_error item[RS_ERRORS_MAX];
+} rs_errors;
+
+/* Empties the list. NULL is allowed. */
+RS_API void rs_errors_clear(rs_errors *errs);
+
+/* Appends a copy of err (or counts it as dropped when the list is full) and
+ * returns err->code. errs may be NULL. */
+RS_API rs_status rs_errors_add(rs_errors *errs, const rs_error *err);
+
+/* Appends an error with a file position (line and column from 1; line 0
+ * for none) and a printf-style message; returns code. errs may be NULL. */
+RS_API rs_status rs_errors_add_at(rs_errors *errs, rs_status code, const char *file,
+                                  int line, int col, const char *fmt, ...)
+    RS_PRINTF(6, 7);
+
 #ifdef __cplusplus
 }
 #endif

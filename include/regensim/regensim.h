@@ -9,5 +9,7 @@
 #include "regensim/rng.h"
 #include "regensim/grid.h"
 #include "regensim/diffusion.h"
+#include "regensim/expr.h"
+#include "regensim/model.h"
 
 #endif

@@ -3,6 +3,8 @@
 #ifndef RS_CLI_H
 #define RS_CLI_H
 
+#include <stdio.h>
+
 #include "regensim/regensim.h"
 
 /* Exit codes (interface): 0 ok, 1 run failed, 2 bad input or usage. */
@@ -25,6 +27,25 @@ int rs_cli_exit_code(rs_status s);
 /* A logger that prints warnings and errors to stderr. */
 rs_logger rs_cli_logger(void);
 
+/* Arguments of the commands that take a model (validate, info). */
+typedef struct rs_cli_model_args {
+    const char *path;
+    const char **sets; /* --set PATH=VALUE, in order */
+    int nsets;
+    int allow_resolved, resolved;
+} rs_cli_model_args;
+
+/* Parses MODEL, --set and --help (and --resolved when the caller set
+ * a->allow_resolved); returns -1 to go on, or an exit code. Free a->sets
+ * afterwards. */
+int rs_cli_parse_model_args(int argc, char **argv, rs_cli_model_args *a, const char *cmd,
+                      void (*usage)(FILE *));
+
+/* Loads a->path with the overrides; prints every error. Returns an exit code. */
+int rs_cli_load_model(const rs_cli_model_args *a, rs_model **m);
+
 int rs_cli_demo(int argc, char **argv);
+int rs_cli_validate(int argc, char **argv);
+int rs_cli_info(int argc, char **argv);
 
 #endif

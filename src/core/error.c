@@ -80,3 +80,36 @@ void rs_error_format(const rs_error *err, char *buf, unsigned long size)
         snprintf(buf, size, "%s", err->msg[0] ? err->msg : rs_strerror(err->code));
     }
 }
+
+void rs_errors_clear(rs_errors *errs)
+{
+    if (!errs) return;
+    errs->count = 0;
+    errs->dropped = 0;
+}
+
+rs_status rs_errors_add(rs_errors *errs, const rs_error *err)
+{
+    if (!errs) return err->code;
+    if (errs->count < RS_ERRORS_MAX) {
+        errs->item[errs->count++] = *err;
+    } else {
+        errs->dropped++;
+    }
+    return err->code;
+}
+
+rs_status rs_errors_add_at(rs_errors *errs, rs_status code, const char *file, int line,
+                           int col, const char *fmt, ...)
+{
+    if (!errs) return code;
+    if (errs->count >= RS_ERRORS_MAX) {
+        errs->dropped++;
+        return code;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    error_vset(&errs->item[errs->count++], code, file, line, col, fmt, ap);
+    va_end(ap);
+    return code;
+}

@@ -1,0 +1,144 @@
+/* expr.h: the expression language in which reactions, cell rules, initial
+ * fields and metrics are written (docs/expressions.md).
+ *
+ * An expression is compiled once to bytecode: names are resolved against a
+ * symbol table (parameters, substrates, cell state, cell types), parameters
+ * are bound as constants and folded, and the result is evaluated over blocks
+ * of points (voxels or cells: each instruction is a plain loop over a block
+ * of contiguous values), never re-parsed. Evaluation is deterministic and
+ * thread-safe: a compiled rs_expr is read-only while evaluated.
+ *
+ * Aggregates (mean(field), integral, max, min, count(cell_type),
+ * mean(cell_type.state), each optionally restricted to a region) are
+ * allowed only where the symbol table says so (metrics). The compiler lists
+ * them; the caller computes their values over the simulation state and
+ * passes them in, so the evaluator itself never touches fields or cells. */
+#ifndef REGENSIM_EXPR_H
+#define REGENSIM_EXPR_H
+
+#include <stddef.h>
+#include "regensim/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Deepest evaluation stack an expression may need; deeper ones are refused
+ * at compile time with a clear error. */
+#define RS_EXPR_MAX_DEPTH 32
+/* Longest expression text accepted (bytes). */
+#define RS_EXPR_MAX_LENGTH 4096
+
+/* What an expression may refer to (rs_expr_symbols.allow). */
+enum {
+    RS_EXPR_ALLOW_POSITION = 1u << 0,   /* x, y, z (um) */
+    RS_EXPR_ALLOW_TIME = 1u << 1,       /* t (min) */
+    RS_EXPR_ALLOW_SUBSTRATES = 1u << 2, /* substrate concentrations at the point */
+    RS_EXPR_ALLOW_STATES = 1u << 3,     /* the cell's internal state variables */
+    RS_EXPR_ALLOW_AGGREGATES = 1u << 4  /* mean(...), integral(...), count(...), ... */
+};
+
+/* The names an expression may use. Arrays are read during compilation only
+ * (names are not kept). Parameters are constants: their values are bound
+ * at compile time and can be re-bound with rs_expr_rebind. */
+typedef struct rs_expr_symbols {
+    int nparameters;
+    const char *const *parameter_names;
+    const double *parameter_values;
+    int nsubstrates;
+    const char *const *substrate_names;
+    int nstates; /* internal state variables of the cell being evaluated */
+    const char *const *state_names;
+    int ncell_types; /* for count(type) and mean(type.state) */
+    const char *const *cell_type_names;
+    const int *cell_type_nstates;                  /* per type */
+    const char *const *const *cell_type_state_names; /* per type, per state */
+    unsigned allow; /* RS_EXPR_ALLOW_* */
+} rs_expr_symbols;
+
+typedef enum rs_expr_agg_kind {
+    RS_AGG_MEAN = 0,  /* mean over voxels (field) or cells (state) */
+    RS_AGG_INTEGRAL,  /* sum over voxels times voxel volume */
+    RS_AGG_MAX,
+    RS_AGG_MIN,
+    RS_AGG_COUNT      /* number of cells of a type */
+} rs_expr_agg_kind;
+
+typedef enum rs_expr_region_kind {
+    RS_EXPR_REGION_ALL = 0,
+    RS_EXPR_REGION_DISK,    /* p = cx, cy, r              (2D; z ignored) */
+    RS_EXPR_REGION_SPHERE,  /* p = cx, cy, cz, r */
+    RS_EXPR_REGION_BOX,     /* p = x0, y0, z0, x1, y1, z1 (2D form: z = -inf..inf) */
+    RS_EXPR_REGION_ANNULUS, /* p = cx, cy, r_inner, r_outer */
+    RS_EXPR_REGION_SHELL    /* p = cx, cy, cz, r_inner, r_outer */
+} rs_expr_region_kind;
+
+typedef struct rs_expr_region {
+    rs_expr_region_kind kind;
+    double p[6];
+} rs_expr_region;
+
+/* One aggregate an expression uses: over substrate `substrate` (>= 0), or
+ * over cells of type `cell_type` (>= 0) counting them or averaging state
+ * `state` (>= 0), within `region`. */
+typedef struct rs_expr_aggregate {
+    rs_expr_agg_kind kind;
+    int substrate, cell_type, state;
+    rs_expr_region region;
+} rs_expr_aggregate;
+
+typedef struct rs_expr rs_expr;
+
+/* Compiles text against sym. On error *out is NULL and err holds the
+ * message with err->col = the 1-based column within text of the offending
+ * token (err->line = 1); e.g. "unknown name 'cytokin' (did you mean
+ * 'cytokine'?)". Destroy with rs_expr_destroy. */
+RS_API rs_status rs_expr_compile(rs_expr **out, const char *text, const rs_expr_symbols *sym,
+                                 rs_error *err);
+
+RS_API void rs_expr_destroy(rs_expr *e);
+
+/* Re-binds the parameter values (same count and order as at compile time)
+ * and re-folds constants, e.g. after a --set override. */
+RS_API void rs_expr_rebind(rs_expr *e, const double *parameter_values);
+
+/* True when the value depends on nothing but parameters (and constants). */
+RS_API int rs_expr_is_constant(const rs_expr *e);
+
+/* The value of a constant expression (rs_expr_is_constant). */
+RS_API double rs_expr_constant(const rs_expr *e);
+
+/* Which RS_EXPR_ALLOW_* inputs the expression actually reads. */
+RS_API unsigned rs_expr_uses(const rs_expr *e);
+
+/* Whether the expression reads substrate s / state variable v. */
+RS_API int rs_expr_uses_substrate(const rs_expr *e, int s);
+RS_API int rs_expr_uses_state(const rs_expr *e, int v);
+
+/* The aggregates the expression uses, in the order their values are
+ * expected in rs_expr_inputs.aggregates. */
+RS_API int rs_expr_naggregates(const rs_expr *e);
+RS_API const rs_expr_aggregate *rs_expr_aggregate_at(const rs_expr *e, int i);
+
+/* Inputs for evaluating at n points: per substrate and per state an array of
+ * n values (entries the expression does not use may be NULL), positions (n
+ * values each, or NULL when unused), the time, and the aggregate values. */
+typedef struct rs_expr_inputs {
+    const double *const *substrates;
+    const double *const *states;
+    const double *x, *y, *z;
+    double t;
+    const double *aggregates;
+} rs_expr_inputs;
+
+/* Evaluates e at n points into out[0..n-1]. Allocates nothing; safe to call
+ * from several threads at once on the same e. */
+RS_API void rs_expr_eval(const rs_expr *e, const rs_expr_inputs *in, size_t n, double *out);
+
+/* Evaluates e at one point (in's arrays hold one value each). */
+RS_API double rs_expr_eval1(const rs_expr *e, const rs_expr_inputs *in);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,203 @@
+/* model_region.c: regions of the domain in model files (initial
+ * conditions, interventions): `all`, {disk|sphere: {center, radius}},
+ * {box: {min, max}}, {annulus|shell: {center, inner, outer}},
+ * {union: [...]}, {difference: [A, B]}. Parsing, freeing, and visiting
+ * their numbers (which may be expressions of parameters). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/model_impl.h"
+
+static const field_desc coord_desc = {.key = "center", .kind = FK_NUMBER,
+                                      .what = "a coordinate", .unit = "um"};
+static const field_desc radius_desc = {.key = "radius", .kind = FK_NUMBER,
+                                       .range = R_MIN | R_MIN_OPEN, .min = 0,
+                                       .what = "a radius", .unit = "um"};
+static const field_desc inner_desc = {.key = "inner", .kind = FK_NUMBER, .range = R_MIN,
+                                      .min = 0, .what = "an inner radius", .unit = "um"};
+static const field_desc outer_desc = {.key = "outer", .kind = FK_NUMBER,
+                                      .range = R_MIN | R_MIN_OPEN, .min = 0,
+                                      .what = "an outer radius", .unit = "um"};
+
+static const char *const kinds[] = {"all", "disk", "sphere", "box", "annulus",
+                                    "shell", "union", "difference"};
+#define NKINDS 8
+
+const char *rs_model_region_name(rs_model_region_kind k);
+const char *rs_model_region_name(rs_model_region_kind k)
+{
+    return (int)k >= 0 && (int)k < NKINDS ? kinds[k] : "?";
+}
+
+void rs_model_free_region(rs_model_region *r)
+{
+    if (!r) return;
+    rs_model_number *nums[] = {&r->center[0], &r->center[1], &r->center[2], &r->lo[0],
+                               &r->lo[1], &r->lo[2], &r->hi[0], &r->hi[1], &r->hi[2],
+                               &r->radius, &r->inner, &r->outer};
+    for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
+        free(nums[i]->expr);
+        nums[i]->expr = NULL;
+    }
+    for (int i = 0; i < r->nchildren; i++) rs_model_free_region(&r->children[i]);
+    free(r->children);
+    r->children = NULL;
+    r->nchildren = 0;
+}
+
+/* A list of 2 or 3 coordinates into v; returns the count or 0. */
+static int parse_point(mctx *c, const yt_node *n, rs_model_number *v, const char *path,
+                       rs_model_pos pos, int want)
+{
+    if (!n || n->kind != YT_SEQ || n->n < 2 || n->n > 3 || (want && n->n != want)) {
+        char what[40];
+        if (want)
+            snprintf(what, sizeof what, "%d coordinates", want);
+        else
+            snprintf(what, sizeof what, "2 or 3 coordinates");
+        if (n && n->kind == YT_SEQ)
+            rs_model_err(c, pos, "%s: %d numbers; expected %s (um)", path, n->n, what);
+        else
+            rs_model_err(c, pos, "%s: %s; expected a list of %s (um)", path,
+                         n ? yt_kind_name(n) : "missing", what);
+        return 0;
+    }
+    for (int i = 0; i < n->n; i++) {
+        char p[320];
+        snprintf(p, sizeof p, "%s[%d]", path, i);
+        rs_model_parse_number(c, &coord_desc, n->items[i], &v[i], p,
+                              pos.set ? pos : rs_model_pos_of(n->items[i]));
+    }
+    return n->n;
+}
+
+/* One named number of a region's mapping (missing: an error). */
+static void parse_key(mctx *c, const yt_node *map, const field_desc *f, rs_model_number *v,
+                      const char *path, rs_model_pos pos)
+{
+    char p[320];
+    snprintf(p, sizeof p, "%s.%s", path, f->key);
+    const yt_node *n = yt_get(map, f->key);
+    if (!n) {
+        char exp[200];
+        rs_model_expected(f, exp, sizeof exp);
+        rs_model_err(c, pos, "%s: missing key '%s'; expected %s", path, f->key, exp);
+        return;
+    }
+    rs_model_parse_number(c, f, n, v, p, pos.set ? pos : rs_model_pos_of(n));
+}
+
+/* Refuses keys of map other than those listed. */
+static void only_keys(mctx *c, const yt_node *map, const char *const *keys, int nkeys,
+                      const char *path)
+{
+    for (int i = 0; i < map->n; i++) {
+        int ok = 0;
+        for (int k = 0; k < nkeys; k++)
+            if (strcmp(map->keys[i]->text, keys[k]) == 0) ok = 1;
+        if (ok) continue;
+        const char *g = rs_model_suggest(map->keys[i]->text, keys, nkeys);
+        char dym[80] = "";
+        if (g) snprintf(dym, sizeof dym, " (did you mean '%s'?)", g);
+        rs_model_err(c, rs_model_pos_of(map->keys[i]), "%s: unknown key '%s'%s; expected %s%s%s%s%s",
+                     path, map->keys[i]->text, dym, keys[0], nkeys > 1 ? ", " : "",
+                     nkeys > 1 ? keys[1] : "", nkeys > 2 ? ", " : "", nkeys > 2 ? keys[2] : "");
+    }
+}
+
+void rs_model_parse_region(mctx *c, const yt_node *n, rs_model_region *r, const char *path,
+                           rs_model_pos pos)
+{
+    r->pos = pos;
+    r->kind = RS_REGION_ALL;
+    if (n->kind == YT_SCALAR && strcmp(n->text, "all") == 0) return;
+    if (n->kind != YT_MAP || n->n != 1) {
+        rs_model_err(c, pos, "%s: %s%s%s is not a region; expected all, {disk: ...}, "
+                     "{sphere: ...}, {box: ...}, {annulus: ...}, {shell: ...}, "
+                     "{union: [...]} or {difference: [A, B]}", path,
+                     n->kind == YT_SCALAR ? "'" : "",
+                     n->kind == YT_SCALAR ? n->text : yt_kind_name(n),
+                     n->kind == YT_SCALAR ? "'" : "");
+        return;
+    }
+    const char *kind = n->keys[0]->text;
+    const yt_node *v = n->items[0];
+    char p[300];
+    snprintf(p, sizeof p, "%s.%s", path, kind);
+    rs_model_pos vp = pos.set ? pos : rs_model_pos_of(v);
+    int k = -1;
+    for (int i = 1; i < NKINDS; i++)
+        if (strcmp(kind, kinds[i]) == 0) k = i;
+    if (k < 0) {
+        const char *g = rs_model_suggest(kind, kinds + 1, NKINDS - 1);
+        char dym[80] = "";
+        if (g) snprintf(dym, sizeof dym, " (did you mean '%s'?)", g);
+        rs_model_err(c, rs_model_pos_of(n->keys[0]),
+                     "%s: unknown region '%s'%s; expected disk, sphere, box, annulus, shell, "
+                     "union or difference", path, kind, dym);
+        return;
+    }
+    r->kind = (rs_model_region_kind)k;
+    if (k == RS_REGION_UNION || k == RS_REGION_DIFFERENCE) {
+        int want = k == RS_REGION_DIFFERENCE ? 2 : 0;
+        if (v->kind != YT_SEQ || v->n < 1 || (want && v->n != want)) {
+            rs_model_err(c, vp, "%s: %s; expected a list of %s regions", p,
+                         v->kind == YT_SEQ ? "wrong number of regions" : yt_kind_name(v),
+                         want ? "2" : "1 or more");
+            r->kind = RS_REGION_ALL;
+            return;
+        }
+        r->children = calloc((size_t)v->n, sizeof *r->children);
+        if (!r->children) {
+            rs_model_err(c, vp, "%s: out of memory", p);
+            r->kind = RS_REGION_ALL;
+            return;
+        }
+        r->nchildren = v->n;
+        for (int i = 0; i < v->n; i++) {
+            char q[320];
+            snprintf(q, sizeof q, "%s[%d]", p, i);
+            rs_model_parse_region(c, v->items[i], &r->children[i], q,
+                                  pos.set ? pos : rs_model_pos_of(v->items[i]));
+        }
+        return;
+    }
+    if (v->kind != YT_MAP) {
+        rs_model_err(c, vp, "%s: %s is not a mapping; expected %s", p, yt_kind_name(v),
+                     k == RS_REGION_BOX ? "{min: [...], max: [...]}"
+                     : (k == RS_REGION_DISK || k == RS_REGION_SPHERE)
+                         ? "{center: [...], radius: R}"
+                         : "{center: [...], inner: R1, outer: R2}");
+        return;
+    }
+    char q[320];
+    int want = (k == RS_REGION_DISK || k == RS_REGION_ANNULUS) ? 2
+               : (k == RS_REGION_SPHERE || k == RS_REGION_SHELL) ? 3 : 0;
+    if (k == RS_REGION_BOX) {
+        static const char *const keys[] = {"min", "max"};
+        only_keys(c, v, keys, 2, p);
+        snprintf(q, sizeof q, "%s.min", p);
+        const yt_node *lo = yt_get(v, "min"), *hi = yt_get(v, "max");
+        int a = parse_point(c, lo, r->lo, q, lo && !pos.set ? rs_model_pos_of(lo) : vp, 0);
+        snprintf(q, sizeof q, "%s.max", p);
+        int b = parse_point(c, hi, r->hi, q, hi && !pos.set ? rs_model_pos_of(hi) : vp, a);
+        r->ncoords = a;
+        if (a && b && a != b) r->ncoords = 0;
+        return;
+    }
+    const yt_node *ce = yt_get(v, "center");
+    snprintf(q, sizeof q, "%s.center", p);
+    r->ncoords = parse_point(c, ce, r->center, q, ce && !pos.set ? rs_model_pos_of(ce) : vp,
+                             want);
+    if (k == RS_REGION_DISK || k == RS_REGION_SPHERE) {
+        static const char *const keys[] = {"center", "radius"};
+        only_keys(c, v, keys, 2, p);
+        parse_key(c, v, &radius_desc, &r->radius, p, vp);
+    } else {
+        static const char *const keys[] = {"center", "inner", "outer"};
+        only_keys(c, v, keys, 3, p);
+        parse_key(c, v, &inner_desc, &r->inner, p, vp);
+        parse_key(c, v, &outer_desc, &r->outer, p, vp);
+    }
+}

@@ -1,0 +1,322 @@
+/* model_write.c: the resolved model as YAML (rs_model_write_resolved):
+ * every key of the schema in schema order, defaults filled in, numbers
+ * given as expressions kept as their text (so a --set of a parameter still
+ * reaches them), plain numbers in the shortest form that reads back to
+ * the same double. Loading the text gives an identical model. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/model_impl.h"
+
+/* A growing text buffer; `failed` is sticky after an allocation failure. */
+typedef struct buf {
+    char *s;
+    size_t len, cap;
+    int failed;
+    int dash; /* the next key line starts a list item ("- ") */
+} buf;
+
+static void put(buf *b, const char *fmt, ...) RS_PRINTF(2, 3);
+static void put(buf *b, const char *fmt, ...)
+{
+    if (b->failed) return;
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
+        va_end(ap);
+        if (n < 0) {
+            b->failed = 1;
+            return;
+        }
+        if ((size_t)n < b->cap - b->len) {
+            b->len += (size_t)n;
+            return;
+        }
+        size_t cap = 2 * b->cap + (size_t)n + 64;
+        char *s = realloc(b->s, cap);
+        if (!s) {
+            b->failed = 1;
+            return;
+        }
+        b->s = s;
+        b->cap = cap;
+    }
+}
+
+/* The shortest %g form of v that reads back as v. */
+static void put_double(buf *b, double v)
+{
+    char t[40];
+    if (v == floor(v) && fabs(v) < 1e15) {
+        put(b, "%.0f", v);
+        return;
+    }
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(t, sizeof t, "%.*g", prec, v);
+        if (strtod(t, NULL) == v) break;
+    }
+    put(b, "%s", t);
+}
+
+/* A double-quoted YAML string. */
+static void put_quoted(buf *b, const char *s)
+{
+    put(b, "\"");
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            put(b, "\\%c", *p);
+        else if (*p == '\n')
+            put(b, "\\n");
+        else if (*p == '\t')
+            put(b, "\\t");
+        else if (*p < 0x20 || *p == 0x7f)
+            put(b, "\\x%02X", *p);
+        else
+            put(b, "%c", *p);
+    }
+    put(b, "\"");
+}
+
+static void put_number(buf *b, const rs_model_number *n)
+{
+    if (n->expr)
+        put_quoted(b, n->expr);
+    else
+        put_double(b, n->value);
+}
+
+/* Starts a line "key:" at indent (or "- key:" for a list item's first key). */
+static void key_line(buf *b, int indent, const char *key)
+{
+    if (b->dash) {
+        put(b, "%*s- ", indent - 2, "");
+        b->dash = 0;
+    } else {
+        put(b, "%*s", indent, "");
+    }
+    put(b, "%s:", key);
+}
+
+static void put_region(buf *b, const rs_model_region *r)
+{
+    static const char *const kinds[] = {"all", "disk", "sphere", "box", "annulus",
+                                        "shell", "union", "difference"};
+    if (r->kind == RS_REGION_ALL) {
+        put(b, "all");
+        return;
+    }
+    put(b, "{%s: ", kinds[r->kind]);
+    if (r->kind == RS_REGION_UNION || r->kind == RS_REGION_DIFFERENCE) {
+        put(b, "[");
+        for (int i = 0; i < r->nchildren; i++) {
+            if (i) put(b, ", ");
+            put_region(b, &r->children[i]);
+        }
+        put(b, "]}");
+        return;
+    }
+    const rs_model_number *p1 = r->kind == RS_REGION_BOX ? r->lo : r->center;
+    put(b, "{%s: [", r->kind == RS_REGION_BOX ? "min" : "center");
+    for (int a = 0; a < r->ncoords; a++) {
+        if (a) put(b, ", ");
+        put_number(b, &p1[a]);
+    }
+    put(b, "]");
+    if (r->kind == RS_REGION_BOX) {
+        put(b, ", max: [");
+        for (int a = 0; a < r->ncoords; a++) {
+            if (a) put(b, ", ");
+            put_number(b, &r->hi[a]);
+        }
+        put(b, "]");
+    } else if (r->kind == RS_REGION_DISK || r->kind == RS_REGION_SPHERE) {
+        put(b, ", radius: ");
+        put_number(b, &r->radius);
+    } else {
+        put(b, ", inner: ");
+        put_number(b, &r->inner);
+        put(b, ", outer: ");
+        put_number(b, &r->outer);
+    }
+    put(b, "}}");
+}
+
+static void put_bc(buf *b, const rs_model_bc *bc)
+{
+    if (bc->kind == RS_BC_NEUMANN) {
+        put(b, "neumann");
+    } else {
+        put(b, "{dirichlet: ");
+        put_number(b, &bc->value);
+        put(b, "}");
+    }
+}
+
+static int same_bc(const rs_model_bc *a, const rs_model_bc *c)
+{
+    if (a->kind != c->kind) return 0;
+    if (a->kind == RS_BC_NEUMANN) return 1;
+    if ((a->value.expr == NULL) != (c->value.expr == NULL)) return 0;
+    if (a->value.expr) return strcmp(a->value.expr, c->value.expr) == 0;
+    return a->value.value == c->value.value;
+}
+
+static void put_struct(buf *b, const struct_desc *d, const void *base, int indent);
+
+/* Whether an optional field is present. */
+static int present(const field_desc *f, const void *base)
+{
+    const void *p = (const char *)base + f->off;
+    switch (f->kind) {
+    case FK_NUMBER:
+    case FK_INT:
+    case FK_VARYING: {
+        const rs_model_number *n = p;
+        return n->expr || !isnan(n->value);
+    }
+    case FK_STRING:
+    case FK_ENUM: return *(char *const *)p != NULL;
+    case FK_EXPR: return ((const rs_model_expr *)p)->text != NULL;
+    case FK_STRUCT:
+        return !f->optional || *(char *const *)p != NULL; /* first field: a name */
+    default: return 1;
+    }
+}
+
+static void put_field(buf *b, const field_desc *f, const void *base, int indent)
+{
+    if (!present(f, base)) return;
+    const void *p = (const char *)base + f->off;
+    switch (f->kind) {
+    case FK_NUMBER:
+    case FK_INT:
+    case FK_VARYING:
+        key_line(b, indent, f->key);
+        put(b, " ");
+        put_number(b, p);
+        put(b, "\n");
+        return;
+    case FK_STRING:
+        key_line(b, indent, f->key);
+        put(b, " ");
+        put_quoted(b, *(char *const *)p);
+        put(b, "\n");
+        return;
+    case FK_ENUM:
+        key_line(b, indent, f->key);
+        put(b, " %s\n", *(char *const *)p);
+        return;
+    case FK_BOOL:
+        key_line(b, indent, f->key);
+        put(b, " %s\n", *(const int *)p ? "true" : "false");
+        return;
+    case FK_EXPR:
+        key_line(b, indent, f->key);
+        put(b, " ");
+        put_quoted(b, ((const rs_model_expr *)p)->text);
+        put(b, "\n");
+        return;
+    case FK_VECTOR: {
+        const rs_model_number *v = p;
+        int n = *(const int *)((const char *)base + f->off_n);
+        key_line(b, indent, f->key);
+        put(b, " [");
+        for (int i = 0; i < n; i++) {
+            if (i) put(b, ", ");
+            put_number(b, &v[i]);
+        }
+        put(b, "]\n");
+        return;
+    }
+    case FK_BOUNDARY: {
+        const rs_model_bc *bc = p;
+        int uniform = 1;
+        for (int k = 1; k < RS_NFACES; k++) uniform &= same_bc(&bc[0], &bc[k]);
+        key_line(b, indent, f->key);
+        if (uniform) {
+            put(b, " ");
+            put_bc(b, &bc[0]);
+            put(b, "\n");
+            return;
+        }
+        static const char *const faces[RS_NFACES] = {"xmin", "xmax", "ymin", "ymax", "zmin",
+                                                     "zmax"};
+        put(b, "\n");
+        for (int k = 0; k < RS_NFACES; k++) {
+            put(b, "%*s%s: ", indent + 2, "", faces[k]);
+            put_bc(b, &bc[k]);
+            put(b, "\n");
+        }
+        return;
+    }
+    case FK_REGION:
+        key_line(b, indent, f->key);
+        put(b, " ");
+        put_region(b, p);
+        put(b, "\n");
+        return;
+    case FK_STRUCT:
+        key_line(b, indent, f->key);
+        put(b, "\n");
+        put_struct(b, f->sub, p, indent + 2);
+        return;
+    case FK_DICT:
+    case FK_LIST: {
+        const char *items = *(char *const *)p;
+        int n = *(const int *)((const char *)base + f->off_n);
+        key_line(b, indent, f->key);
+        if (n == 0) {
+            put(b, f->kind == FK_DICT ? " {}\n" : " []\n");
+            return;
+        }
+        put(b, "\n");
+        for (int i = 0; i < n; i++) {
+            const void *item = items + (size_t)i * f->sub->size;
+            if (f->kind == FK_LIST) {
+                b->dash = 1;
+                put_struct(b, f->sub, item, indent + 4);
+                if (b->dash) {
+                    put(b, "%*s- {}\n", indent + 2, "");
+                    b->dash = 0;
+                }
+                continue;
+            }
+            const char *name = *(char *const *)item;
+            if (f->sub->inline_item) {
+                field_desc one = f->sub->fields[0];
+                one.key = name;
+                put_field(b, &one, item, indent + 2);
+            } else {
+                put(b, "%*s%s:\n", indent + 2, "", name);
+                put_struct(b, f->sub, item, indent + 4);
+            }
+        }
+        return;
+    }
+    }
+}
+
+static void put_struct(buf *b, const struct_desc *d, const void *base, int indent)
+{
+    for (int k = 0; k < d->nfields; k++) put_field(b, &d->fields[k], base, indent);
+}
+
+rs_status rs_model_write_resolved(const rs_model *m, char **text)
+{
+    buf b = {0};
+    *text = NULL;
+    put(&b, "# %s, resolved by regensim: defaults filled in, overrides applied.\n"
+            "# Units: micrometres (um) and minutes (min).\n",
+        m->source ? m->source : "model");
+    put_struct(&b, &rs_model_schema_top, m, 0);
+    if (b.failed) {
+        free(b.s);
+        return RS_ENOMEM;
+    }
+    *text = b.s;
+    return RS_OK;
+}
