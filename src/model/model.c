@@ -342,8 +342,11 @@ rs_grid rs_model_grid(const rs_model *m)
 {
     rs_grid g = {1, 1, 1, m->domain.dx.value};
     int *n[3] = {&g.nx, &g.ny, &g.nz};
-    for (int a = 0; a < m->domain.nsize && a < 3; a++)
-        *n[a] = (int)floor(m->domain.size[a].value / g.dx + 0.5);
+    for (int a = 0; a < m->domain.nsize && a < 3; a++) {
+        /* Sizes refused earlier may be NaN or huge: never cast those. */
+        double v = floor(m->domain.size[a].value / g.dx + 0.5);
+        *n[a] = v >= 1.0 && v <= 2147483647.0 ? (int)v : 1;
+    }
     return g;
 }
 
@@ -426,9 +429,10 @@ void rs_model_summarize(const rs_model *m, rs_model_summary *sum)
         rs_model_substrate_specs(m, specs);
         sum->explicit_dt_limit = rs_diffusion_explicit_dt_limit(&sum->grid, specs,
                                                                 m->nsubstrates);
+        /* A value refused earlier is NaN: estimate with order 1 then. */
+        const double order = m->solver_options.time_order.value;
         rs_diffusion_config cfg = {sum->grid, m->time.dt.diffusion.value, m->nsubstrates,
-                                   specs, (int)m->solver_options.time_order.value,
-                                   RS_FFT_ESTIMATE};
+                                   specs, order == 2.0 ? 2 : 1, RS_FFT_ESTIMATE};
         double bytes = rs_diffusion_estimate_bytes(m->solver, &cfg);
         if (bytes > 8.0) per_voxel += m->nsubstrates * (bytes - 8.0);
         free(specs);
