@@ -4,7 +4,8 @@
 Usage: bench-compare.py OLD.json NEW.json [--threshold 0.15]
        bench-compare.py --self-test
 
-Prints the machine figures and every diffusion entry side by side (entries
+Prints the machine figures and every diffusion (and expression-evaluation)
+entry side by side (entries
 matched by solver, dims, substrates, threads and time_order) with the ratio
 new/old, and judges each matched entry by its bandwidth-normalised figure:
 fraction_of_bandwidth_bound, or voxel_updates_per_s / stream_triad_gbs of
@@ -74,11 +75,29 @@ def entry_key(e):
     order = e.get("time_order")
     if order is None and e.get("solver") == "lod":
         order = 1
+    if e.get("solver") == "expr":
+        return ("expr", dims, None, e.get("threads"), None)
     return (e.get("solver"), dims, e.get("substrates"), e.get("threads"), order)
+
+
+def measurements(doc):
+    """The diffusion entries, then the expression-evaluation entries in the
+    same shape (figure: evaluations/s, normalised by the triad bandwidth)."""
+    out = list(doc.get("diffusion", []))
+    for e in doc.get("expr", []) if isinstance(doc.get("expr"), list) else []:
+        if isinstance(e, dict):
+            out.append({"solver": "expr", "dims": e.get("points"),
+                        "substrates": None, "threads": e.get("threads"),
+                        "time_order": None, "skipped": e.get("skipped"),
+                        "voxel_updates_per_s": e.get("evaluations_per_s"),
+                        "expression": e.get("expression")})
+    return out
 
 
 def key_label(k):
     solver, dims, subs, threads, order = k
+    if solver == "expr":
+        return f"expr {dims} points t{threads}"
     d = "x".join(str(v) for v in dims) if isinstance(dims, tuple) else str(dims)
     s = f"{solver} {d} s{subs} t{threads}"
     return s + (f" o{order}" if order is not None else "")
@@ -120,8 +139,8 @@ def compare(old, new, threshold, out):
           file=out)
     print(file=out)
 
-    olds = {entry_key(e): e for e in old.get("diffusion", [])}
-    news = {entry_key(e): e for e in new.get("diffusion", [])}
+    olds = {entry_key(e): e for e in measurements(old)}
+    news = {entry_key(e): e for e in measurements(new)}
     keys = list(olds) + [k for k in news if k not in olds]
     header = (f"{'entry':34} {'old upd/s':>10} {'new upd/s':>10} {'ratio':>6} "
               f"{'old norm':>9} {'new norm':>9} {'ratio':>6}  verdict")
