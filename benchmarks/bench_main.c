@@ -17,6 +17,7 @@
 #include "bench_diffusion.h"
 #include "bench_expr.h"
 #include "bench_fftw.h"
+#include "bench_io.h"
 #include "bench_json.h"
 #include "bench_options.h"
 #include "bench_stream.h"
@@ -258,7 +259,7 @@ static void write_summary(bench_json *w, const bench_options *o, const entry *es
 
 static void write_document(const bench_options *o, const bench_timing *t,
                            const stream_figures *sf, const entry *es, int n,
-                           const bench_expr_result *ex, int nex)
+                           const bench_expr_result *ex, int nex, const bench_io_result *io)
 {
     bench_json w;
     bench_json_init(&w, stdout);
@@ -304,6 +305,7 @@ static void write_document(const bench_options *o, const bench_timing *t,
     bench_json_end_array(&w);
     write_summary(&w, o, es, n, sf->best_gbs);
     bench_expr_write(&w, ex, nex);
+    bench_io_write(&w, io, 1);
     bench_json_end_object(&w);
     bench_json_finish(&w);
 }
@@ -353,8 +355,15 @@ int main(int argc, char **argv)
         else fprintf(stderr, "%.3g evaluations/s\n", ex[i].evaluations_per_s);
         failed |= ex[i].failed;
     }
+    bench_io_result io;
+    int io_n = o.quick ? 64 : 256;
+    fprintf(stderr, "io: %d^3 snapshots to run.h5 (shuffle+deflate): ", io_n);
+    bench_io_run(io_n, 3, &io);
+    if (io.failed) fprintf(stderr, "FAILED: %s\n", io.error);
+    else fprintf(stderr, "%.1f MB/s, compression %.1f:1\n", io.mb_per_s, io.compression_ratio);
+    failed |= io.failed;
     sf.load_end = load_average();
-    write_document(&o, &t, &sf, entries, ncases, ex, o.nthreads);
+    write_document(&o, &t, &sf, entries, ncases, ex, o.nthreads, &io);
     if (failed) fprintf(stderr, "regensim-bench: some cases FAILED (see \"error\")\n");
     return failed ? 1 : 0;
 }

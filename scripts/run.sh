@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # run.sh: the one-command start (README). Installs what is missing, builds
 # regensim (Release, in build/release), runs the default example and says
-# where its output is. Extra arguments go to the example.
+# where its output is. Extra arguments go to `regensim run` (e.g.
+# --threads 2, --set D_tnf=2000).
 #
-# Until the model loader and HDF5 output land, the default example is the
-# built-in diffusion demo (`regensim demo`): cytokine released by a
-# microglial cluster; its figures are printed and saved to out/demo/.
+# The default example is models/tutorial/cytokine_source.yaml (a cytokine
+# spreading from a microglial cluster in a 2D slice; seconds to run), written
+# to out/tutorial/ (replaced on each call). A regensim without the `run`
+# command falls back to the built-in diffusion demo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,8 +16,18 @@ jobs=$(nproc 2>/dev/null || echo 2)
 cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build/release -j "$jobs" --target regensim_cli >/dev/null
 
-mkdir -p out/demo
-./build/release/regensim demo "$@" | tee out/demo/demo.txt
-echo
-echo "run.sh: the figures above are saved in out/demo/demo.txt"
-echo "run.sh: the program is build/release/regensim (try: build/release/regensim --help)"
+cli=./build/release/regensim
+if "$cli" run --help >/dev/null 2>&1; then
+    out=out/tutorial
+    "$cli" run models/tutorial/cytokine_source.yaml -o "$out" --force "$@"
+    echo
+    echo "run.sh: output in $out/run.h5 and $out/run.xmf (ParaView, \"XDMF Reader\"); plot it with"
+    echo "run.sh:   /usr/bin/python3 scripts/plot.py $out/run.h5"
+    echo "run.sh: the program is $cli (try: $cli --help; docs/running.md)"
+else
+    mkdir -p out/demo
+    "$cli" demo "$@" | tee out/demo/demo.txt
+    echo
+    echo "run.sh: the figures above are saved in out/demo/demo.txt"
+    echo "run.sh: the program is $cli (try: $cli --help)"
+fi

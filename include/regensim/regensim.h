@@ -11,5 +11,7 @@
 #include "regensim/diffusion.h"
 #include "regensim/expr.h"
 #include "regensim/model.h"
+#include "regensim/sim.h"
+#include "regensim/io.h"
 
 #endif

@@ -47,5 +47,6 @@ int rs_cli_load_model(const rs_cli_model_args *a, rs_model **m);
 int rs_cli_demo(int argc, char **argv);
 int rs_cli_validate(int argc, char **argv);
 int rs_cli_info(int argc, char **argv);
+int rs_cli_run(int argc, char **argv);
 
 #endif

@@ -9,6 +9,7 @@ static const rs_cli_command commands[] = {
     {"demo", "run the built-in diffusion demo and print its figures", rs_cli_demo},
     {"validate", "check a model file and print a summary or every error", rs_cli_validate},
     {"info", "what a model asks of the machine; --resolved: the resolved model", rs_cli_info},
+    {"run", "run a model: snapshots, metrics and checkpoints in OUT", rs_cli_run},
 };
 #define NCOMMANDS ((int)(sizeof commands / sizeof commands[0]))
 

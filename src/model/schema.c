@@ -263,7 +263,7 @@ static const field_desc time_fields[] = {
     {.key = "dt", .kind = FK_STRUCT, .off = TOFF(dt), .sub = &dt_desc,
      .what = "a mapping of diffusion, mechanics, phenotype time steps"},
     {.key = "save_every", .kind = FK_NUMBER, .off = TOFF(save_every), .def = 0,
-     .range = R_MIN, .min = 0, .what = "a snapshot interval (0: final state only)",
+     .range = R_MIN, .min = 0, .what = "a snapshot interval (0: the initial and final states only)",
      .unit = "min"},
     {.key = "checkpoint_every", .kind = FK_NUMBER, .off = TOFF(checkpoint_every), .def = 0,
      .range = R_MIN, .min = 0, .what = "a checkpoint interval (0: never)", .unit = "min"},

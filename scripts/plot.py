@@ -1,0 +1,209 @@
+#!/usr/bin/python3
+"""plot.py: PNGs of a regensim run's output (OUT/run.h5).
+
+usage: plot.py OUT/run.h5 [--snapshots all|last|I,J,...] [-o DIR]
+
+Writes, into DIR (default: OUT/plots/), one PNG per field and chosen
+snapshot (the 2D field, or the mid-plane z slice of a 3D one, with a colour
+bar, axes in um and the time in min and days) and one PNG per metric
+against time. Prints the files written. Needs Debian's python3-h5py,
+python3-numpy and python3-matplotlib. Exits 2 on a missing file, a file
+that is not regensim output or a bad option; docs/running.md shows it in
+use and docs/output.md describes the file.
+"""
+import argparse
+import os
+import re
+import sys
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+try:
+    import h5py
+    import numpy as np
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+except ImportError as e:  # pragma: no cover - depends on the machine
+    sys.exit(f"plot.py: {e}; install python3-h5py python3-numpy python3-matplotlib "
+             "(scripts/install-deps.sh does)")
+
+
+def fail(msg):
+    print(f"plot.py: {msg}", file=sys.stderr)
+    sys.exit(2)
+
+
+def text(v):
+    """An HDF5 string attribute as str (h5py gives bytes or str)."""
+    if isinstance(v, bytes):
+        return v.decode("utf-8", "replace")
+    if isinstance(v, np.ndarray) and v.shape == ():
+        return text(v[()])
+    return str(v)
+
+
+def safe_name(name):
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name) or "unnamed"
+
+
+def when(t):
+    """A time in min as "t = 90 min (0.0625 d)"."""
+    return f"t = {t:g} min ({t / 1440.0:.3g} d)"
+
+
+def snapshot_count(f):
+    """Snapshots that are complete: the length of /time, clipped to the
+    snapshot counter when the writer keeps one (a run killed mid-write may
+    have extended the datasets before counting the snapshot)."""
+    n = f["time"].shape[0] if "time" in f else 0
+    for key in ("nsnapshots", "snapshots", "snapshot_count"):
+        for obj in (f, f["fields"] if "fields" in f else None):
+            if obj is not None and key in obj.attrs:
+                try:
+                    n = min(n, int(np.asarray(obj.attrs[key]).reshape(-1)[0]))
+                except (TypeError, ValueError):
+                    pass
+    return n
+
+
+def choose(spec, n):
+    """Snapshot indices from --snapshots (all | last | I,J,... with negative
+    indices counting from the end)."""
+    if n == 0:
+        return []
+    if spec == "all":
+        return list(range(n))
+    if spec == "last":
+        return [n - 1]
+    out = []
+    for part in spec.split(","):
+        try:
+            i = int(part)
+        except ValueError:
+            fail(f"--snapshots {spec}: expected all, last or indices such as 0,3,-1")
+        if not -n <= i < n:
+            fail(f"--snapshots {spec}: snapshot {i} does not exist; the file has {n} "
+                 f"(0 to {n - 1})")
+        out.append(i % n)
+    return sorted(set(out))
+
+
+def axis(f, name, count, dx):
+    """Voxel centres (um) from the /x, /y scales, or from dx."""
+    if name in f and f[name].shape == (count,):
+        return f[name][()]
+    return (np.arange(count) + 0.5) * dx
+
+
+def plot_field(f, name, k, t, outdir):
+    ds = f["fields"][name]
+    if ds.ndim != 4:
+        fail(f"/fields/{name} has {ds.ndim} dimensions; expected [time, z, y, x]")
+    nz, ny, nx = ds.shape[1:]
+    kz = nz // 2
+    data = ds[k, kz, :, :]
+    units = text(ds.attrs.get("units", ""))
+    dx = float(np.asarray(f.attrs.get("dx", 1.0)).reshape(-1)[0]) if "dx" in f.attrs else 1.0
+    x = axis(f, "x", nx, dx)
+    y = axis(f, "y", ny, dx)
+    hx = (x[1] - x[0]) / 2 if nx > 1 else 0.5
+    hy = (y[1] - y[0]) / 2 if ny > 1 else 0.5
+    fig, ax = plt.subplots(figsize=(6.4, 5.4), dpi=110)
+    im = ax.imshow(data, origin="lower", cmap="viridis", interpolation="nearest",
+                   extent=(x[0] - hx, x[-1] + hx, y[0] - hy, y[-1] + hy))
+    bar = fig.colorbar(im, ax=ax)
+    bar.set_label(f"{name} ({units})" if units else name)
+    ax.set_xlabel("x (um)")
+    ax.set_ylabel("y (um)")
+    where = ""
+    if nz > 1:
+        z = axis(f, "z", nz, dx)
+        where = f", mid-plane z = {z[kz]:g} um"
+    ax.set_title(f"{name}" + (f" ({units})" if units else "") + f", {when(t)}{where}",
+                 fontsize=10)
+    fig.tight_layout()
+    path = os.path.join(outdir, f"{safe_name(name)}_{k:04d}.png")
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def plot_series(ts, name, outdir):
+    t = ts["time"][()]
+    v = ts[name][()]
+    n = min(len(t), len(v))
+    if "nrows" in ts.attrs:  # rows the writer has counted as complete
+        n = min(n, int(np.asarray(ts.attrs["nrows"]).reshape(-1)[0]))
+    fig, ax = plt.subplots(figsize=(6.4, 4.2), dpi=110)
+    ax.plot(t[:n], v[:n], marker="." if n < 60 else None)
+    ax.set_xlabel("time (min)")
+    units = text(ts[name].attrs.get("units", ""))
+    ax.set_ylabel(f"{name} ({units})" if units else name)
+    end = t[n - 1] if n else 0.0
+    ax.set_title(f"{name}, 0 to {end:g} min ({end / 1440.0:.3g} d)", fontsize=10)
+    ax.grid(True, alpha=0.3)
+    if n and end > 0:
+        top = ax.secondary_xaxis("top", functions=(lambda m: m / 1440.0, lambda d: d * 1440.0))
+        top.set_xlabel("time (days)")
+    fig.tight_layout()
+    path = os.path.join(outdir, f"metric_{safe_name(name)}.png")
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def main(argv):
+    p = argparse.ArgumentParser(
+        prog="plot.py",
+        description="PNGs of every field at chosen snapshots and of every metric "
+                    "of a regensim run (OUT/run.h5).")
+    p.add_argument("file", help="a run's output file, OUT/run.h5")
+    p.add_argument("--snapshots", default="all",
+                   help="all (default), last, or indices such as 0,3,-1")
+    p.add_argument("-o", "--output", metavar="DIR",
+                   help="where the PNGs go (default: OUT/plots/)")
+    a = p.parse_args(argv)
+
+    if not os.path.exists(a.file):
+        fail(f"{a.file}: no such file (give a run's output, e.g. out/tutorial/run.h5)")
+    if os.path.isdir(a.file):
+        cand = os.path.join(a.file, "run.h5")
+        if not os.path.isfile(cand):
+            fail(f"{a.file} is a directory without run.h5")
+        a.file = cand
+    try:
+        f = h5py.File(a.file, "r")
+    except OSError as e:
+        fail(f"{a.file}: not an HDF5 file, or not readable ({e})")
+    with f:
+        fmt = text(f.attrs["format"]) if "format" in f.attrs else None
+        if fmt != "regensim-output":
+            fail(f"{a.file}: not a regensim output file (its root attribute format is "
+                 f"{fmt!r}; expected 'regensim-output')")
+        outdir = a.output or os.path.join(os.path.dirname(os.path.abspath(a.file)), "plots")
+        os.makedirs(outdir, exist_ok=True)
+        written = []
+        n = snapshot_count(f)
+        times = f["time"][()] if "time" in f else np.zeros(0)
+        fields = list(f["fields"].keys()) if "fields" in f else []
+        chosen = choose(a.snapshots, n)
+        for name in fields:
+            for k in chosen:
+                written.append(plot_field(f, name, k, float(times[k]), outdir))
+        if "timeseries" in f and "time" in f["timeseries"]:
+            ts = f["timeseries"]
+            for name in ts.keys():
+                if name != "time" and isinstance(ts[name], h5py.Dataset):
+                    written.append(plot_series(ts, name, outdir))
+    for w in written:
+        print(w)
+    if not written:
+        print(f"plot.py: {a.file} holds no snapshots or metrics yet; nothing to plot",
+              file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,38 @@
+/* sim_clock.c: the driver's clock in whole diffusion steps. Event times
+ * (the end, interventions) and intervals (save_every, checkpoint_every,
+ * dt.phenotype) are converted once, at create, to step indices and step
+ * periods; time is then always steps * dt, never an accumulated sum.
+ *
+ * Rule: a time T falls on step round(T / dt) when T / dt is a whole number
+ * up to a relative 1e-9 (so 0.1-type decimal steps land exactly), and
+ * otherwise on the first step after it, ceil(T / dt). An interval that is
+ * not a whole number of steps is thus rounded up to the next one: events
+ * then come every that many steps, at multiples of it. */
+#include <math.h>
+
+#include "core/sim_impl.h"
+
+/* The step index of time `when` for step dt (see the rule above). */
+int64_t rs_clock_step_of(double when, double dt)
+{
+    double q = when / dt;
+    if (!isfinite(q) || q > 9007199254740992.0) return -1;
+    if (q <= 0) return 0;
+    double r = nearbyint(q);
+    if (fabs(q - r) <= 1e-9 * fmax(1.0, q)) return (int64_t)r;
+    return (int64_t)ceil(q);
+}
+
+/* The step period of an interval: 0 for none, else at least 1. */
+int64_t rs_clock_period(double every, double dt)
+{
+    if (!(every > 0)) return every == 0 ? 0 : -1;
+    int64_t p = rs_clock_step_of(every, dt);
+    return p == 0 ? 1 : p;
+}
+
+/* Whether a periodic event is due at step. */
+int rs_clock_due(int64_t step, int64_t period)
+{
+    return period > 0 && step % period == 0;
+}

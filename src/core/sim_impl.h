@@ -1,0 +1,122 @@
+/* sim_impl.h: internal interfaces of the simulation driver (src/core/sim.c)
+ * and its helpers: the step clock (sim_clock.c), expression symbol tables
+ * (sim_symbols.c), initial fields and regions (field/field_init.c), the
+ * reaction and aggregate kernels (field/reaction.c, field/aggregate.c) and
+ * metrics (metrics.c). Not installed; nothing here is exported. */
+#ifndef RS_CORE_SIM_IMPL_H
+#define RS_CORE_SIM_IMPL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "regensim/error.h"
+#include "regensim/expr.h"
+#include "regensim/grid.h"
+#include "regensim/model.h"
+
+/* ---- clock (sim_clock.c) ---------------------------------------------- */
+
+/* The step on which an event at time `when` (min) falls for step dt: the
+ * nearest step when when/dt is a whole number up to a relative 1e-9, else
+ * the first step after it. -1 when when/dt is not finite or above 2^53. */
+int64_t rs_clock_step_of(double when, double dt);
+
+/* The step period of an interval (min): rs_clock_step_of(every, dt), at
+ * least 1; 0 when every <= 0 (never). -1 as above. */
+int64_t rs_clock_period(double every, double dt);
+
+/* Whether an event with step period `period` (0: none) is due at `step`. */
+int rs_clock_due(int64_t step, int64_t period);
+
+/* ---- symbol tables (sim_symbols.c) ------------------------------------ */
+
+/* Names of a model's parameters, substrates, cell types and their states,
+ * as rs_expr_symbols wants them (arrays of borrowed model strings). */
+typedef struct rs_sim_symbols {
+    const char **params;
+    const char **substrates;
+    const char **types;
+    int *type_nstates;
+    const char ***type_states;
+    int ntypes;
+} rs_sim_symbols;
+
+/* Fills sy from m; RS_ENOMEM (everything freed) on failure. */
+rs_status rs_sim_symbols_init(rs_sim_symbols *sy, const rs_model *m);
+void rs_sim_symbols_free(rs_sim_symbols *sy);
+
+/* A symbol table over sy allowing `allow`, parameters bound to values. */
+rs_expr_symbols rs_sim_symbols_table(const rs_sim_symbols *sy, const rs_model *m,
+                                     const double *values, unsigned allow);
+
+/* ---- regions and initial fields (field/field_init.c) ------------------ */
+
+/* Whether the point (x, y, z) lies in region r (closed: boundaries are
+ * inside); 2D regions (disk, annulus, 2-entry boxes) ignore z. */
+int rs_field_region_contains(const rs_model_region *r, double x, double y, double z);
+
+/* Whether (x, y, z) lies in an expression aggregate's region (same rules). */
+int rs_field_expr_region_contains(const rs_expr_region *r, double x, double y, double z);
+
+/* Voxel centre coordinates of grid g into x, y, z (nvoxels each). */
+void rs_field_coordinates(const rs_grid *g, double *x, double *y, double *z);
+
+/* The indices of the voxels of g whose centres lie in r, in increasing
+ * order, in a malloc'd array (*idx NULL when *n is 0). RS_ENOMEM. */
+rs_status rs_field_region_voxels(const rs_grid *g, const rs_model_region *r, size_t **idx,
+                                 size_t *n, rs_error *err);
+
+/* Sets every field to its initial state: the substrate's `initial` (number
+ * or expression of x, y, z and parameters), then each `initial:` entry with
+ * a field, in order, within its region (later entries win). x, y, z are the
+ * voxel coordinates, scratch nvoxels doubles of work space. */
+rs_status rs_field_init(const rs_model *m, const rs_sim_symbols *sy, const double *params,
+                        const rs_grid *g, const double *x, const double *y,
+                        const double *z, double *const *fields, double *scratch,
+                        rs_error *err);
+
+/* ---- reaction kernel (field/reaction.c) ------------------------------- */
+
+/* Voxels per chunk of the reaction kernel (one unit of OpenMP work). */
+#define RS_REACTION_CHUNK 4096
+
+/* rate[0..n) = e at every voxel. chunk_inputs[c * nf .. +nf) are the
+ * substrate arrays offset to chunk c; x, y, z full arrays or NULL. */
+void rs_reaction_rates(const rs_expr *e, const double *const *chunk_inputs, int nf,
+                       const double *x, const double *y, const double *z, double t,
+                       size_t n, double *rate);
+
+/* rate[0..n) = v. */
+void rs_reaction_fill(double *rate, size_t n, double v);
+
+/* rate[idx[i]] += v for i < n (indices distinct). */
+void rs_reaction_add_at(double *rate, const size_t *idx, size_t n, double v);
+
+/* Explicit Euler: f[i] += dt * rate[i]. */
+void rs_reaction_euler(double *f, const double *rate, double dt, size_t n);
+
+/* ---- aggregate kernel (field/aggregate.c) ----------------------------- */
+
+/* Per grid row (row = j + ny k, ny * nz of them): the sum, max, min and
+ * count of f over the voxels of the row in region r (-inf / +inf / 0 for
+ * none). */
+void rs_aggregate_rows(const rs_grid *g, const double *f, const rs_expr_region *r,
+                       double *psum, double *pmax, double *pmin, double *pcount);
+
+/* ---- metrics (metrics.c) ---------------------------------------------- */
+
+typedef struct rs_metrics rs_metrics;
+
+/* Compiles the model's metrics (parameters bound to params). */
+rs_status rs_metrics_create(rs_metrics **out, const rs_model *m, const rs_sim_symbols *sy,
+                            const double *params, rs_error *err);
+void rs_metrics_destroy(rs_metrics *mt);
+
+/* Re-binds the parameters of every metric expression. */
+void rs_metrics_rebind(rs_metrics *mt, const double *params);
+
+/* Evaluates every metric at time t over the fields into values[nmetrics]. */
+void rs_metrics_eval(rs_metrics *mt, const rs_grid *g, const double *const *fields,
+                     double t, double *values);
+
+#endif

@@ -1,0 +1,54 @@
+/* reaction.c: the reaction kernel: plain loops over contiguous voxel arrays,
+ * threaded over fixed chunks of RS_REACTION_CHUNK voxels. Every voxel's
+ * value depends only on that voxel's inputs, so results are identical for
+ * any number of threads. Scheduling (which substrates, when, which sources
+ * are on) is the driver's (src/core/sim.c); the splitting is described in
+ * docs/numerics.md, "Reactions". */
+#include <string.h>
+
+#include "core/sim_impl.h"
+
+/* rate = e over every voxel, chunk by chunk. */
+void rs_reaction_rates(const rs_expr *e, const double *const *chunk_inputs, int nf,
+                       const double *x, const double *y, const double *z, double t,
+                       size_t n, double *rate)
+{
+    long nchunks = (long)((n + RS_REACTION_CHUNK - 1) / RS_REACTION_CHUNK);
+#pragma omp parallel for schedule(static)
+    for (long c = 0; c < nchunks; c++) {
+        size_t b = (size_t)c * RS_REACTION_CHUNK;
+        size_t len = n - b < RS_REACTION_CHUNK ? n - b : RS_REACTION_CHUNK;
+        rs_expr_inputs in;
+        memset(&in, 0, sizeof in);
+        in.substrates = chunk_inputs + (size_t)c * (size_t)nf;
+        in.x = x ? x + b : NULL;
+        in.y = y ? y + b : NULL;
+        in.z = z ? z + b : NULL;
+        in.t = t;
+        rs_expr_eval(e, &in, len, rate + b);
+    }
+}
+
+/* rate[0..n) = v. */
+void rs_reaction_fill(double *rate, size_t n, double v)
+{
+    long nn = (long)n;
+#pragma omp parallel for simd schedule(static)
+    for (long i = 0; i < nn; i++) rate[i] = v;
+}
+
+/* rate[idx[i]] += v (distinct indices). */
+void rs_reaction_add_at(double *rate, const size_t *idx, size_t n, double v)
+{
+    long nn = (long)n;
+#pragma omp parallel for schedule(static)
+    for (long i = 0; i < nn; i++) rate[idx[i]] += v;
+}
+
+/* Explicit Euler: f += dt * rate. */
+void rs_reaction_euler(double *f, const double *rate, double dt, size_t n)
+{
+    long nn = (long)n;
+#pragma omp parallel for simd schedule(static)
+    for (long i = 0; i < nn; i++) f[i] += dt * rate[i];
+}

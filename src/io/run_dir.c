@@ -1,0 +1,82 @@
+/* run_dir.c: the run directory: creating it (and its parents), refusing to
+ * overwrite an existing run's output without force, and the status file. */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "io/io_impl.h"
+
+/* mkdir -p: makes path and every missing parent. 0 or -1 (errno set). */
+static int mkdir_parents(const char *path)
+{
+    char buf[4096];
+    size_t n = strlen(path);
+    if (n == 0 || n >= sizeof buf) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    memcpy(buf, path, n + 1);
+    for (size_t i = 1; i <= n; i++) {
+        if (buf[i] != '/' && buf[i] != '\0') continue;
+        char c = buf[i];
+        buf[i] = '\0';
+        if (mkdir(buf, 0755) != 0 && errno != EEXIST) return -1;
+        buf[i] = c;
+    }
+    struct stat st;
+    if (stat(path, &st) != 0) return -1;
+    if (!S_ISDIR(st.st_mode)) {
+        errno = ENOTDIR;
+        return -1;
+    }
+    return 0;
+}
+
+/* 1 if dir/name exists. */
+static int exists_in(const char *dir, const char *name)
+{
+    char p[4096];
+    struct stat st;
+    return rs_io_path(p, sizeof p, dir, name) == 0 && stat(p, &st) == 0;
+}
+
+rs_status rs_io_dir_prepare(const char *dir, int force, rs_error *err)
+{
+    if (!dir || !*dir) return rs_error_set(err, RS_EINVAL, "no output directory given");
+    if (mkdir_parents(dir) != 0)
+        return rs_error_set(err, RS_EIO, "cannot create output directory %s: %s", dir,
+                            strerror(errno));
+    if (exists_in(dir, "run.h5") || exists_in(dir, "status")) {
+        if (!force)
+            return rs_error_set(err, RS_EINVAL,
+                                "%s already holds a run's output (run.h5 or status); "
+                                "choose another directory or pass --force to replace it",
+                                dir);
+        static const char *const old[] = {"run.h5",        "run.xmf",    "run.xmf.tmp",
+                                          "checkpoint.h5", "status",     "status.tmp",
+                                          "checkpoint.h5.tmp", "run.h5.tmp"};
+        for (size_t i = 0; i < sizeof old / sizeof old[0]; i++) {
+            char p[4096];
+            if (rs_io_path(p, sizeof p, dir, old[i]) != 0)
+                return rs_error_set(err, RS_EINVAL, "output path too long: %s", dir);
+            if (unlink(p) != 0 && errno != ENOENT)
+                return rs_error_set(err, RS_EIO, "cannot remove %s: %s", p, strerror(errno));
+        }
+    }
+    return RS_OK;
+}
+
+rs_status rs_io_status_write(const char *dir, const char *text, rs_error *err)
+{
+    char p[4096], line[1024];
+    if (rs_io_path(p, sizeof p, dir, "status") != 0)
+        return rs_error_set(err, RS_EINVAL, "output path too long: %s", dir);
+    int n = snprintf(line, sizeof line, "%s\n", text);
+    if (n < 0) return rs_error_set(err, RS_EINVAL, "bad status text");
+    size_t len = (size_t)n < sizeof line ? (size_t)n : sizeof line - 1;
+    if ((size_t)n >= sizeof line) line[len - 1] = '\n'; /* truncated: keep the newline */
+    return rs_io_write_atomic(p, line, len, err);
+}

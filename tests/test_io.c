@@ -1,0 +1,479 @@
+/* test_io.c: run output (src/io): the run.h5 layout read back with plain
+ * HDF5 calls, refusing to overwrite, resume truncation, run.xmf, the
+ * checkpoint round trip, and a writer killed with SIGKILL at random moments.
+ * `test_io --write-sample DIR` writes a small run for io_h5py_test.py. */
+#define _XOPEN_SOURCE 700
+#include <ftw.h>
+#include <hdf5.h>
+#include <hdf5_hl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "rs_test.h"
+
+static const char *const names[] = {"glucose", "oxygen"};
+static const char *const units[] = {"mM", "mmHg"};
+static const char *const metric_names[] = {"live_cells", "mean_oxygen"};
+static const char *const cell_types[] = {"neuron", "glia"};
+
+/* The known value of voxel i of field f in snapshot k. */
+static double value(int k, int f, size_t i) { return 1000.0 * k + 100.0 * f + 0.25 * (double)i; }
+
+/* Fills the two fields for snapshot k. */
+static void fill(double *a, double *b, size_t n, int k)
+{
+    for (size_t i = 0; i < n; i++) {
+        a[i] = value(k, 0, i);
+        b[i] = value(k, 1, i);
+    }
+}
+
+/* A run description for dir on grid g. */
+static rs_io_run_info make_info(const char *dir, rs_grid g, int force)
+{
+    rs_io_run_info info = {0};
+    info.dir = dir;
+    info.force = force;
+    info.model_name = "test model";
+    info.model_source = "name: test model\n";
+    info.model_resolved = "name: test model\ngrid: {}\n";
+    info.seed = 42;
+    info.grid = g;
+    info.nfields = 2;
+    info.field_names = names;
+    info.field_units = units;
+    info.nmetrics = 2;
+    info.metric_names = metric_names;
+    info.ncell_types = 2;
+    info.cell_type_names = cell_types;
+    return info;
+}
+
+/* Writes nsnap snapshots at t = 10 k and 2 nsnap metric rows; finishes.
+ * Without cell types when ncell is 0. */
+static rs_status write_run_cells(const char *dir, rs_grid g, int nsnap, int force, int ncell)
+{
+    rs_error err;
+    rs_io_run *w = NULL;
+    rs_io_run_info info = make_info(dir, g, force);
+    info.ncell_types = ncell;
+    rs_status s = rs_io_run_create(&w, &info, &err);
+    if (s != RS_OK) return s;
+    size_t n = rs_grid_voxels(&g);
+    double *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);
+    for (int k = 0; k < nsnap && s == RS_OK; k++) {
+        fill(a, b, n, k);
+        const double *f[2] = {a, b};
+        s = rs_io_run_snapshot(w, 10.0 * k, f, &err);
+        for (int r = 0; r < 2 && s == RS_OK; r++) {
+            double m[2] = {k * 2.0 + r, 0.5 * r};
+            s = rs_io_run_metrics(w, 10.0 * k + 5.0 * r, m, &err);
+        }
+    }
+    if (s == RS_OK) s = rs_io_run_finish(w, 1, NULL, &err);
+    rs_io_run_destroy(w);
+    free(a);
+    free(b);
+    return s;
+}
+
+/* write_run_cells with both cell types. */
+static rs_status write_run(const char *dir, rs_grid g, int nsnap, int force)
+{
+    return write_run_cells(dir, g, nsnap, force, 2);
+}
+
+/* nftw callback removing one entry. */
+static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb, (void)flag, (void)ftw;
+    return remove(p);
+}
+
+/* A fresh temporary directory per test, in *state. */
+static int setup_dir(void **state)
+{
+    char *d = malloc(64);
+    snprintf(d, 64, "/tmp/rs_test_io_XXXXXX");
+    if (!mkdtemp(d)) return -1;
+    *state = d;
+    return 0;
+}
+
+/* Removes the test's directory and everything in it. */
+static int teardown_dir(void **state)
+{
+    nftw((char *)*state, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    free(*state);
+    return 0;
+}
+
+/* dir/name into buf. */
+static void join(char *buf, size_t size, const char *dir, const char *name)
+{
+    snprintf(buf, size, "%s/%s", dir, name);
+}
+
+/* The whole text of a small file (caller frees), or NULL. */
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    char *s = calloc(1, 1 << 20);
+    size_t n = fread(s, 1, (1 << 20) - 1, f);
+    s[n] = '\0';
+    fclose(f);
+    return s;
+}
+
+/* Reads an int64 root attribute. */
+static int64_t attr_i64(hid_t obj, const char *name)
+{
+    int64_t v = -1;
+    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
+    assert_true(a >= 0);
+    assert_true(H5Aread(a, H5T_NATIVE_INT64, &v) >= 0);
+    H5Aclose(a);
+    return v;
+}
+
+/* Checks snapshot k of both fields in file f (grid g) against value(). */
+static void check_snapshot(hid_t f, rs_grid g, int k)
+{
+    size_t n = rs_grid_voxels(&g);
+    double *v = malloc(n * sizeof *v);
+    for (int fi = 0; fi < 2; fi++) {
+        char p[64];
+        snprintf(p, sizeof p, "/fields/%s", names[fi]);
+        hid_t d = H5Dopen2(f, p, H5P_DEFAULT);
+        assert_true(d >= 0);
+        hid_t fs = H5Dget_space(d);
+        hsize_t start[4] = {(hsize_t)k, 0, 0, 0};
+        hsize_t count[4] = {1, (hsize_t)g.nz, (hsize_t)g.ny, (hsize_t)g.nx};
+        assert_true(H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) >= 0);
+        hid_t ms = H5Screate_simple(4, count, NULL);
+        assert_true(H5Dread(d, H5T_NATIVE_DOUBLE, ms, fs, H5P_DEFAULT, v) >= 0);
+        for (size_t i = 0; i < n; i++)
+            if (v[i] != value(k, fi, i)) fail_msg("snapshot %d field %d voxel %zu: %g", k, fi, i, v[i]);
+        H5Sclose(ms);
+        H5Sclose(fs);
+        H5Dclose(d);
+    }
+    free(v);
+}
+
+/* Reads value k of a 1D double dataset. */
+static double read_at(hid_t f, const char *path, hsize_t k)
+{
+    hid_t d = H5Dopen2(f, path, H5P_DEFAULT);
+    assert_true(d >= 0);
+    hid_t fs = H5Dget_space(d);
+    hsize_t one = 1;
+    assert_true(H5Sselect_hyperslab(fs, H5S_SELECT_SET, &k, NULL, &one, NULL) >= 0);
+    hid_t ms = H5Screate_simple(1, &one, NULL);
+    double v = 0;
+    assert_true(H5Dread(d, H5T_NATIVE_DOUBLE, ms, fs, H5P_DEFAULT, &v) >= 0);
+    H5Sclose(ms);
+    H5Sclose(fs);
+    H5Dclose(d);
+    return v;
+}
+
+/* Number of entries along the first axis of a dataset. */
+static hsize_t length(hid_t f, const char *path)
+{
+    hid_t d = H5Dopen2(f, path, H5P_DEFAULT);
+    assert_true(d >= 0);
+    hid_t s = H5Dget_space(d);
+    hsize_t dims[4] = {0};
+    H5Sget_simple_extent_dims(s, dims, NULL);
+    H5Sclose(s);
+    H5Dclose(d);
+    return dims[0];
+}
+
+static void layout_reads_back(void **state)
+{
+    const char *dir = *state;
+    rs_grid g = {6, 5, 4, 2.0};
+    assert_int_equal(write_run(dir, g, 3, 0), RS_OK);
+    char p[256];
+    join(p, sizeof p, dir, "run.h5");
+    hid_t f = H5Fopen(p, H5F_ACC_RDONLY, H5P_DEFAULT);
+    assert_true(f >= 0);
+    assert_int_equal(attr_i64(f, "nsnapshots"), 3);
+    assert_int_equal(attr_i64(f, "format_version"), 1);
+    for (int k = 0; k < 3; k++) {
+        check_snapshot(f, g, k);
+        assert_true(read_at(f, "/time", (hsize_t)k) == 10.0 * k);
+    }
+    assert_int_equal(length(f, "/fields/oxygen"), 3);
+    assert_int_equal(length(f, "/timeseries/time"), 6);
+    assert_true(read_at(f, "/timeseries/time", 3) == 15.0);
+    assert_true(read_at(f, "/timeseries/live_cells", 3) == 3.0);
+    assert_true(read_at(f, "/x", 0) == 1.0 && read_at(f, "/z", 3) == 7.0);
+    hid_t d = H5Dopen2(f, "/fields/glucose", H5P_DEFAULT);
+    hid_t time = H5Dopen2(f, "/time", H5P_DEFAULT), x = H5Dopen2(f, "/x", H5P_DEFAULT);
+    assert_true(H5DSis_attached(d, time, 0) > 0);
+    assert_true(H5DSis_attached(d, x, 3) > 0);
+    H5Dclose(x);
+    H5Dclose(time);
+    H5Dclose(d);
+    assert_int_equal(length(f, "/cell_types"), 2);
+    H5Fclose(f);
+    join(p, sizeof p, dir, "status");
+    char *st = slurp(p);
+    assert_string_equal(st, "completed\n");
+    free(st);
+}
+
+static void existing_output_is_refused(void **state)
+{
+    const char *dir = *state;
+    rs_grid g = {4, 3, 1, 1.0};
+    assert_int_equal(write_run(dir, g, 1, 0), RS_OK);
+    rs_error err;
+    rs_io_run *w = NULL;
+    rs_io_run_info info = make_info(dir, g, 0);
+    assert_int_equal(rs_io_run_create(&w, &info, &err), RS_EINVAL);
+    assert_null(w);
+    assert_non_null(strstr(err.msg, "--force"));
+    assert_non_null(strstr(err.msg, dir));
+    assert_int_equal(write_run(dir, g, 2, 1), RS_OK);
+    /* A nested directory that does not exist yet is made. */
+    char sub[256];
+    join(sub, sizeof sub, dir, "a/b/c");
+    assert_int_equal(write_run(sub, g, 1, 0), RS_OK);
+}
+
+static void failed_status_is_written(void **state)
+{
+    const char *dir = *state;
+    rs_grid g = {4, 3, 1, 1.0};
+    rs_error err;
+    rs_io_run *w = NULL;
+    rs_io_run_info info = make_info(dir, g, 0);
+    assert_int_equal(rs_io_run_create(&w, &info, &err), RS_OK);
+    char p[256];
+    join(p, sizeof p, dir, "status");
+    char *st = slurp(p);
+    assert_string_equal(st, "running\n");
+    free(st);
+    assert_int_equal(rs_io_run_finish(w, 0, "unstable time step\nat t = 3", &err), RS_OK);
+    assert_int_equal(rs_io_run_finish(w, 1, NULL, &err), RS_EINVAL); /* already closed */
+    rs_io_run_destroy(w);
+    st = slurp(p);
+    assert_string_equal(st, "failed: unstable time step at t = 3\n");
+    free(st);
+}
+
+static void reopen_drops_later_snapshots(void **state)
+{
+    const char *dir = *state;
+    rs_grid g = {5, 4, 1, 1.0};
+    assert_int_equal(write_run(dir, g, 5, 0), RS_OK); /* t = 0 10 20 30 40 */
+    rs_error err;
+    rs_io_run *w = NULL;
+    rs_io_run_info info = make_info(dir, g, 0);
+    assert_int_equal(rs_io_run_reopen(&w, &info, 20.0, &err), RS_OK);
+    assert_int_equal(rs_io_run_nsnapshots(w), 3);
+    size_t n = rs_grid_voxels(&g);
+    double a[20], b[20];
+    fill(a, b, n, 3);
+    const double *f[2] = {a, b};
+    assert_int_equal(rs_io_run_snapshot(w, 30.0, f, &err), RS_OK);
+    assert_int_equal(rs_io_run_finish(w, 1, NULL, &err), RS_OK);
+    rs_io_run_destroy(w);
+    char p[256];
+    join(p, sizeof p, dir, "run.h5");
+    hid_t h = H5Fopen(p, H5F_ACC_RDONLY, H5P_DEFAULT);
+    assert_int_equal(attr_i64(h, "nsnapshots"), 4);
+    assert_int_equal(length(h, "/time"), 4);
+    /* Metric rows at 0 5 10 15 20 (25 dropped). */
+    assert_int_equal(length(h, "/timeseries/time"), 5);
+    for (int k = 0; k < 4; k++) check_snapshot(h, g, k);
+    H5Fclose(h);
+    /* A grid that does not match is refused. */
+    info.grid.nx = 7;
+    assert_int_equal(rs_io_run_reopen(&w, &info, 20.0, &err), RS_EINVAL);
+}
+
+static void xdmf_lists_completed_snapshots(void **state)
+{
+    const char *dir = *state;
+    rs_grid g = {6, 5, 1, 2.0};
+    assert_int_equal(write_run(dir, g, 3, 0), RS_OK);
+    char p[256];
+    join(p, sizeof p, dir, "run.xmf");
+    char *x = slurp(p);
+    assert_non_null(x);
+    int grids = 0;
+    for (const char *s = x; (s = strstr(s, "<Grid Name=\"snapshot")); s++) grids++;
+    assert_int_equal(grids, 3);
+    assert_non_null(strstr(x, "TopologyType=\"3DCoRectMesh\" Dimensions=\"1 5 6\""));
+    assert_non_null(strstr(x, "Dimensions=\"3 1 5 6\" NumberType=\"Float\" Precision=\"8\" "
+                              "Format=\"HDF\">run.h5:/fields/oxygen<"));
+    assert_non_null(strstr(x, "</Xdmf>"));
+    free(x);
+    join(p, sizeof p, dir, "run.xmf.tmp");
+    assert_int_not_equal(access(p, F_OK), 0);
+}
+
+static void checkpoint_round_trip_is_bitwise(void **state)
+{
+    const char *dir = *state;
+    rs_grid g = {7, 3, 2, 0.5};
+    size_t n = rs_grid_voxels(&g);
+    double f0[42], f1[42], par[3] = {0.1, -0.0, 1e-300};
+    for (size_t i = 0; i < n; i++) {
+        f0[i] = 1.0 / (double)(i + 3);
+        f1[i] = -(double)i * 1e100;
+    }
+    double *fields[2] = {f0, f1};
+    rs_io_checkpoint c = {123456789012345LL, 0.1 + 0.2, 0xFFFFFFFFFFFFFFFFull, g, 2, fields,
+                          3, par, "model: yes\nµ: 1\n"};
+    char p[256];
+    join(p, sizeof p, dir, "checkpoint.h5");
+    rs_error err;
+    assert_int_equal(rs_io_checkpoint_write(p, &c, &err), RS_OK);
+    assert_int_equal(rs_io_checkpoint_write(p, &c, &err), RS_OK); /* replaces */
+    rs_io_checkpoint r;
+    assert_int_equal(rs_io_checkpoint_read(p, &r, &err), RS_OK);
+    assert_true(r.steps == c.steps && r.seed == c.seed && r.nfields == 2 && r.nparameters == 3);
+    assert_memory_equal(&r.t, &c.t, sizeof r.t);
+    assert_true(r.grid.nx == 7 && r.grid.ny == 3 && r.grid.nz == 2 && r.grid.dx == 0.5);
+    assert_memory_equal(r.fields[0], f0, n * sizeof(double));
+    assert_memory_equal(r.fields[1], f1, n * sizeof(double));
+    assert_memory_equal(r.parameters, par, sizeof par);
+    assert_string_equal(r.model_resolved, c.model_resolved);
+    rs_io_checkpoint_free(&r);
+    char t[300];
+    snprintf(t, sizeof t, "%s.tmp", p);
+    assert_int_not_equal(access(t, F_OK), 0);
+    join(p, sizeof p, dir, "missing.h5");
+    assert_int_equal(rs_io_checkpoint_read(p, &r, &err), RS_EIO);
+}
+
+/* The child of the crash test: writes snapshots until killed. */
+static void crash_child(const char *dir, rs_grid g, int ready_fd)
+{
+    rs_error err;
+    rs_io_run *w = NULL;
+    rs_io_run_info info = make_info(dir, g, 1);
+    if (rs_io_run_create(&w, &info, &err) != RS_OK) _exit(2);
+    size_t n = rs_grid_voxels(&g);
+    double *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);
+    (void)!write(ready_fd, "r", 1);
+    for (int k = 0; k < 100000; k++) {
+        fill(a, b, n, k);
+        const double *f[2] = {a, b};
+        if (rs_io_run_snapshot(w, 10.0 * k, f, &err) != RS_OK) _exit(3);
+        double m[2] = {k, 1.0};
+        if (rs_io_run_metrics(w, 10.0 * k, m, &err) != RS_OK) _exit(4);
+    }
+    _exit(0);
+}
+
+static void killed_writer_leaves_readable_file(void **state)
+{
+    const char *dir = *state;
+    rs_grid g = {40, 30, 12, 1.0};
+    srand((unsigned)time(NULL));
+    for (int round = 0; round < 5; round++) {
+        int pfd[2];
+        assert_int_equal(pipe(pfd), 0);
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+            close(pfd[0]);
+            crash_child(dir, g, pfd[1]);
+        }
+        close(pfd[1]);
+        char c;
+        assert_int_equal(read(pfd[0], &c, 1), 1);
+        close(pfd[0]);
+        struct timespec ts = {0, (long)(rand() % 150 + 5) * 1000000L};
+        nanosleep(&ts, NULL);
+        kill(pid, SIGKILL);
+        int wst;
+        assert_int_equal(waitpid(pid, &wst, 0), pid);
+        assert_true(WIFSIGNALED(wst));
+        char p[256];
+        join(p, sizeof p, dir, "run.h5");
+        hid_t f = H5Fopen(p, H5F_ACC_RDONLY, H5P_DEFAULT);
+        assert_true(f >= 0);
+        int64_t n = attr_i64(f, "nsnapshots");
+        assert_true(n >= 0);
+        assert_true(length(f, "/time") >= (hsize_t)n);
+        for (int k = 0; k < n; k++) {
+            check_snapshot(f, g, k);
+            assert_true(read_at(f, "/time", (hsize_t)k) == 10.0 * k);
+        }
+        H5Fclose(f);
+        /* run.xmf is whole and lists no more than the counted snapshots. */
+        join(p, sizeof p, dir, "run.xmf");
+        char *x = slurp(p);
+        assert_non_null(x);
+        assert_non_null(strstr(x, "</Xdmf>"));
+        int grids = 0;
+        for (const char *s = x; (s = strstr(s, "<Grid Name=\"snapshot")); s++) grids++;
+        assert_true(grids <= n && grids >= n - 1);
+        free(x);
+        /* Resuming after the kill continues from the counted snapshots. */
+        rs_error err;
+        rs_io_run *w = NULL;
+        rs_io_run_info info = make_info(dir, g, 0);
+        assert_int_equal(rs_io_run_reopen(&w, &info, 1e300, &err), RS_OK);
+        assert_int_equal(rs_io_run_nsnapshots(w), (int)n);
+        size_t nv = rs_grid_voxels(&g);
+        double *a = malloc(nv * sizeof *a), *b = malloc(nv * sizeof *b);
+        fill(a, b, nv, (int)n);
+        const double *fs[2] = {a, b};
+        assert_int_equal(rs_io_run_snapshot(w, 10.0 * (double)n, fs, &err), RS_OK);
+        assert_int_equal(rs_io_run_finish(w, 1, NULL, &err), RS_OK);
+        rs_io_run_destroy(w);
+        free(a);
+        free(b);
+        join(p, sizeof p, dir, "run.h5");
+        f = H5Fopen(p, H5F_ACC_RDONLY, H5P_DEFAULT);
+        assert_true(f >= 0);
+        assert_int_equal(attr_i64(f, "nsnapshots"), n + 1);
+        assert_int_equal(length(f, "/time"), n + 1);
+        check_snapshot(f, g, (int)n);
+        H5Fclose(f);
+        printf("# kill %d: %lld snapshots counted, resumed\n", round, (long long)n);
+    }
+}
+
+/* Writes the sample run that io_h5py_test.py checks. */
+static int write_sample(const char *dir)
+{
+    rs_grid g3 = {6, 5, 4, 2.0}, g2 = {8, 6, 1, 2.5};
+    char sub[512];
+    snprintf(sub, sizeof sub, "%s/3d", dir);
+    if (write_run(sub, g3, 3, 1) != RS_OK) return 1;
+    snprintf(sub, sizeof sub, "%s/2d", dir);
+    return write_run_cells(sub, g2, 2, 1, 0) != RS_OK;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 3 && strcmp(argv[1], "--write-sample") == 0) return write_sample(argv[2]);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(layout_reads_back, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(existing_output_is_refused, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(failed_status_is_written, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(reopen_drops_later_snapshots, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(xdmf_lists_completed_snapshots, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(checkpoint_round_trip_is_bitwise, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(killed_writer_leaves_readable_file, setup_dir,
+                                        teardown_dir),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
