@@ -239,6 +239,17 @@ static void clock_lands_on_times(void **state)
     rs_sim_destroy(s);
     rs_model_destroy(m);
 
+    /* metrics_every overrides the phenotype step: every 0.3 min = 3 steps */
+    const char *sets4[] = {"time.metrics_every=0.3", "time.end=1"};
+    m = load(clocked, sets4, 2);
+    s = make(m);
+    memset(&r, 0, sizeof r);
+    run(s, &obs);
+    const int64_t mets4[] = {0, 3, 6, 9, 10};
+    expect(&r, 1, mets4, 5, 0.1);
+    rs_sim_destroy(s);
+    rs_model_destroy(m);
+
     /* save_every 0: the initial and final states only */
     const char *sets3[] = {"time.save_every=0", "time.end=1"};
     m = load(clocked, sets3, 2);

@@ -208,6 +208,7 @@ typedef struct rs_model {
         struct { rs_model_number diffusion, mechanics, phenotype; } dt; /* min */
         rs_model_number save_every;       /* min; 0: final state only */
         rs_model_number checkpoint_every; /* min; 0: never */
+        rs_model_number metrics_every;    /* min; 0: every dt.phenotype */
     } time;
     char *solver;   /* explicit | lod | spectral */
     struct { rs_model_number time_order; } solver_options; /* lod: 1 or 2 */

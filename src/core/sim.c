@@ -114,15 +114,17 @@ static rs_status plan_clock(rs_sim *s, rs_error *err)
                             s->dt);
     s->total = rs_clock_step_of(m->time.end.value, s->dt);
     s->save_period = rs_clock_period(m->time.save_every.value, s->dt);
-    s->metrics_period = rs_clock_period(m->time.dt.phenotype.value, s->dt);
+    const double metrics_every = m->time.metrics_every.value > 0 ? m->time.metrics_every.value
+                                                                   : m->time.dt.phenotype.value;
+    s->metrics_period = rs_clock_period(metrics_every, s->dt);
     s->checkpoint_period = rs_clock_period(m->time.checkpoint_every.value, s->dt);
     if (s->total < 0 || s->save_period < 0 || s->metrics_period < 0 ||
         s->checkpoint_period < 0)
         return rs_error_set(err, RS_EINVAL,
-                            "time: end %g, save_every %g, dt.phenotype %g or "
+                            "time: end %g, save_every %g, metrics every %g or "
                             "checkpoint_every %g is not a usable number of steps of %g min",
-                            m->time.end.value, m->time.save_every.value,
-                            m->time.dt.phenotype.value, m->time.checkpoint_every.value, s->dt);
+                            m->time.end.value, m->time.save_every.value, metrics_every,
+                            m->time.checkpoint_every.value, s->dt);
     return RS_OK;
 }
 

@@ -267,6 +267,9 @@ static const field_desc time_fields[] = {
      .unit = "min"},
     {.key = "checkpoint_every", .kind = FK_NUMBER, .off = TOFF(checkpoint_every), .def = 0,
      .range = R_MIN, .min = 0, .what = "a checkpoint interval (0: never)", .unit = "min"},
+    {.key = "metrics_every", .kind = FK_NUMBER, .off = TOFF(metrics_every), .def = 0,
+     .range = R_MIN, .min = 0,
+     .what = "a metrics interval (0: every phenotype step)", .unit = "min"},
 };
 static const struct_desc time_desc = {"time", sizeof(((M *)0)->time), 0, COUNT(time_fields),
                                       time_fields, 0, 0};
@@ -290,7 +293,7 @@ static const field_desc top_fields[] = {
     {.key = "domain", .kind = FK_STRUCT, .off = offsetof(M, domain), .required = 1,
      .sub = &domain_desc, .what = "a mapping of size and dx"},
     {.key = "time", .kind = FK_STRUCT, .off = offsetof(M, time), .required = 1,
-     .sub = &time_desc, .what = "a mapping of end, dt, save_every, checkpoint_every"},
+     .sub = &time_desc, .what = "a mapping of end, dt, save_every, checkpoint_every, metrics_every"},
     {.key = "solver", .kind = FK_ENUM, .off = offsetof(M, solver), .def_str = "lod",
      .choices = solver_choices, .what = "a diffusion solver"},
     {.key = "solver_options", .kind = FK_STRUCT, .off = offsetof(M, solver_options),
