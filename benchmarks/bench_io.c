@@ -1,7 +1,12 @@
-/* bench_io.c: snapshot write throughput of src/io for regensim-bench: a
- * smooth (Gaussian) field, like a diffusing substrate, written with the
- * library's own settings (one snapshot per chunk, capped; shuffle +
- * deflate). */
+/* bench_io.c: the run output (src/io) for regensim-bench.
+ *  - Snapshot write throughput: a smooth (Gaussian) field, like a diffusing
+ *    substrate, written with the library's own settings (one snapshot per
+ *    chunk, capped; shuffle + deflate).
+ *  - Run-time overhead of output: a representative model (a diffusing
+ *    cytokine from a source, a non-diffusing myelin field it damages,
+ *    metrics) run with a NULL observer and with the observer `regensim run`
+ *    uses (src/cli/cmd_run.c: snapshots, metric rows, the final
+ *    checkpoint), same process, same thread count. */
 #define _XOPEN_SOURCE 700
 #include <math.h>
 #include <omp.h>
@@ -13,17 +18,35 @@
 
 #include "bench_io.h"
 #include "regensim/io.h"
+#include "regensim/model.h"
+#include "regensim/sim.h"
 
-/* Removes the files the run wrote and the directory. */
-static void remove_run(const char *dir)
+/* Removes the files a run writes (and their temporaries), keeping dir. */
+static void remove_files(const char *dir)
 {
-    static const char *const files[] = {"run.h5", "run.xmf", "status"};
+    static const char *const files[] = {"run.h5",      "run.xmf",     "status",
+                                        "checkpoint.h5", "run.xmf.tmp", "status.tmp",
+                                        "checkpoint.h5.tmp"};
     char p[600];
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         snprintf(p, sizeof p, "%s/%s", dir, files[i]);
         unlink(p);
     }
+}
+
+/* Removes the files the run wrote and the directory. */
+static void remove_run(const char *dir)
+{
+    remove_files(dir);
     rmdir(dir);
+}
+
+static double file_mb(const char *dir, const char *name)
+{
+    char p[600];
+    struct stat st;
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    return stat(p, &st) == 0 ? (double)st.st_size / 1e6 : 0.0;
 }
 
 void bench_io_run(int n, int snapshots, bench_io_result *r)
@@ -86,15 +109,242 @@ void bench_io_run(int n, int snapshots, bench_io_result *r)
     remove_run(dir);
 }
 
-void bench_io_write(bench_json *w, const bench_io_result *r, int n)
+/* The overhead model on an n^3 grid of 10 um voxels (see bench_io.h for
+ * its clock). */
+static int overhead_model_text(char *buf, size_t size, int n)
+{
+    double len = 10.0 * n, c = 0.5 * len, radius = 0.1 * len;
+    return snprintf(buf, size,
+                    "regensim: 1\n"
+                    "name: bench_io_overhead\n"
+                    "domain: {size: [%g, %g, %g], dx: 10}\n"
+                    "time:\n"
+                    "  end: %d\n"
+                    "  dt: {diffusion: 1, mechanics: 1, phenotype: 10}\n"
+                    "  save_every: %d\n"
+                    "  checkpoint_every: 0\n"
+                    "solver: lod\n"
+                    "seed: 1\n"
+                    "parameters:\n"
+                    "  k: 0.002\n"
+                    "substrates:\n"
+                    "  cytokine:\n"
+                    "    diffusion: 3000\n"
+                    "    decay: 0.01\n"
+                    "    initial: 0\n"
+                    "    units: ng/mL\n"
+                    "  myelin:\n"
+                    "    diffusion: 0\n"
+                    "    initial: 1\n"
+                    "    reaction: \"-k * cytokine * myelin\"\n"
+                    "interventions:\n"
+                    "  - {at: 0, source: {field: cytokine, rate: 0.5, region: {sphere: "
+                    "{center: [%g, %g, %g], radius: %g}}}}\n"
+                    "metrics:\n"
+                    "  cytokine_total: \"integral(cytokine)\"\n"
+                    "  myelin_mean: \"mean(myelin)\"\n",
+                    len, len, len, BENCH_IO_STEPS, BENCH_IO_SAVE_EVERY, c, c, c, radius);
+}
+
+/* What the observer's callbacks share: as run_state in src/cli/cmd_run.c. */
+typedef struct overhead_state {
+    rs_io_run *w;
+    const char *resolved;
+    char checkpoint_path[600];
+    const double **fields;
+    double **cp_fields;
+    int nfields;
+    uint64_t seed;
+    double snapshot_s, metrics_s, checkpoint_s; /* time inside each callback */
+} overhead_state;
+
+/* The three callbacks below are those of src/cli/cmd_run.c. */
+static rs_status ov_snapshot(void *user, const rs_sim *s, rs_error *err)
+{
+    overhead_state *os = user;
+    double t0 = omp_get_wtime();
+    for (int i = 0; i < os->nfields; i++) os->fields[i] = rs_sim_field(s, i);
+    rs_status st = rs_io_run_snapshot(os->w, rs_sim_time(s), os->fields, err);
+    os->snapshot_s += omp_get_wtime() - t0;
+    return st;
+}
+
+static rs_status ov_metrics(void *user, const rs_sim *s, rs_error *err)
+{
+    overhead_state *os = user;
+    static const double none[1] = {0};
+    double t0 = omp_get_wtime();
+    const double *v = rs_sim_nmetrics(s) > 0 ? rs_sim_metric_values(s) : none;
+    rs_status st = rs_io_run_metrics(os->w, rs_sim_time(s), v, err);
+    os->metrics_s += omp_get_wtime() - t0;
+    return st;
+}
+
+static rs_status ov_checkpoint(void *user, const rs_sim *s, rs_error *err)
+{
+    overhead_state *os = user;
+    for (int i = 0; i < os->nfields; i++) os->cp_fields[i] = (double *)rs_sim_field(s, i);
+    rs_io_checkpoint c = {
+        .steps = rs_sim_steps(s),
+        .t = rs_sim_time(s),
+        .seed = os->seed,
+        .grid = rs_sim_grid(s),
+        .nfields = os->nfields,
+        .fields = os->cp_fields,
+        .nparameters = rs_sim_nparameters(s),
+        .parameters = (double *)rs_sim_parameters(s),
+        .model_resolved = (char *)os->resolved,
+    };
+    double t0 = omp_get_wtime();
+    rs_status st = rs_io_checkpoint_write(os->checkpoint_path, &c, err);
+    os->checkpoint_s += omp_get_wtime() - t0;
+    return st;
+}
+
+/* One run of m from step 0 (a fresh rs_sim; its creation is not timed).
+ * dir NULL: no output (observer NULL, metrics still evaluated); else the
+ * output goes to dir as `regensim run` writes it, and the time includes
+ * rs_io_run_create and rs_io_run_finish. Returns the seconds, or -1 with
+ * err set. */
+static double overhead_once(const rs_model *m, const char *text, const char *resolved,
+                            const char *dir, int *snapshots, double split[3], rs_error *err)
+{
+    rs_sim *sim = NULL;
+    rs_status st = rs_sim_create(&sim, m, err);
+    if (st != RS_OK) return -1;
+    if (!dir) {
+        double t0 = omp_get_wtime();
+        st = rs_sim_run(sim, NULL, err);
+        double t = omp_get_wtime() - t0;
+        rs_sim_destroy(sim);
+        return st == RS_OK ? t : -1;
+    }
+    int nf = rs_sim_nfields(sim), nm = rs_sim_nmetrics(sim);
+    const char *fnames[8], *funits[8], *mnames[8];
+    const double *fields[8];
+    double *cp_fields[8];
+    if (nf > 8 || nm > 8) {
+        rs_sim_destroy(sim);
+        rs_error_set(err, RS_EINVAL, "overhead model: too many fields or metrics");
+        return -1;
+    }
+    for (int i = 0; i < nf; i++) {
+        fnames[i] = rs_sim_field_name(sim, i);
+        funits[i] = rs_sim_field_units(sim, i);
+    }
+    for (int i = 0; i < nm; i++) mnames[i] = rs_sim_metric_name(sim, i);
+    overhead_state os = {.resolved = resolved, .fields = fields, .cp_fields = cp_fields,
+                         .nfields = nf, .seed = 1};
+    snprintf(os.checkpoint_path, sizeof os.checkpoint_path, "%s/checkpoint.h5", dir);
+    rs_io_run_info info = {.dir = dir, .force = 1, .model_name = m->name,
+                           .model_source = text, .model_resolved = resolved, .seed = 1,
+                           .grid = rs_sim_grid(sim), .nfields = nf, .field_names = fnames,
+                           .field_units = funits, .nmetrics = nm, .metric_names = mnames};
+    rs_io_run *w = NULL;
+    double t0 = omp_get_wtime();
+    st = rs_io_run_create(&w, &info, err);
+    if (st == RS_OK) {
+        os.w = w;
+        rs_sim_observer obs = {&os, ov_snapshot, ov_metrics, ov_checkpoint, NULL};
+        st = rs_sim_run(sim, &obs, err);
+        *snapshots = rs_io_run_nsnapshots(w);
+        if (st == RS_OK) st = rs_io_run_finish(w, 1, NULL, err);
+    }
+    double t = omp_get_wtime() - t0;
+    rs_io_run_destroy(w);
+    rs_sim_destroy(sim);
+    split[0] = os.snapshot_s;
+    split[1] = os.metrics_s;
+    split[2] = os.checkpoint_s;
+    return st == RS_OK ? t : -1;
+}
+
+void bench_io_overhead_run(int n, int threads, int repeats, bench_io_overhead *r)
+{
+    memset(r, 0, sizeof *r);
+    r->n = n;
+    r->threads = threads;
+    r->steps = BENCH_IO_STEPS;
+    r->repeats = repeats;
+    char text[2048];
+    overhead_model_text(text, sizeof text, n);
+    rs_model *m = NULL;
+    rs_errors errs;
+    rs_errors_clear(&errs);
+    if (rs_model_load_string(&m, text, strlen(text), "bench_io_overhead.yaml", NULL, 0,
+                             &errs) != RS_OK) {
+        r->failed = 1;
+        if (errs.count > 0) rs_error_format(&errs.item[0], r->error, sizeof r->error);
+        else snprintf(r->error, sizeof r->error, "the overhead model does not load");
+        return;
+    }
+    char *resolved = NULL;
+    char dir[] = "/tmp/regensim-bench-io-XXXXXX";
+    if (rs_model_write_resolved(m, &resolved) != RS_OK) {
+        r->failed = 1;
+        snprintf(r->error, sizeof r->error, "out of memory");
+        rs_model_destroy(m);
+        return;
+    }
+    if (!mkdtemp(dir)) {
+        r->failed = 1;
+        snprintf(r->error, sizeof r->error, "cannot make a temporary directory");
+        free(resolved);
+        rs_model_destroy(m);
+        return;
+    }
+    omp_set_num_threads(threads);
+    rs_error err;
+    rs_error_clear(&err);
+    double best_without = -1, best_with = -1;
+    for (int k = 0; k < repeats && !r->failed; k++) {
+        /* Alternate, so drifting machine load hits both kinds alike. */
+        double split[3] = {0, 0, 0};
+        double a = overhead_once(m, text, resolved, NULL, NULL, split, &err);
+        remove_files(dir);
+        double b =
+            a < 0 ? -1 : overhead_once(m, text, resolved, dir, &r->snapshots, split, &err);
+        if (a < 0 || b < 0) {
+            r->failed = 1;
+            rs_error_format(&err, r->error, sizeof r->error);
+            break;
+        }
+        if (best_without < 0 || a < best_without) best_without = a;
+        if (best_with < 0 || b < best_with) {
+            best_with = b;
+            r->seconds_in_snapshots = split[0];
+            r->seconds_in_metrics = split[1];
+            r->seconds_in_checkpoint = split[2];
+        }
+        r->output_mb = file_mb(dir, "run.h5") + file_mb(dir, "checkpoint.h5");
+    }
+    if (!r->failed) {
+        r->fields = m->nsubstrates;
+        r->seconds_without_output = best_without;
+        r->seconds_with_output = best_with;
+        r->output_fraction = (best_with - best_without) / best_with;
+    }
+    remove_run(dir);
+    free(resolved);
+    rs_model_destroy(m);
+}
+
+static void write_dims(bench_json *w, int n)
+{
+    bench_json_begin_array(w, "dims", 1);
+    for (int d = 0; d < 3; d++) bench_json_int(w, NULL, n);
+    bench_json_end_array(w);
+}
+
+void bench_io_write(bench_json *w, const bench_io_result *r, int n,
+                    const bench_io_overhead *ov, int nov)
 {
     bench_json_begin_array(w, "io", 0);
     for (int i = 0; i < n; i++) {
         bench_json_begin_object(w, NULL, 1);
+        bench_json_string(w, "kind", "snapshot_write");
         bench_json_string(w, "what", "snapshot write, shuffle+deflate");
-        bench_json_begin_array(w, "dims", 1);
-        for (int d = 0; d < 3; d++) bench_json_int(w, NULL, r[i].n);
-        bench_json_end_array(w);
+        write_dims(w, r[i].n);
         bench_json_int(w, "snapshots", r[i].snapshots);
         if (r[i].failed) {
             bench_json_bool(w, "skipped", 1);
@@ -104,6 +354,47 @@ void bench_io_write(bench_json *w, const bench_io_result *r, int n)
             bench_json_number(w, "seconds_per_snapshot", r[i].seconds_per_snapshot);
             bench_json_number(w, "mb_per_s", r[i].mb_per_s);
             bench_json_number(w, "compression_ratio", r[i].compression_ratio);
+        }
+        bench_json_end_object(w);
+    }
+    for (int i = 0; i < nov; i++) {
+        const bench_io_overhead *o = &ov[i];
+        bench_json_begin_object(w, NULL, 1);
+        bench_json_string(w, "kind", "run_overhead");
+        write_dims(w, o->n);
+        bench_json_int(w, "steps", o->steps);
+        bench_json_int(w, "save_every_steps", BENCH_IO_SAVE_EVERY);
+        bench_json_int(w, "threads", o->threads);
+        bench_json_int(w, "repeats", o->repeats);
+        if (o->failed) {
+            bench_json_bool(w, "skipped", 1);
+            bench_json_bool(w, "failed", 1);
+            bench_json_string(w, "error", o->error);
+        } else {
+            bench_json_int(w, "snapshots", o->snapshots);
+            bench_json_int(w, "fields", o->fields);
+            bench_json_number(w, "seconds_without_output", o->seconds_without_output);
+            bench_json_number(w, "seconds_with_output", o->seconds_with_output);
+            bench_json_number(w, "output_fraction", o->output_fraction);
+            /* Derived from the same run: the cost of one step and of one
+             * snapshot's output, and the output fraction at the snapshot
+             * interval of the project's models (daily snapshots at
+             * dt.diffusion 1 min: BENCH_IO_TYPICAL_SAVE_EVERY steps). */
+            double per_step = o->seconds_without_output / o->steps;
+            double per_snapshot =
+                (o->seconds_with_output - o->seconds_without_output) / o->snapshots;
+            bench_json_number(w, "seconds_per_step", per_step);
+            bench_json_number(w, "output_seconds_per_snapshot", per_snapshot);
+            bench_json_int(w, "typical_save_every_steps", BENCH_IO_TYPICAL_SAVE_EVERY);
+            bench_json_number(w, "output_fraction_at_typical_save_every",
+                              per_snapshot /
+                                  (per_snapshot + BENCH_IO_TYPICAL_SAVE_EVERY * per_step));
+            bench_json_number(w, "steps_per_snapshot_for_5_percent",
+                              19.0 * per_snapshot / per_step);
+            bench_json_number(w, "output_mb", o->output_mb);
+            bench_json_number(w, "seconds_in_snapshots", o->seconds_in_snapshots);
+            bench_json_number(w, "seconds_in_metrics", o->seconds_in_metrics);
+            bench_json_number(w, "seconds_in_checkpoint", o->seconds_in_checkpoint);
         }
         bench_json_end_object(w);
     }

@@ -2,7 +2,9 @@
  * scripts/bench.sh. It measures the machine's memory bandwidth (STREAM
  * triad), then every diffusion solver on cubic grids for 1 and 4 substrates
  * and each thread count, then the expression evaluator (a Hill reaction
- * over 10^6 points) per thread count, and prints one JSON document on
+ * over 10^6 points) per thread count, then the run output (snapshot write
+ * throughput, and the run-time overhead of output per thread count), and
+ * prints one JSON document on
  * stdout (format: docs/performance.md and design.md "Benchmark output");
  * progress goes to stderr. A solver that is not available
  * (RS_EUNSUPPORTED) or a case that does not fit in memory is reported as
@@ -259,7 +261,8 @@ static void write_summary(bench_json *w, const bench_options *o, const entry *es
 
 static void write_document(const bench_options *o, const bench_timing *t,
                            const stream_figures *sf, const entry *es, int n,
-                           const bench_expr_result *ex, int nex, const bench_io_result *io)
+                           const bench_expr_result *ex, int nex, const bench_io_result *io,
+                           const bench_io_overhead *ov, int nov)
 {
     bench_json w;
     bench_json_init(&w, stdout);
@@ -305,7 +308,7 @@ static void write_document(const bench_options *o, const bench_timing *t,
     bench_json_end_array(&w);
     write_summary(&w, o, es, n, sf->best_gbs);
     bench_expr_write(&w, ex, nex);
-    bench_io_write(&w, io, 1);
+    bench_io_write(&w, io, 1, ov, nov);
     bench_json_end_object(&w);
     bench_json_finish(&w);
 }
@@ -362,8 +365,23 @@ int main(int argc, char **argv)
     if (io.failed) fprintf(stderr, "FAILED: %s\n", io.error);
     else fprintf(stderr, "%.1f MB/s, compression %.1f:1\n", io.mb_per_s, io.compression_ratio);
     failed |= io.failed;
+    bench_io_overhead ov[BENCH_MAX_LIST];
+    const int ov_n = o.quick ? 64 : 128, ov_repeats = o.quick ? 2 : 3;
+    for (int i = 0; i < o.nthreads; i++) {
+        fprintf(stderr, "io: run overhead, %d^3, %d steps, a snapshot every %d, %d thread(s): ",
+                ov_n, BENCH_IO_STEPS, BENCH_IO_SAVE_EVERY, o.threads[i]);
+        bench_io_overhead_run(ov_n, o.threads[i], ov_repeats, &ov[i]);
+        if (ov[i].failed)
+            fprintf(stderr, "FAILED: %s\n", ov[i].error);
+        else
+            fprintf(stderr, "%.3f s without output, %.3f s with (%d snapshots, %.1f MB): "
+                            "output %.1f %% of the run\n",
+                    ov[i].seconds_without_output, ov[i].seconds_with_output, ov[i].snapshots,
+                    ov[i].output_mb, 100 * ov[i].output_fraction);
+        failed |= ov[i].failed;
+    }
     sf.load_end = load_average();
-    write_document(&o, &t, &sf, entries, ncases, ex, o.nthreads, &io);
+    write_document(&o, &t, &sf, entries, ncases, ex, o.nthreads, &io, ov, o.nthreads);
     if (failed) fprintf(stderr, "regensim-bench: some cases FAILED (see \"error\")\n");
     return failed ? 1 : 0;
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bench_smoke.sh BENCH COMPARE: runs regensim-bench on tiny grids and checks
 # its JSON: valid, every solver measured (none skipped or failed), the keys
-# of the benchmark interface present; then compares the document with itself
+# of the benchmark interface present (the "io" section: the snapshot write
+# and the run overhead for each thread count; timings never asserted); then compares the document with itself
 # through bench-compare.py (no regression: exit 0); a bad option exits 2.
 set -euo pipefail
 bench=$1 compare=$2
@@ -31,7 +32,21 @@ for e in d["expr"]:
     assert not e.get("failed"), e
     assert e["points"] == 1000000 and e["expression"], e
     assert e["evaluations_per_s"] > 0, e
-print("bench_smoke: JSON ok,", len(d["diffusion"]), "diffusion and", len(d["expr"]), "expr entries")
+assert "io" in d, "missing key io"
+snap = [e for e in d["io"] if e.get("kind") == "snapshot_write"]
+over = [e for e in d["io"] if e.get("kind") == "run_overhead"]
+assert len(snap) == 1 and not snap[0].get("failed") and snap[0]["mb_per_s"] > 0, snap
+assert {e["threads"] for e in over} == {1, 2}, over
+for e in over:
+    assert not e.get("failed"), e
+    for k in ("dims", "steps", "snapshots", "save_every_steps", "seconds_without_output",
+              "seconds_with_output", "output_fraction"):
+        assert k in e, f"run_overhead: missing {k}"
+    assert e["snapshots"] == e["steps"] // e["save_every_steps"] + 1, e
+    assert 0 < e["seconds_without_output"] and 0 < e["seconds_with_output"], e
+    assert e["output_fraction"] < 1, e
+print("bench_smoke: JSON ok,", len(d["diffusion"]), "diffusion,", len(d["expr"]), "expr and",
+      len(d["io"]), "io entries")
 PY
 /usr/bin/python3 "$compare" "$tmp/b.json" "$tmp/b.json" >/dev/null
 rc=0

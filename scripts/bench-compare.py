@@ -13,8 +13,17 @@ its own file where the fraction is missing. Normalising by the bandwidth
 measured in the same run makes results from a noisy or different machine
 comparable.
 
+The run-output ("io") entries are compared too: a snapshot-write entry
+(kind "snapshot_write", matched by dims) by mb_per_s / stream_triad_gbs of
+its own file, like a diffusion entry; a run-overhead entry (kind
+"run_overhead", matched by dims, threads and save_every_steps) by its
+output_fraction, which regresses when it grew by more than the threshold
+relative to the old fraction and by at least OVERHEAD_FLOOR (one
+percentage point) absolutely, so noise on a tiny fraction is not flagged.
+
 Exit status: 0 when no normalised figure fell by more than the threshold
-(default 0.15, i.e. new/old < 0.85), 1 when one did, 2 on bad input
+(default 0.15, i.e. new/old < 0.85) and no output fraction grew beyond
+it, 1 when one did, 2 on bad input
 (missing or unreadable file, invalid JSON, not a regensim-bench document,
 bad option). Entries present in only one file, or skipped in either, are
 listed but never count as regressions.
@@ -30,6 +39,10 @@ import sys
 import tempfile
 
 EXIT_OK, EXIT_REGRESSION, EXIT_BAD_INPUT = 0, 1, 2
+
+# Smallest absolute growth of a run-overhead output_fraction that counts as
+# a regression (besides the relative threshold).
+OVERHEAD_FLOOR = 0.01
 
 
 class BadInput(Exception):
@@ -57,6 +70,8 @@ def load(path):
     for i, e in enumerate(doc.get("diffusion", [])):
         if not isinstance(e, dict) or not isinstance(e.get("solver"), str):
             raise BadInput(f"{path}: diffusion entry {i} has no \"solver\"")
+    if not isinstance(doc.get("io", []), list):
+        raise BadInput(f"{path}: \"io\" must be a list")
     return doc
 
 
@@ -173,12 +188,113 @@ def compare(old, new, threshold, out):
         print(f"{key_label(k):34} {fmt(vo):>10} {fmt(vn):>10} {fmt(ratio(vo, vn)):>6} "
               f"{fmt(no):>9} {fmt(nn):>9} {fmt(rn):>6}  {verdict}", file=out)
     print(file=out)
+    regressed += compare_io(old, new, threshold, out)
     if regressed:
         print(f"{len(regressed)} regression(s) beyond {threshold:.0%}: "
               + ", ".join(regressed), file=out)
     else:
         print(f"no regression beyond {threshold:.0%} "
-              "(bandwidth-normalised figures)", file=out)
+              "(bandwidth-normalised figures, output fractions)", file=out)
+    return regressed
+
+
+def io_kind(e):
+    """"snapshot_write", "run_overhead" or None (older documents have no
+    "kind": their one io entry is a snapshot write)."""
+    k = e.get("kind")
+    if k is None and "mb_per_s" in e:
+        return "snapshot_write"
+    return k if k in ("snapshot_write", "run_overhead") else None
+
+
+def io_key(e):
+    dims = e.get("dims")
+    dims = tuple(dims) if isinstance(dims, list) else dims
+    if io_kind(e) == "run_overhead":
+        return ("run_overhead", dims, e.get("threads"), e.get("save_every_steps"))
+    return ("snapshot_write", dims, None, None)
+
+
+def io_label(k):
+    kind, dims, threads, save = k
+    d = "x".join(str(v) for v in dims) if isinstance(dims, tuple) else str(dims)
+    if kind == "run_overhead":
+        return f"run overhead {d} t{threads} every {save}"
+    return f"snapshot write {d}"
+
+
+def io_entries(doc):
+    io_list = doc.get("io", [])
+    return {io_key(e): e for e in io_list if isinstance(e, dict) and io_kind(e)}
+
+
+def compare_io(old, new, threshold, out):
+    """Prints the run-output entries side by side; returns the regressed
+    labels. Snapshot writes: mb_per_s normalised by the triad bandwidth
+    (MB/s per GB/s) must not fall by more than the threshold. Run overhead:
+    output_fraction must not grow by more than the threshold (relative) and
+    OVERHEAD_FLOOR (absolute) at once."""
+    olds, news = io_entries(old), io_entries(new)
+    if not olds and not news:
+        return []
+    gold = number(old.get("machine", {}).get("stream_triad_gbs"))
+    gnew = number(new.get("machine", {}).get("stream_triad_gbs"))
+    keys = list(olds) + [k for k in news if k not in olds]
+    header = (f"{'output (io)':34} {'old':>10} {'new':>10} {'ratio':>6} "
+              f"{'old norm':>9} {'new norm':>9} {'ratio':>6}  verdict")
+    print(header, file=out)
+    print("-" * len(header), file=out)
+    regressed = []
+    for k in keys:
+        o, n = olds.get(k), news.get(k)
+        if o is None or n is None:
+            verdict = "only in new" if o is None else "only in old"
+            print(f"{io_label(k):34} {'':>10} {'':>10} {'':>6} {'':>9} {'':>9} {'':>6}  "
+                  f"{verdict}", file=out)
+            continue
+        skipped = o.get("skipped") or n.get("skipped")
+        if k[0] == "run_overhead":
+            # figure: seconds with output; judged: the output fraction
+            vo = None if o.get("skipped") else number(o.get("seconds_with_output"))
+            vn = None if n.get("skipped") else number(n.get("seconds_with_output"))
+            no = None if o.get("skipped") else number(o.get("output_fraction"))
+            nn = None if n.get("skipped") else number(n.get("output_fraction"))
+            rn = ratio(no, nn)
+            if skipped:
+                verdict = "skipped"
+            elif no is None or nn is None:
+                verdict = "no figure"
+            elif nn - no > OVERHEAD_FLOOR and nn > no * (1.0 + threshold):
+                verdict = f"REGRESSION (output fraction grew > {threshold:.0%})"
+                regressed.append(io_label(k))
+            elif nn < no * (1.0 - threshold) and no - nn > OVERHEAD_FLOOR:
+                verdict = "cheaper"
+            else:
+                verdict = "ok"
+            if nn is not None and nn > 0.05 and not skipped:
+                verdict += " (above the 5% target)"
+        else:
+            vo = None if o.get("skipped") else number(o.get("mb_per_s"))
+            vn = None if n.get("skipped") else number(n.get("mb_per_s"))
+            no = vo / gold if vo is not None and gold else None
+            nn = vn / gnew if vn is not None and gnew else None
+            rn = ratio(no, nn)
+            if skipped:
+                verdict = "skipped"
+            elif rn is None:
+                verdict = "no figure"
+            elif rn < 1.0 - threshold:
+                verdict = f"REGRESSION (> {threshold:.0%} slower)"
+                regressed.append(io_label(k))
+            elif rn > 1.0 + threshold:
+                verdict = "faster"
+            else:
+                verdict = "ok"
+        print(f"{io_label(k):34} {fmt(vo):>10} {fmt(vn):>10} {fmt(ratio(vo, vn)):>6} "
+              f"{fmt(no):>9} {fmt(nn):>9} {fmt(rn):>6}  {verdict}", file=out)
+    print("(snapshot write: MB/s, norm = MB/s per triad GB/s; run overhead: seconds "
+          "with output, norm = output_fraction)", file=out)
+    print(file=out)
     return regressed
 
 
@@ -216,9 +332,25 @@ def main(argv, out=sys.stdout, err=sys.stderr):
     return EXIT_REGRESSION if regressed else EXIT_OK
 
 
-def _doc(gbs, explicit_frac, lod_vups, git):
+def _doc(gbs, explicit_frac, lod_vups, git, snap_mbs=150.0, overhead=0.04):
     """A tiny document: an explicit entry with a fraction, a lod entry with
-    only voxel_updates_per_s, a skipped spectral entry."""
+    only voxel_updates_per_s, a skipped spectral entry; an io section with
+    a snapshot write (snap_mbs MB/s) and a run overhead (output fraction
+    `overhead`), unless snap_mbs is None."""
+    doc = _doc_base(gbs, explicit_frac, lod_vups, git)
+    if snap_mbs is not None:
+        doc["io"] = [
+            {"kind": "snapshot_write", "dims": [64, 64, 64], "snapshots": 3,
+             "mb_per_s": snap_mbs},
+            {"kind": "run_overhead", "dims": [64, 64, 64], "steps": 160,
+             "save_every_steps": 20, "threads": 1, "seconds_without_output": 1.0,
+             "seconds_with_output": 1.0 / (1.0 - overhead),
+             "output_fraction": overhead},
+        ]
+    return doc
+
+
+def _doc_base(gbs, explicit_frac, lod_vups, git):
     return {
         "regensim_version": "0.1.0", "git": git, "threads_available": 2,
         "quick": True, "machine": {"stream_triad_gbs": gbs},
@@ -269,6 +401,28 @@ def self_test(out, err):
             ("not an object", [write("list.json", "[1, 2]"), base], EXIT_BAD_INPUT),
             ("bad threshold", [base, base, "--threshold", "2"], EXIT_BAD_INPUT),
             ("one file only", [base], EXIT_BAD_INPUT),
+            ("snapshot write slower",
+             [base, write("slowio.json", _doc(10.0, 0.5, 1e8, "fff", snap_mbs=100.0))],
+             EXIT_REGRESSION),
+            # Same MB/s on a machine with half the bandwidth: normalised, faster.
+            ("snapshot write normalised by bandwidth",
+             [write("fastmem.json", _doc(20.0, 0.5, 2e8, "ggg", snap_mbs=150.0)), base],
+             EXIT_OK),
+            ("output fraction grew",
+             [base, write("costly.json", _doc(10.0, 0.5, 1e8, "hhh", overhead=0.08))],
+             EXIT_REGRESSION),
+            ("output fraction grew less than a point",
+             [base, write("noisy.json", _doc(10.0, 0.5, 1e8, "iii", overhead=0.048))],
+             EXIT_OK),
+            ("output fraction fell",
+             [base, write("cheap.json", _doc(10.0, 0.5, 1e8, "jjj", overhead=0.01))],
+             EXIT_OK),
+            ("old document without io",
+             [write("noio.json", _doc(10.0, 0.5, 1e8, "kkk", snap_mbs=None)), base],
+             EXIT_OK),
+            ("io not a list",
+             [base, write("badio.json", {"diffusion": [], "io": {"kind": "x"}})],
+             EXIT_BAD_INPUT),
             ("unknown option", [base, base, "--bogus"], EXIT_BAD_INPUT),
         ]
         for what, argv, expected in cases:

@@ -246,6 +246,23 @@ static void existing_output_is_refused(void **state)
     assert_non_null(strstr(err.msg, "--force"));
     assert_non_null(strstr(err.msg, dir));
     assert_int_equal(write_run(dir, g, 2, 1), RS_OK);
+    /* A directory holding only a stale checkpoint.h5 is output too: a new
+     * run there could otherwise be resumed from the old run's state. */
+    char stale_dir[256], stale[300];
+    join(stale_dir, sizeof stale_dir, dir, "stale");
+    assert_int_equal(write_run(stale_dir, g, 1, 0), RS_OK);
+    const char *const gone[] = {"run.h5", "status", "run.xmf"};
+    for (int i = 0; i < 3; i++) {
+        join(stale, sizeof stale, stale_dir, gone[i]);
+        unlink(stale);
+    }
+    join(stale, sizeof stale, stale_dir, "checkpoint.h5");
+    FILE *fp = fopen(stale, "w");
+    assert_non_null(fp);
+    fclose(fp);
+    rs_io_run_info sinfo = make_info(stale_dir, g, 0);
+    assert_int_equal(rs_io_run_create(&w, &sinfo, &err), RS_EINVAL);
+    assert_non_null(strstr(err.msg, "checkpoint.h5"));
     /* A nested directory that does not exist yet is made. */
     char sub[256];
     join(sub, sizeof sub, dir, "a/b/c");

@@ -372,6 +372,15 @@ int rs_cli_run(int argc, char **argv)
         goto done;
     }
 
+    /* Interventions the (perhaps shortened) run never reaches: those whose
+     * step (the first at or after their time) is not before the last. */
+    const double last_start = (double)(rs_sim_total_steps(sim) - 1) * m->time.dt.diffusion.value;
+    for (int i = 0; i < m->ninterventions; i++)
+        if (m->interventions[i].at.value > last_start * (1 + 1e-12))
+            fprintf(stderr, "regensim run: note: interventions[%d] at %g min is at or after "
+                            "the end (%g min) and will not happen\n",
+                    i, m->interventions[i].at.value, m->time.end.value);
+
     int nf = rs_sim_nfields(sim), nm = rs_sim_nmetrics(sim), nc = m->ncell_types;
     size_t plen = strlen(o.out) + sizeof "/checkpoint.h5";
     rs.checkpoint_path = malloc(plen);

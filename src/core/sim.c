@@ -16,7 +16,9 @@
  *      source array (docs/numerics.md, "Reactions").
  * Interventions take effect at the start of the step they fall on, so the
  * state reported at that time is the one before them. */
+#include <ctype.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,6 +55,7 @@ struct rs_sim {
     /* clock */
     double dt;
     int64_t steps, total;
+    int start_reported; /* the run's starting state went to an observer */
     int64_t save_period, metrics_period, checkpoint_period;
     /* reactions and sources */
     rs_expr **reaction;   /* per substrate, NULL for none */
@@ -202,6 +205,50 @@ static rs_status plan_solver(rs_sim *s, rs_error *err)
     return RS_OK;
 }
 
+/* Whether identifier `name` occurs in expression text `text`. */
+static int mentions(const char *text, const char *name)
+{
+    size_t len = strlen(name);
+    for (const char *p = text; p && *p;) {
+        if (isalpha((unsigned char)*p) || *p == '_') {
+            const char *q = p;
+            while (isalnum((unsigned char)*q) || *q == '_') q++;
+            if ((size_t)(q - p) == len && strncmp(p, name, len) == 0) return 1;
+            p = q;
+        } else {
+            p++;
+        }
+    }
+    return 0;
+}
+
+/* Writes into buf (and returns it) the first number fixed at the start of
+ * a run (a substrate's diffusion, decay or boundary value, a source's rate)
+ * whose expression uses parameter `name`; NULL when there is none. */
+static const char *load_time_use(const rs_model *m, const char *name, char *buf,
+                                 size_t size)
+{
+    static const char *const keys[3] = {"diffusion", "decay", "boundary"};
+    for (int i = 0; i < m->nsubstrates; i++) {
+        const rs_model_substrate *sb = &m->substrates[i];
+        const rs_model_number *nums[2 + RS_NFACES] = {&sb->diffusion, &sb->decay};
+        for (int f = 0; f < RS_NFACES; f++) nums[2 + f] = &sb->bc[f].value;
+        for (int k = 0; k < 2 + RS_NFACES; k++)
+            if (nums[k]->expr && mentions(nums[k]->expr, name)) {
+                snprintf(buf, size, "substrates.%s.%s", sb->name, keys[k < 2 ? k : 2]);
+                return buf;
+            }
+    }
+    for (int i = 0; i < m->ninterventions; i++)
+        if (m->interventions[i].action == RS_ACTION_SOURCE &&
+            m->interventions[i].source.rate.expr &&
+            mentions(m->interventions[i].source.rate.expr, name)) {
+            snprintf(buf, size, "interventions[%d].source.rate", i);
+            return buf;
+        }
+    return NULL;
+}
+
 /* Schedules the interventions that concern fields (cell ones: later). */
 static rs_status plan_interventions(rs_sim *s, rs_error *err)
 {
@@ -215,11 +262,21 @@ static rs_status plan_interventions(rs_sim *s, rs_error *err)
         if (at < 0)
             return rs_error_set(err, RS_EINVAL, "interventions[%d].at: %g is out of range", i,
                                 iv->at.value);
+        /* One at or after the end never happens (a shortened test run of a
+         * longer model); the CLI says so. */
         if (iv->action == RS_ACTION_SET) {
             int p = rs_model_find_parameter(m, iv->set.parameter);
             if (p < 0)
                 return rs_error_set(err, RS_EINVAL, "interventions[%d].set: unknown parameter "
                                     "'%s'", i, iv->set.parameter);
+            char where[160];
+            const char *fixed = load_time_use(m, iv->set.parameter, where, sizeof where);
+            if (fixed)
+                return rs_error_set(err, RS_EUNSUPPORTED,
+                                    "interventions[%d].set: parameter '%s' is used by %s, "
+                                    "which is fixed when the run starts; a set can change "
+                                    "only reactions, rules and metrics",
+                                    i, iv->set.parameter, fixed);
             s->sets[s->nsets++] = (sim_set){at, p, iv->set.value.value};
         } else if (iv->action == RS_ACTION_SOURCE) {
             sim_source *src = &s->sources[s->nsources];
@@ -230,11 +287,17 @@ static rs_status plan_interventions(rs_sim *s, rs_error *err)
             src->from = at;
             src->until = iv->source.until.value > 0
                              ? rs_clock_step_of(iv->source.until.value, s->dt) : -1;
+            /* A source shorter than a step still acts for one step. */
+            if (src->until >= 0 && src->until <= src->from) src->until = src->from + 1;
             src->rate = iv->source.rate.value;
             s->nsources++;
             rs_status st = rs_field_region_voxels(&s->g, &iv->source.region, &src->idx,
                                                   &src->n, err);
             if (st != RS_OK) return st;
+            if (src->n == 0)
+                return rs_error_set(err, RS_EINVAL,
+                                    "interventions[%d].source.region: contains no voxel "
+                                    "centre of the domain; expected a region inside it", i);
         }
     }
     return RS_OK;
@@ -401,7 +464,10 @@ rs_status rs_sim_run(rs_sim *s, const rs_sim_observer *obs, rs_error *err)
 {
     if (!s) return rs_error_set(err, RS_EINVAL, "rs_sim_run: sim is NULL");
     rs_status st;
-    if (s->steps == 0 && (st = report(s, obs, err)) != RS_OK) return st;
+    if (!s->start_reported) {
+        s->start_reported = 1;
+        if ((st = report(s, obs, err)) != RS_OK) return st;
+    }
     while (s->steps < s->total) {
         if ((st = rs_sim_step(s, err)) != RS_OK) return st;
         if ((st = report(s, obs, err)) != RS_OK) return st;
@@ -428,6 +494,7 @@ rs_status rs_sim_restore(rs_sim *s, int64_t steps, const double *const *fields,
     for (int i = 0; i < s->nf; i++) memcpy(s->fields[i], fields[i], s->nvox * sizeof(double));
     if (s->np > 0) memcpy(s->params, parameters, (size_t)s->np * sizeof(double));
     s->steps = steps;
+    s->start_reported = 1; /* the checkpointed state was reported by its run */
     rebind_all(s);
     eval_metrics(s);
     return RS_OK;

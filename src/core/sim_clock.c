@@ -4,10 +4,11 @@
  * periods; time is then always steps * dt, never an accumulated sum.
  *
  * Rule: a time T falls on step round(T / dt) when T / dt is a whole number
- * up to a relative 1e-9 (so 0.1-type decimal steps land exactly), and
+ * up to a few ulps (so 0.1-type decimal steps land exactly), and
  * otherwise on the first step after it, ceil(T / dt). An interval that is
  * not a whole number of steps is thus rounded up to the next one: events
  * then come every that many steps, at multiples of it. */
+#include <float.h>
 #include <math.h>
 
 #include "core/sim_impl.h"
@@ -19,7 +20,9 @@ int64_t rs_clock_step_of(double when, double dt)
     if (!isfinite(q) || q > 9007199254740992.0) return -1;
     if (q <= 0) return 0;
     double r = nearbyint(q);
-    if (fabs(q - r) <= 1e-9 * fmax(1.0, q)) return (int64_t)r;
+    /* A few ulps of q: enough for decimal steps (0.3 / 0.1 =
+     * 2.9999999999999996), never a whole step however long the run. */
+    if (fabs(q - r) <= 64.0 * DBL_EPSILON * fmax(1.0, q)) return (int64_t)r;
     return (int64_t)ceil(q);
 }
 

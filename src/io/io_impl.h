@@ -45,7 +45,7 @@ rs_status rs_io_write_atomic(const char *path, const char *data, size_t len, rs_
 int rs_io_fsync_path(const char *path);
 
 /* run_dir.c: makes dir and its parents; refuses one that holds a run's
- * output (run.h5 or status) unless force, in which case the old output
+ * output (run.h5, status or checkpoint.h5) unless force, in which case the old output
  * files are removed. */
 rs_status rs_io_dir_prepare(const char *dir, int force, rs_error *err);
 

@@ -49,10 +49,12 @@ rs_status rs_io_dir_prepare(const char *dir, int force, rs_error *err)
     if (mkdir_parents(dir) != 0)
         return rs_error_set(err, RS_EIO, "cannot create output directory %s: %s", dir,
                             strerror(errno));
-    if (exists_in(dir, "run.h5") || exists_in(dir, "status")) {
+    if (exists_in(dir, "run.h5") || exists_in(dir, "status") ||
+        exists_in(dir, "checkpoint.h5")) {
         if (!force)
             return rs_error_set(err, RS_EINVAL,
-                                "%s already holds a run's output (run.h5 or status); "
+                                "%s already holds a run's output (run.h5, status or "
+                                "checkpoint.h5); "
                                 "choose another directory or pass --force to replace it",
                                 dir);
         static const char *const old[] = {"run.h5",        "run.xmf",    "run.xmf.tmp",
