@@ -174,9 +174,20 @@ def main(argv):
             fail(f"{a.file} is a directory without run.h5")
         a.file = cand
     try:
-        f = h5py.File(a.file, "r")
+        # A running `regensim run` holds run.h5 open for writing, and HDF5's
+        # file lock would refuse us; the snapshot counter tells what is
+        # complete, so read without the lock.
+        f = h5py.File(a.file, "r", locking=False)
+    except TypeError:  # an h5py without the locking option
+        f = None
     except OSError as e:
         fail(f"{a.file}: not an HDF5 file, or not readable ({e})")
+    if f is None:
+        try:
+            f = h5py.File(a.file, "r")
+        except OSError as e:
+            fail(f"{a.file}: not an HDF5 file, or not readable ({e}); if a run is "
+                 "still writing it, try again when it has finished")
     with f:
         fmt = text(f.attrs["format"]) if "format" in f.attrs else None
         if fmt != "regensim-output":
