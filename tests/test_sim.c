@@ -590,23 +590,46 @@ static void restore_continues_bitwise(void **state)
 
 /* --- (7) bad input --------------------------------------------------------- */
 
+/* A progress callback that stops the run after 15 steps. */
+static int stop_at_15(void *u, const rs_sim *s)
+{
+    (void)u;
+    return rs_sim_steps(s) >= 15;
+}
+
 /* Fixes found in review, each with the test that would have caught it. */
 static void review_fixes(void **state)
 {
     (void)state;
     rs_error err;
-    /* A set of a parameter used by a decay (fixed at the start) is refused,
-     * naming both; before, it silently did nothing. */
+    /* A set of a parameter used by a decay re-plans the solver from that step
+     * on (an earlier version silently kept the old decay): a uniform u = 1
+     * with decay k = 0, then k = 1 from t = 1 (step 10), dt 0.1, 2D lod
+     * (decay split over the 2 directions): u = (1 / (1 + 0.05))^(2 * 20). */
     static const char *const setdecay =
         "regensim: 1\nname: sd\ndomain: {size: [30, 30], dx: 10}\n"
-        "time: {end: 3, dt: {diffusion: 0.1}}\nparameters: {k: 0}\n"
+        "time: {end: 3, dt: {diffusion: 0.1}, checkpoint_every: 1.5}\n"
+        "solver: lod\nparameters: {k: 0}\n"
         "substrates:\n  u: {diffusion: 10, decay: \"k\", initial: 1}\n"
         "interventions:\n  - {at: 1, set: {parameter: k, value: 1}}\n";
     rs_model *m = load(setdecay, NULL, 0);
-    rs_sim *s = NULL;
-    assert_int_equal(rs_sim_create(&s, m, &err), RS_EUNSUPPORTED);
-    assert_null(s);
-    assert_non_null(strstr(err.msg, "'k' is used by substrates.u.decay"));
+    rs_sim *s = make(m);
+    run(s, NULL);
+    double want = pow(1.0 / 1.05, 40);
+    for (size_t v = 0; v < 9; v++) assert_true(fabs(rs_sim_field(s, 0)[v] - want) < 1e-12);
+    /* ... and a run restored after the set re-plans too: bitwise equal. */
+    rs_sim *part = make(m);
+    rs_sim_observer stop = {NULL, NULL, NULL, NULL, stop_at_15};
+    assert_int_equal(rs_sim_run(part, &stop, &err), RS_OK);
+    assert_true(rs_sim_steps(part) == 15);
+    const double *pf[1] = {rs_sim_field(part, 0)};
+    rs_sim *resumed = make(m);
+    assert_int_equal(rs_sim_restore(resumed, 15, pf, rs_sim_parameters(part), &err), RS_OK);
+    run(resumed, NULL);
+    assert_memory_equal(rs_sim_field(resumed, 0), rs_sim_field(s, 0), 9 * sizeof(double));
+    rs_sim_destroy(resumed);
+    rs_sim_destroy(part);
+    rs_sim_destroy(s);
     rs_model_destroy(m);
 
     /* A source shorter than one step still acts for one step: 0.1..0.2 min

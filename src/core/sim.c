@@ -33,12 +33,14 @@ typedef struct sim_set {
     int64_t step;
     int param;
     double value;
+    int replans; /* the parameter reaches the solver or a source's rate */
 } sim_set;
 
 /* A `source` intervention: its steps, substrate, rate and voxels. */
 typedef struct sim_source {
     int64_t from, until; /* until -1: never stops */
     int substrate;
+    int intervention;    /* its index in the model, to re-evaluate its rate */
     double rate;
     size_t *idx;
     size_t n;
@@ -166,19 +168,59 @@ static rs_status plan_reactions(rs_sim *s, rs_error *err)
     return RS_OK;
 }
 
-/* Plans the solver over the substrates that diffuse or decay. */
+/* The value of a model number under the current parameters: its
+ * expression (of parameters only) re-evaluated, or its plain value. */
+static rs_status number_now(const rs_sim *s, const rs_model_number *num, double *out,
+                            rs_error *err)
+{
+    if (!num->expr) {
+        *out = num->value;
+        return RS_OK;
+    }
+    rs_expr_symbols sym = rs_sim_symbols_table(&s->sy, s->m, s->params, 0);
+    rs_expr *e = NULL;
+    rs_status st = rs_expr_compile(&e, num->expr, &sym, err);
+    if (st != RS_OK) return st;
+    *out = rs_expr_constant(e);
+    rs_expr_destroy(e);
+    return RS_OK;
+}
+
+/* The substrates' coefficients under the current parameters. */
+static rs_status specs_now(const rs_sim *s, rs_substrate_spec *all, rs_error *err)
+{
+    rs_model_substrate_specs(s->m, all);
+    for (int i = 0; i < s->nf; i++) {
+        const rs_model_substrate *sb = &s->m->substrates[i];
+        rs_status st = number_now(s, &sb->diffusion, &all[i].diffusion, err);
+        if (st == RS_OK) st = number_now(s, &sb->decay, &all[i].decay, err);
+        for (int f = 0; st == RS_OK && f < RS_NFACES; f++)
+            if (all[i].bc[f].kind == RS_BC_DIRICHLET)
+                st = number_now(s, &sb->bc[f].value, &all[i].bc[f].value, err);
+        if (st != RS_OK) return st;
+    }
+    return RS_OK;
+}
+
+/* Plans the solver over the substrates that diffuse or decay, with the
+ * coefficients under the current parameters. */
 static rs_status plan_solver(rs_sim *s, rs_error *err)
 {
-    const rs_model *m = s->m;
     rs_substrate_spec *all = calloc((size_t)s->nf + 1, sizeof *all);
     if (!all) return rs_error_set(err, RS_ENOMEM, "out of memory");
-    rs_model_substrate_specs(m, all);
+    const rs_model *m = s->m;
+    rs_status st0 = specs_now(s, all, err);
+    if (st0 != RS_OK) {
+        free(all);
+        return st0;
+    }
     int n = 0;
     for (int i = 0; i < s->nf; i++) {
         s->solved[i] = all[i].diffusion > 0 || all[i].decay > 0;
         if (s->solved[i]) all[n++] = all[i];
     }
     s->nsolved = n;
+    s->solver = NULL;
     rs_status st = RS_OK;
     if (n > 0) {
         rs_diffusion_config cfg;
@@ -203,6 +245,25 @@ static rs_status plan_solver(rs_sim *s, rs_error *err)
             s->solved_rates[k++] = s->rate[i];
         }
     return RS_OK;
+}
+
+/* Plans the solver and the source rates again under the current parameters,
+ * after a `set` of a parameter they use (a new plan, made on purpose: this
+ * allocates, at the intervention's step only) or a restore. */
+static rs_status replan(rs_sim *s, rs_error *err)
+{
+    rs_diffusion_destroy(s->solver);
+    free(s->solved_fields);
+    free(s->solved_rates);
+    s->solver = NULL;
+    s->solved_fields = NULL;
+    s->solved_rates = NULL;
+    rs_status st = plan_solver(s, err);
+    for (int k = 0; st == RS_OK && k < s->nsources; k++) {
+        const rs_model_intervention *iv = &s->m->interventions[s->sources[k].intervention];
+        st = number_now(s, &iv->source.rate, &s->sources[k].rate, err);
+    }
+    return st;
 }
 
 /* Whether identifier `name` occurs in expression text `text`. */
@@ -270,14 +331,8 @@ static rs_status plan_interventions(rs_sim *s, rs_error *err)
                 return rs_error_set(err, RS_EINVAL, "interventions[%d].set: unknown parameter "
                                     "'%s'", i, iv->set.parameter);
             char where[160];
-            const char *fixed = load_time_use(m, iv->set.parameter, where, sizeof where);
-            if (fixed)
-                return rs_error_set(err, RS_EUNSUPPORTED,
-                                    "interventions[%d].set: parameter '%s' is used by %s, "
-                                    "which is fixed when the run starts; a set can change "
-                                    "only reactions, rules and metrics",
-                                    i, iv->set.parameter, fixed);
-            s->sets[s->nsets++] = (sim_set){at, p, iv->set.value.value};
+            int replans = load_time_use(m, iv->set.parameter, where, sizeof where) != NULL;
+            s->sets[s->nsets++] = (sim_set){at, p, iv->set.value.value, replans};
         } else if (iv->action == RS_ACTION_SOURCE) {
             sim_source *src = &s->sources[s->nsources];
             src->substrate = rs_model_find_substrate(m, iv->source.field);
@@ -285,6 +340,7 @@ static rs_status plan_interventions(rs_sim *s, rs_error *err)
                 return rs_error_set(err, RS_EINVAL, "interventions[%d].source: unknown "
                                     "substrate '%s'", i, iv->source.field);
             src->from = at;
+            src->intervention = i;
             src->until = iv->source.until.value > 0
                              ? rs_clock_step_of(iv->source.until.value, s->dt) : -1;
             /* A source shorter than a step still acts for one step. */
@@ -405,13 +461,18 @@ rs_status rs_sim_step(rs_sim *s, rs_error *err)
         return rs_error_set(err, RS_EINVAL, "rs_sim_step: the run is at its end (step %lld)",
                             (long long)s->steps);
     int64_t n = s->steps;
-    int changed = 0;
+    int changed = 0, replans = 0;
     for (int i = 0; i < s->nsets; i++)
         if (s->sets[i].step == n) {
             s->params[s->sets[i].param] = s->sets[i].value;
             changed = 1;
+            replans |= s->sets[i].replans;
         }
     if (changed) rebind_all(s);
+    if (replans) {
+        rs_status st = replan(s, err);
+        if (st != RS_OK) return st;
+    }
     double t = rs_sim_time(s);
     for (int i = 0; i < s->nf; i++) {
         if (!s->rate[i]) continue;
@@ -496,6 +557,12 @@ rs_status rs_sim_restore(rs_sim *s, int64_t steps, const double *const *fields,
     s->steps = steps;
     s->start_reported = 1; /* the checkpointed state was reported by its run */
     rebind_all(s);
+    int replans = 0;
+    for (int i = 0; i < s->nsets; i++) replans |= s->sets[i].replans;
+    if (replans) {
+        rs_status st = replan(s, err);
+        if (st != RS_OK) return st;
+    }
     eval_metrics(s);
     return RS_OK;
 }
