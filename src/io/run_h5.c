@@ -356,7 +356,20 @@ rs_status rs_io_run_create(rs_io_run **out, const rs_io_run_info *info, rs_error
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     rs_io_quiet q;
     rs_io_quiet_begin(&q);
-    w->file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    /* Never reuse freed file space within a session: a metadata block that
+     * moves (an index growing, an object header extended) leaves its old
+     * copy, still referenced by what was last flushed, untouched, so a kill
+     * before the next flush cannot overwrite what the counted snapshots'
+     * index points to. (With reuse, a new chunk written over a freed index
+     * block corrupted a counted snapshot in about 1 kill in 200.) The
+     * strategy is stored in the file and applies whenever it is reopened. */
+    hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
+    if (fcpl >= 0 && H5Pset_file_space_strategy(fcpl, H5F_FSPACE_STRATEGY_NONE, 0,
+                                                (hsize_t)1) >= 0)
+        w->file = H5Fcreate(tmp, H5F_ACC_TRUNC, fcpl, H5P_DEFAULT);
+    else
+        w->file = -1;
+    if (fcpl >= 0) H5Pclose(fcpl);
     if (w->file < 0)
         s = rs_error_set(err, RS_EIO, "cannot create %s", tmp);
     else if (create_layout(w, info) < 0)
