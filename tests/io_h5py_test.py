@@ -13,7 +13,7 @@ import xml.etree.ElementTree as ET
 try:
     import h5py
     import numpy as np
-except ImportError as e:  # pyenv's python3 has no h5py: use /usr/bin/python3
+except ImportError as e:  # pyenv's interpreter has no h5py: use /usr/bin/python3
     print(f"io_h5py_test: cannot import h5py/numpy ({e}); run with /usr/bin/python3")
     sys.exit(1)
 
