@@ -17,3 +17,6 @@ pkg_check_modules(YAML REQUIRED IMPORTED_TARGET yaml-0.1)
 if(REGENSIM_BUILD_TESTS)
   pkg_check_modules(CMOCKA REQUIRED IMPORTED_TARGET cmocka)
 endif()
+# zlib: the snapshot writer deflates chunks itself, on several threads
+# (src/io/chunk_deflate.c); Debian's zlib1g-dev comes with libhdf5-dev.
+find_package(ZLIB REQUIRED)

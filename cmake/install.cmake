@@ -70,6 +70,10 @@ if("PkgConfig::YAML" IN_LIST _rs_links)
   string(APPEND REGENSIM_PC_REQUIRES_PRIVATE " yaml-0.1")
   string(STRIP "${REGENSIM_PC_REQUIRES_PRIVATE}" REGENSIM_PC_REQUIRES_PRIVATE)
 endif()
+if("ZLIB::ZLIB" IN_LIST _rs_links)
+  string(APPEND REGENSIM_PC_REQUIRES_PRIVATE " zlib")
+  string(STRIP "${REGENSIM_PC_REQUIRES_PRIVATE}" REGENSIM_PC_REQUIRES_PRIVATE)
+endif()
 
 # --- CMake package: find_package(regensim 0.1 REQUIRED) -> regensim::regensim
 set(REGENSIM_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/regensim)

@@ -7,6 +7,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <hdf5_hl.h>
 #include <math.h>
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +15,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "io/chunk_deflate.h"
 #include "io/io_impl.h"
+#include "regensim/alloc.h"
 #include "regensim/io.h"
 #include "regensim/version.h"
 
@@ -34,6 +37,11 @@ struct rs_io_run {
     int64_t nrows;
     double *times; /* snapshot times, for run.xmf */
     int times_cap;
+    /* the fields' chunk shape and one compression work space per thread
+     * (nbufs 0: write through HDF5's own filter pipeline instead) */
+    hsize_t chunk[4];
+    int nbufs;
+    rs_io_deflate_buf *bufs;
 };
 
 /* A malloc'd copy of s (NULL for NULL). */
@@ -87,7 +95,52 @@ static void run_free(rs_io_run *w)
     free_strings(w->nmetrics, w->metric_names);
     free(w->times);
     free(w->dir);
+    for (int i = 0; i < w->nbufs; i++) {
+        rs_free_aligned(w->bufs[i].packed);
+        free(w->bufs[i].shuffled);
+        free(w->bufs[i].out);
+    }
+    free(w->bufs);
     free(w);
+}
+
+static void field_chunk(const rs_grid *g, hsize_t c[4]);
+
+/* Allocates one compression work space per thread that may write a
+ * snapshot (at most one per chunk of a field); on failure leaves none, and
+ * snapshots go through HDF5's filter pipeline on one thread instead. */
+static void alloc_deflate(rs_io_run *w)
+{
+    field_chunk(&w->grid, w->chunk);
+    const rs_grid *g = &w->grid;
+    size_t nchunks = (((size_t)g->nz + w->chunk[1] - 1) / w->chunk[1]) *
+                     (((size_t)g->ny + w->chunk[2] - 1) / w->chunk[2]) *
+                     (((size_t)g->nx + w->chunk[3] - 1) / w->chunk[3]);
+    int n = omp_get_max_threads();
+    if ((size_t)n > nchunks) n = (int)nchunks;
+    if (n < 2 || w->nfields == 0) return; /* one thread: HDF5 does the same */
+    const size_t values = (size_t)(w->chunk[1] * w->chunk[2] * w->chunk[3]);
+    w->bufs = calloc((size_t)n, sizeof *w->bufs);
+    if (!w->bufs) return;
+    w->nbufs = n;
+    for (int i = 0; i < n; i++) {
+        rs_io_deflate_buf *b = &w->bufs[i];
+        b->out_cap = rs_io_deflate_out_cap(values);
+        b->packed = rs_alloc_aligned(values * sizeof(double));
+        b->shuffled = malloc(values * sizeof(double));
+        b->out = malloc(b->out_cap);
+        if (!b->packed || !b->shuffled || !b->out) {
+            for (int j = 0; j <= i; j++) {
+                rs_free_aligned(w->bufs[j].packed);
+                free(w->bufs[j].shuffled);
+                free(w->bufs[j].out);
+            }
+            free(w->bufs);
+            w->bufs = NULL;
+            w->nbufs = 0;
+            return;
+        }
+    }
 }
 
 /* Checks info and allocates w with copies of what it keeps. */
@@ -128,6 +181,7 @@ static rs_status run_alloc(rs_io_run **out, const rs_io_run_info *info, rs_error
         return rs_error_set(err, RS_ENOMEM, "out of memory");
     }
     w->file = w->time = w->ts_time = -1;
+    alloc_deflate(w);
     for (int i = 0; i < w->nfields; i++) w->fields[i] = -1;
     for (int i = 0; i < w->nmetrics; i++) w->metrics[i] = -1;
     *out = w;
@@ -532,12 +586,12 @@ rs_status rs_io_run_reopen(rs_io_run **out, const rs_io_run_info *info, double t
     return RS_OK;
 }
 
-/* Appends one [nz, ny, nx] array at index k of a [T, nz, ny, nx] dataset. */
-static int append_field(hid_t d, const rs_grid *g, hsize_t k, const double *v)
+/* Writes one [nz, ny, nx] array at index k of a [T, nz, ny, nx] dataset
+ * (already extended) through HDF5's own filter pipeline. */
+static int append_field_hdf5(hid_t d, const rs_grid *g, hsize_t k, const double *v)
 {
-    hsize_t dims[4] = {k + 1, (hsize_t)g->nz, (hsize_t)g->ny, (hsize_t)g->nx};
-    hsize_t start[4] = {k, 0, 0, 0}, count[4] = {1, dims[1], dims[2], dims[3]};
-    if (H5Dset_extent(d, dims) < 0) return -1;
+    hsize_t start[4] = {k, 0, 0, 0},
+            count[4] = {1, (hsize_t)g->nz, (hsize_t)g->ny, (hsize_t)g->nx};
     hid_t fs = H5Dget_space(d);
     hid_t ms = H5Screate_simple(4, count, NULL);
     int rc = -1;
@@ -548,6 +602,48 @@ static int append_field(hid_t d, const rs_grid *g, hsize_t k, const double *v)
     if (ms >= 0) H5Sclose(ms);
     if (fs >= 0) H5Sclose(fs);
     return rc;
+}
+
+/* Whether dataset d's chunks have the shape w->chunk (a file written by
+ * another version may differ: then HDF5's own pipeline is used). */
+static int chunks_match(const rs_io_run *w, hid_t d)
+{
+    hid_t p = H5Dget_create_plist(d);
+    hsize_t c[4] = {0, 0, 0, 0};
+    int ok = p >= 0 && H5Pget_chunk(p, 4, c) == 4 && memcmp(c, w->chunk, sizeof c) == 0;
+    if (p >= 0) H5Pclose(p);
+    return ok;
+}
+
+/* Appends snapshot k of one field: extends the dataset, then deflates its
+ * chunks nbufs at a time on OpenMP threads and writes them with
+ * H5Dwrite_chunk (or, with no work spaces, through HDF5's pipeline). */
+static int append_field(rs_io_run *w, hid_t d, hsize_t k, const double *v)
+{
+    const rs_grid *g = &w->grid;
+    hsize_t dims[4] = {k + 1, (hsize_t)g->nz, (hsize_t)g->ny, (hsize_t)g->nx};
+    if (H5Dset_extent(d, dims) < 0) return -1;
+    if (w->nbufs < 2 || !chunks_match(w, d)) return append_field_hdf5(d, g, k, v);
+    const size_t cz = w->chunk[1], cy = w->chunk[2], cx = w->chunk[3];
+    const size_t nzc = ((size_t)g->nz + cz - 1) / cz, nyc = ((size_t)g->ny + cy - 1) / cy,
+                 nxc = ((size_t)g->nx + cx - 1) / cx, nch = nzc * nyc * nxc;
+    for (size_t c0 = 0; c0 < nch; c0 += (size_t)w->nbufs) {
+        const int nw = nch - c0 < (size_t)w->nbufs ? (int)(nch - c0) : w->nbufs;
+#pragma omp parallel for num_threads(nw) schedule(static, 1)
+        for (int j = 0; j < nw; j++) {
+            size_t id = c0 + (size_t)j;
+            rs_io_chunk_deflate(v, g, id / (nyc * nxc) * cz, id / nxc % nyc * cy,
+                                id % nxc * cx, cz, cy, cx, RS_IO_DEFLATE, &w->bufs[j]);
+        }
+        for (int j = 0; j < nw; j++) {
+            size_t id = c0 + (size_t)j;
+            hsize_t off[4] = {k, id / (nyc * nxc) * cz, id / nxc % nyc * cy, id % nxc * cx};
+            if (w->bufs[j].out_len == 0 ||
+                H5Dwrite_chunk(d, H5P_DEFAULT, 0, off, w->bufs[j].out_len, w->bufs[j].out) < 0)
+                return -1;
+        }
+    }
+    return 0;
 }
 
 /* Appends value v at index k of a 1D extendible dataset. */
@@ -583,7 +679,7 @@ rs_status rs_io_run_snapshot(rs_io_run *w, double t, const double *const *fields
     rs_io_quiet q;
     rs_io_quiet_begin(&q);
     for (int i = 0; i < w->nfields && s == RS_OK; i++)
-        if (append_field(w->fields[i], &w->grid, k, fields[i]) < 0)
+        if (append_field(w, w->fields[i], k, fields[i]) < 0)
             s = rs_error_set(err, RS_EIO, "cannot write snapshot %d of field %s to %s/run.h5",
                              w->nsnap, w->field_names[i], w->dir);
     /* The data first, flushed; then the counter that makes it count. */

@@ -1,0 +1,57 @@
+/* chunk_deflate.c: packing, byte shuffle and deflate of one field chunk
+ * (see chunk_deflate.h). The writer in run_h5.c runs this on several chunks
+ * at once; each chunk's bytes depend only on its values, so the file is the
+ * same whatever the number of threads. */
+#include <string.h>
+#include <zlib.h>
+
+#include "io/chunk_deflate.h"
+
+size_t rs_io_deflate_out_cap(size_t chunk_values)
+{
+    return (size_t)compressBound((uLong)(chunk_values * sizeof(double)));
+}
+
+/* Gathers the chunk into contiguous z-y-x order, zero-padded at the edges. */
+static void pack(const double *field, const rs_grid *g, size_t z0, size_t y0, size_t x0,
+                 size_t cz, size_t cy, size_t cx, double *out)
+{
+    const size_t nx = (size_t)g->nx, ny = (size_t)g->ny, nz = (size_t)g->nz;
+    for (size_t k = 0; k < cz; k++)
+        for (size_t j = 0; j < cy; j++) {
+            double *row = out + (k * cy + j) * cx;
+            size_t z = z0 + k, y = y0 + j;
+            size_t n = 0;
+            if (z < nz && y < ny && x0 < nx) {
+                n = nx - x0 < cx ? nx - x0 : cx;
+                memcpy(row, field + (z * ny + y) * nx + x0, n * sizeof(double));
+            }
+            if (n < cx) memset(row + n, 0, (cx - n) * sizeof(double));
+        }
+}
+
+/* HDF5's shuffle for 8-byte elements: byte b of element i goes to
+ * out[b * n + i]. (The stored type is little-endian IEEE doubles, the
+ * native layout on the machines regensim supports.) */
+static void shuffle8(const double *in, size_t n, unsigned char *restrict out)
+{
+    const unsigned char *bytes = (const unsigned char *)in;
+    for (size_t b = 0; b < sizeof(double); b++) {
+        unsigned char *dst = out + b * n;
+        for (size_t i = 0; i < n; i++) dst[i] = bytes[i * sizeof(double) + b];
+    }
+}
+
+void rs_io_chunk_deflate(const double *field, const rs_grid *g, size_t z0, size_t y0,
+                         size_t x0, size_t cz, size_t cy, size_t cx, int level,
+                         rs_io_deflate_buf *b)
+{
+    const size_t n = cz * cy * cx;
+    pack(field, g, z0, y0, x0, cz, cy, cx, b->packed);
+    shuffle8(b->packed, n, b->shuffled);
+    uLongf len = (uLongf)b->out_cap;
+    if (compress2(b->out, &len, b->shuffled, (uLong)(n * sizeof(double)), level) == Z_OK)
+        b->out_len = (size_t)len;
+    else
+        b->out_len = 0;
+}
