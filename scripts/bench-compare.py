@@ -141,6 +141,27 @@ def ratio(old, new):
     return new / old
 
 
+def table_start(olds, news, title, old_head, new_head, out):
+    """Prints a comparison table's header; returns the keys of both
+    documents, old order first."""
+    header = (f"{title:34} {old_head:>10} {new_head:>10} {'ratio':>6} "
+              f"{'old norm':>9} {'new norm':>9} {'ratio':>6}  verdict")
+    print(header, file=out)
+    print("-" * len(header), file=out)
+    return list(olds) + [k for k in news if k not in olds]
+
+
+def only_in_one(label, o, n, out):
+    """Prints the row of an entry found in only one document; returns
+    whether it was one."""
+    if o is not None and n is not None:
+        return False
+    verdict = "only in new" if o is None else "only in old"
+    print(f"{label:34} {'':>10} {'':>10} {'':>6} {'':>9} {'':>9} {'':>6}  {verdict}",
+          file=out)
+    return True
+
+
 def compare(old, new, threshold, out):
     """Prints the comparison; returns the list of regressed entry labels."""
     gold = number(old.get("machine", {}).get("stream_triad_gbs"))
@@ -156,18 +177,11 @@ def compare(old, new, threshold, out):
 
     olds = {entry_key(e): e for e in measurements(old)}
     news = {entry_key(e): e for e in measurements(new)}
-    keys = list(olds) + [k for k in news if k not in olds]
-    header = (f"{'entry':34} {'old upd/s':>10} {'new upd/s':>10} {'ratio':>6} "
-              f"{'old norm':>9} {'new norm':>9} {'ratio':>6}  verdict")
-    print(header, file=out)
-    print("-" * len(header), file=out)
+    keys = table_start(olds, news, "entry", "old upd/s", "new upd/s", out)
     regressed = []
     for k in keys:
         o, n = olds.get(k), news.get(k)
-        if o is None or n is None:
-            verdict = "only in new" if o is None else "only in old"
-            print(f"{key_label(k):34} {'':>10} {'':>10} {'':>6} {'':>9} {'':>9} {'':>6}  "
-                  f"{verdict}", file=out)
+        if only_in_one(key_label(k), o, n, out):
             continue
         vo = None if o.get("skipped") else number(o.get("voxel_updates_per_s"))
         vn = None if n.get("skipped") else number(n.get("voxel_updates_per_s"))
@@ -239,18 +253,11 @@ def compare_io(old, new, threshold, out):
         return []
     gold = number(old.get("machine", {}).get("stream_triad_gbs"))
     gnew = number(new.get("machine", {}).get("stream_triad_gbs"))
-    keys = list(olds) + [k for k in news if k not in olds]
-    header = (f"{'output (io)':34} {'old':>10} {'new':>10} {'ratio':>6} "
-              f"{'old norm':>9} {'new norm':>9} {'ratio':>6}  verdict")
-    print(header, file=out)
-    print("-" * len(header), file=out)
+    keys = table_start(olds, news, "output (io)", "old", "new", out)
     regressed = []
     for k in keys:
         o, n = olds.get(k), news.get(k)
-        if o is None or n is None:
-            verdict = "only in new" if o is None else "only in old"
-            print(f"{io_label(k):34} {'':>10} {'':>10} {'':>6} {'':>9} {'':>9} {'':>6}  "
-                  f"{verdict}", file=out)
+        if only_in_one(io_label(k), o, n, out):
             continue
         skipped = o.get("skipped") or n.get("skipped")
         if k[0] == "run_overhead":
