@@ -5,7 +5,7 @@
 #define REGENSIM_ALLOC_H
 
 #include <stddef.h>
-#include "error.h"
+#include "regensim/error.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -27,27 +27,12 @@
 #define REGENSIM_DIFFUSION_H
 
 #include <stddef.h>
-#include "error.h"
-#include "grid.h"
+#include "regensim/error.h"
+#include "regensim/grid.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-typedef enum rs_bc_kind {
-    RS_BC_NEUMANN = 0,  /* no flux through the face */
-    RS_BC_DIRICHLET = 1 /* concentration fixed to `value` on the face */
-} rs_bc_kind;
-
-typedef enum rs_face {
-    RS_FACE_XLO = 0, RS_FACE_XHI, RS_FACE_YLO, RS_FACE_YHI,
-    RS_FACE_ZLO, RS_FACE_ZHI, RS_NFACES
-} rs_face;
-
-typedef struct rs_bc {
-    rs_bc_kind kind;
-    double value; /* Dirichlet value (concentration); unused for Neumann */
-} rs_bc;
 
 /* One substrate's coefficients. A zeroed spec is a no-flux, non-decaying,
  * non-diffusing field. In 2D the z faces are ignored. */

@@ -4,7 +4,7 @@
 #ifndef REGENSIM_ERROR_H
 #define REGENSIM_ERROR_H
 
-#include "export.h"
+#include "regensim/export.h"
 
 #ifdef __cplusplus
 extern "C" {

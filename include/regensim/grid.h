@@ -6,7 +6,7 @@
 #define REGENSIM_GRID_H
 
 #include <stddef.h>
-#include "error.h"
+#include "regensim/error.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -20,6 +20,23 @@ typedef struct rs_grid {
     int nx, ny, nz; /* voxels per direction; nz = 1 for a 2D grid */
     double dx;      /* voxel edge, um */
 } rs_grid;
+
+/* Boundary conditions on the grid's six faces (what every field solver and
+ * the model file speak of). */
+typedef enum rs_bc_kind {
+    RS_BC_NEUMANN = 0,  /* no flux through the face */
+    RS_BC_DIRICHLET = 1 /* concentration fixed to `value` on the face */
+} rs_bc_kind;
+
+typedef enum rs_face {
+    RS_FACE_XLO = 0, RS_FACE_XHI, RS_FACE_YLO, RS_FACE_YHI,
+    RS_FACE_ZLO, RS_FACE_ZHI, RS_NFACES
+} rs_face;
+
+typedef struct rs_bc {
+    rs_bc_kind kind;
+    double value; /* Dirichlet value (concentration); unused for Neumann */
+} rs_bc;
 
 /* Checks sizes (>= 1), dx (finite, > 0) and the voxel count. RS_OK, or
  * RS_EINVAL / RS_ETOOBIG with the offending value named in err. */

@@ -4,7 +4,7 @@
 #ifndef REGENSIM_LOG_H
 #define REGENSIM_LOG_H
 
-#include "export.h"
+#include "regensim/export.h"
 
 #ifdef __cplusplus
 extern "C" {

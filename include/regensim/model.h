@@ -19,9 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "error.h"
-#include "grid.h"
-#include "diffusion.h"
+#include "regensim/error.h"
+#include "regensim/grid.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -267,10 +266,6 @@ typedef struct rs_model_summary {
 } rs_model_summary;
 
 RS_API void rs_model_summarize(const rs_model *m, rs_model_summary *sum);
-
-/* Substrate specs (coefficients and boundaries) for rs_diffusion_create:
- * fills specs[0..nsubstrates-1]. */
-RS_API void rs_model_substrate_specs(const rs_model *m, rs_substrate_spec *specs);
 
 /* Index of the named substrate / cell type / parameter, or -1. */
 RS_API int rs_model_find_substrate(const rs_model *m, const char *name);

@@ -9,7 +9,7 @@
 #define REGENSIM_RNG_H
 
 #include <stdint.h>
-#include "export.h"
+#include "regensim/export.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "model/model_impl.h"
+#include "regensim/diffusion.h"
 
 /* Frees what one field owns. */
 static void free_field(const field_desc *f, void *base)
@@ -350,7 +351,9 @@ rs_grid rs_model_grid(const rs_model *m)
     return g;
 }
 
-void rs_model_substrate_specs(const rs_model *m, rs_substrate_spec *specs)
+/* The substrates' coefficients and boundaries as given (plain values), for
+ * the summary's solver estimates. */
+static void substrate_specs(const rs_model *m, rs_substrate_spec *specs)
 {
     for (int s = 0; s < m->nsubstrates; s++) {
         const rs_model_substrate *sub = &m->substrates[s];
@@ -426,7 +429,7 @@ void rs_model_summarize(const rs_model *m, rs_model_summary *sum)
     rs_substrate_spec *specs = m->nsubstrates ? malloc((size_t)m->nsubstrates * sizeof *specs)
                                               : NULL;
     if (specs) {
-        rs_model_substrate_specs(m, specs);
+        substrate_specs(m, specs);
         sum->explicit_dt_limit = rs_diffusion_explicit_dt_limit(&sum->grid, specs,
                                                                 m->nsubstrates);
         /* A value refused earlier is NaN: estimate with order 1 then. */

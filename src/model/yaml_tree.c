@@ -2,6 +2,7 @@
  * The bytes are checked first (size, NUL, UTF-8), then libyaml's event
  * parser drives an explicit stack bounded by YT_MAX_DEPTH; anchors,
  * aliases and tags are refused as they appear, so no input expands. */
+#define _POSIX_C_SOURCE 200809L /* fileno */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -6,8 +6,8 @@
  * Checked:
  *   - a refused model returns a negative status, leaves *out NULL and lists
  *     at least one error, each with a message and a position that exists;
- *   - a loaded model lists no error, answers rs_model_grid,
- *     rs_model_summarize and rs_model_substrate_specs, and finds each of
+ *   - a loaded model lists no error, answers rs_model_grid and
+ *     rs_model_summarize (which plans the solver's estimates), finds each of
  *     its substrates, cell types and parameters by name at its own index;
  *   - the resolved model round-trips: rs_model_write_resolved gives a text
  *     that loads, and writing that model again gives the same text.
@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "regensim/diffusion.h"
 #include "regensim/error.h"
 #include "regensim/model.h"
 
@@ -87,12 +86,6 @@ static void check_model(const rs_model *m)
     check(sum.dims == 2 || sum.dims == 3);
     check(sum.nsubstrates == m->nsubstrates && sum.ncell_types == m->ncell_types);
     check(m->nsubstrates >= 0 && m->ncell_types >= 0 && m->nparameters >= 0);
-    if (m->nsubstrates > 0) {
-        rs_substrate_spec *specs = calloc((size_t)m->nsubstrates, sizeof *specs);
-        check(specs != NULL);
-        rs_model_substrate_specs(m, specs);
-        free(specs);
-    }
     for (int i = 0; i < m->nsubstrates; i++)
         check(rs_model_find_substrate(m, m->substrates[i].name) == i);
     for (int i = 0; i < m->ncell_types; i++)

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/sim_impl.h"
+#include "sim/sim_impl.h"
 
 /* Frees the arrays; safe on a zeroed or partly filled table. */
 void rs_sim_symbols_free(rs_sim_symbols *sy)

@@ -26,7 +26,7 @@
 #include "regensim/diffusion.h"
 #include "regensim/expr.h"
 #include "regensim/sim.h"
-#include "core/sim_impl.h"
+#include "sim/sim_impl.h"
 
 /* A `set` intervention, at its step. */
 typedef struct sim_set {
@@ -186,12 +186,14 @@ static rs_status number_now(const rs_sim *s, const rs_model_number *num, double 
     return RS_OK;
 }
 
-/* The substrates' coefficients under the current parameters. */
+/* The substrates' coefficients and boundaries under the current
+ * parameters. */
 static rs_status specs_now(const rs_sim *s, rs_substrate_spec *all, rs_error *err)
 {
-    rs_model_substrate_specs(s->m, all);
     for (int i = 0; i < s->nf; i++) {
         const rs_model_substrate *sb = &s->m->substrates[i];
+        rs_substrate_spec_init(&all[i], 0, 0);
+        for (int f = 0; f < RS_NFACES; f++) all[i].bc[f].kind = sb->bc[f].kind;
         rs_status st = number_now(s, &sb->diffusion, &all[i].diffusion, err);
         if (st == RS_OK) st = number_now(s, &sb->decay, &all[i].decay, err);
         for (int f = 0; st == RS_OK && f < RS_NFACES; f++)

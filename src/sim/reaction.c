@@ -6,7 +6,7 @@
  * docs/numerics.md, "Reactions". */
 #include <string.h>
 
-#include "core/sim_impl.h"
+#include "sim/sim_impl.h"
 
 /* rate = e over every voxel, chunk by chunk. */
 void rs_reaction_rates(const rs_expr *e, const double *const *chunk_inputs, int nf,

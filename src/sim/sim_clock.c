@@ -11,7 +11,7 @@
 #include <float.h>
 #include <math.h>
 
-#include "core/sim_impl.h"
+#include "sim/sim_impl.h"
 
 /* The step index of time `when` for step dt (see the rule above). */
 int64_t rs_clock_step_of(double when, double dt)

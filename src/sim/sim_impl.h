@@ -1,10 +1,10 @@
-/* sim_impl.h: internal interfaces of the simulation driver (src/core/sim.c)
+/* sim_impl.h: internal interfaces of the simulation driver (src/sim/sim.c)
  * and its helpers: the step clock (sim_clock.c), expression symbol tables
- * (sim_symbols.c), initial fields and regions (field/field_init.c), the
- * reaction and aggregate kernels (field/reaction.c, field/aggregate.c) and
+ * (sim_symbols.c), initial fields and regions (field_init.c), the
+ * reaction and aggregate kernels (reaction.c, aggregate.c) and
  * metrics (metrics.c). Not installed; nothing here is exported. */
-#ifndef RS_CORE_SIM_IMPL_H
-#define RS_CORE_SIM_IMPL_H
+#ifndef RS_SIM_SIM_IMPL_H
+#define RS_SIM_SIM_IMPL_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -49,7 +49,7 @@ void rs_sim_symbols_free(rs_sim_symbols *sy);
 rs_expr_symbols rs_sim_symbols_table(const rs_sim_symbols *sy, const rs_model *m,
                                      const double *values, unsigned allow);
 
-/* ---- regions and initial fields (field/field_init.c) ------------------ */
+/* ---- regions and initial fields (field_init.c) ------------------ */
 
 /* Whether the point (x, y, z) lies in region r (closed: boundaries are
  * inside); 2D regions (disk, annulus, 2-entry boxes) ignore z. */
@@ -75,7 +75,7 @@ rs_status rs_field_init(const rs_model *m, const rs_sim_symbols *sy, const doubl
                         const double *z, double *const *fields, double *scratch,
                         rs_error *err);
 
-/* ---- reaction kernel (field/reaction.c) ------------------------------- */
+/* ---- reaction kernel (reaction.c) ------------------------------- */
 
 /* Voxels per chunk of the reaction kernel (one unit of OpenMP work). */
 #define RS_REACTION_CHUNK 4096
@@ -95,7 +95,7 @@ void rs_reaction_add_at(double *rate, const size_t *idx, size_t n, double v);
 /* Explicit Euler: f[i] += dt * rate[i]. */
 void rs_reaction_euler(double *f, const double *rate, double dt, size_t n);
 
-/* ---- aggregate kernel (field/aggregate.c) ----------------------------- */
+/* ---- aggregate kernel (aggregate.c) ----------------------------- */
 
 /* Per grid row (row = j + ny k, ny * nz of them): the sum, max, min and
  * count of f over the voxels of the row in region r (-inf / +inf / 0 for

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "regensim/alloc.h"
-#include "core/sim_impl.h"
+#include "sim/sim_impl.h"
 
 /* Squared distance from (x, y[, z]) to a centre. */
 static double dist2(const rs_model_number *c, int use_z, double x, double y, double z)

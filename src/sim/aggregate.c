@@ -5,7 +5,7 @@
  * in row order and get the same bits for any number of threads. */
 #include <math.h>
 
-#include "core/sim_impl.h"
+#include "sim/sim_impl.h"
 
 /* Per-row partials of f over region r (RS_EXPR_REGION_ALL: every voxel). */
 void rs_aggregate_rows(const rs_grid *g, const double *f, const rs_expr_region *r,

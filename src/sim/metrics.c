@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/sim_impl.h"
+#include "sim/sim_impl.h"
 
 struct rs_metrics {
     int n;
