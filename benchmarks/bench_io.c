@@ -68,13 +68,16 @@ void bench_io_run(int n, int snapshots, bench_io_result *r)
         rmdir(dir);
         return;
     }
-    const char *names[] = {"u"}, *units[] = {"mM"};
     rs_io_run_info info = {.dir = dir, .force = 1, .model_name = "bench", .model_source = "",
-                           .model_resolved = "", .grid = {n, n, n, 1.0}, .nfields = 1,
-                           .field_names = names, .field_units = units};
+                           .model_resolved = "", .grid = {n, n, n, 1.0}};
     rs_io_run *w = NULL;
+    rs_io_section *sec = NULL;
+    int h = -1;
     rs_error err;
     rs_status s = rs_io_run_create(&w, &info, &err);
+    if (s == RS_OK) s = rs_io_run_section(w, "fields", &sec, &err);
+    if (s == RS_OK) s = rs_io_section_grid_series(sec, "u", "mM", &h, &err);
+    if (s == RS_OK) s = rs_io_run_ready(w, &err);
     double best = -1;
     for (int k = 0; k < snapshots && s == RS_OK; k++) {
         double c = 0.5 * n, wdt = (0.15 + 0.05 * k) * n;
@@ -85,9 +88,10 @@ void bench_io_run(int n, int snapshots, bench_io_result *r)
                     u[(size_t)x + (size_t)n * ((size_t)y + (size_t)n * z)] =
                         exp(-d2 / (2 * wdt * wdt));
                 }
-        const double *f[1] = {u};
         double t0 = omp_get_wtime();
-        s = rs_io_run_snapshot(w, k, f, &err);
+        s = rs_io_run_snapshot_begin(w, k, &err);
+        if (s == RS_OK) s = rs_io_section_append_grid(sec, h, u, &err);
+        if (s == RS_OK) s = rs_io_run_snapshot_commit(w, &err);
         double dt = omp_get_wtime() - t0;
         if (best < 0 || dt < best) best = dt;
     }
@@ -146,25 +150,19 @@ static int overhead_model_text(char *buf, size_t size, int n)
                     len, len, len, BENCH_IO_STEPS, BENCH_IO_SAVE_EVERY, c, c, c, radius);
 }
 
-/* What the observer's callbacks share: as run_state in src/cli/cmd_run.c. */
+/* What the observer's callbacks share. They make the library calls rs_run
+ * makes (src/run/run.c), each timed. */
 typedef struct overhead_state {
     rs_io_run *w;
-    const char *resolved;
     char checkpoint_path[600];
-    const double **fields;
-    double **cp_fields;
-    int nfields;
-    uint64_t seed;
     double snapshot_s, metrics_s, checkpoint_s; /* time inside each callback */
 } overhead_state;
 
-/* The three callbacks below are those of src/cli/cmd_run.c. */
 static rs_status ov_snapshot(void *user, const rs_sim *s, rs_error *err)
 {
     overhead_state *os = user;
     double t0 = omp_get_wtime();
-    for (int i = 0; i < os->nfields; i++) os->fields[i] = rs_sim_field(s, i);
-    rs_status st = rs_io_run_snapshot(os->w, rs_sim_time(s), os->fields, err);
+    rs_status st = rs_sim_output_snapshot((rs_sim *)s, os->w, err);
     os->snapshot_s += omp_get_wtime() - t0;
     return st;
 }
@@ -183,20 +181,8 @@ static rs_status ov_metrics(void *user, const rs_sim *s, rs_error *err)
 static rs_status ov_checkpoint(void *user, const rs_sim *s, rs_error *err)
 {
     overhead_state *os = user;
-    for (int i = 0; i < os->nfields; i++) os->cp_fields[i] = (double *)rs_sim_field(s, i);
-    rs_io_checkpoint c = {
-        .steps = rs_sim_steps(s),
-        .t = rs_sim_time(s),
-        .seed = os->seed,
-        .grid = rs_sim_grid(s),
-        .nfields = os->nfields,
-        .fields = os->cp_fields,
-        .nparameters = rs_sim_nparameters(s),
-        .parameters = (double *)rs_sim_parameters(s),
-        .model_resolved = (char *)os->resolved,
-    };
     double t0 = omp_get_wtime();
-    rs_status st = rs_io_checkpoint_write(os->checkpoint_path, &c, err);
+    rs_status st = rs_sim_checkpoint_write(s, os->checkpoint_path, err);
     os->checkpoint_s += omp_get_wtime() - t0;
     return st;
 }
@@ -219,30 +205,24 @@ static double overhead_once(const rs_model *m, const char *text, const char *res
         rs_sim_destroy(sim);
         return st == RS_OK ? t : -1;
     }
-    int nf = rs_sim_nfields(sim), nm = rs_sim_nmetrics(sim);
-    const char *fnames[8], *funits[8], *mnames[8];
-    const double *fields[8];
-    double *cp_fields[8];
-    if (nf > 8 || nm > 8) {
+    int nm = rs_sim_nmetrics(sim);
+    const char *mnames[8];
+    if (nm > 8) {
         rs_sim_destroy(sim);
-        rs_error_set(err, RS_EINVAL, "overhead model: too many fields or metrics");
+        rs_error_set(err, RS_EINVAL, "overhead model: too many metrics");
         return -1;
     }
-    for (int i = 0; i < nf; i++) {
-        fnames[i] = rs_sim_field_name(sim, i);
-        funits[i] = rs_sim_field_units(sim, i);
-    }
     for (int i = 0; i < nm; i++) mnames[i] = rs_sim_metric_name(sim, i);
-    overhead_state os = {.resolved = resolved, .fields = fields, .cp_fields = cp_fields,
-                         .nfields = nf, .seed = 1};
+    overhead_state os = {0};
     snprintf(os.checkpoint_path, sizeof os.checkpoint_path, "%s/checkpoint.h5", dir);
     rs_io_run_info info = {.dir = dir, .force = 1, .model_name = m->name,
                            .model_source = text, .model_resolved = resolved, .seed = 1,
-                           .grid = rs_sim_grid(sim), .nfields = nf, .field_names = fnames,
-                           .field_units = funits, .nmetrics = nm, .metric_names = mnames};
+                           .grid = rs_sim_grid(sim), .nmetrics = nm, .metric_names = mnames};
     rs_io_run *w = NULL;
     double t0 = omp_get_wtime();
     st = rs_io_run_create(&w, &info, err);
+    if (st == RS_OK) st = rs_sim_output_declare(sim, w, err);
+    if (st == RS_OK) st = rs_io_run_ready(w, err);
     if (st == RS_OK) {
         os.w = w;
         rs_sim_observer obs = {&os, ov_snapshot, ov_metrics, ov_checkpoint, NULL};

@@ -46,14 +46,60 @@ static rs_io_run_info make_info(const char *dir, rs_grid g, int force)
     info.model_resolved = "name: test model\ngrid: {}\n";
     info.seed = 42;
     info.grid = g;
-    info.nfields = 2;
-    info.field_names = names;
-    info.field_units = units;
     info.nmetrics = 2;
     info.metric_names = metric_names;
     info.ncell_types = 2;
     info.cell_type_names = cell_types;
     return info;
+}
+
+/* The test's two grid series in section "fields" of a run.h5. */
+typedef struct io_fields {
+    rs_io_section *sec;
+    int h[2];
+} io_fields;
+
+/* Declares the two series in w (created or reopened) and readies it. */
+static rs_status declare(rs_io_run *w, io_fields *fs, rs_error *err)
+{
+    rs_status s = rs_io_run_section(w, "fields", &fs->sec, err);
+    for (int i = 0; i < 2 && s == RS_OK; i++)
+        s = rs_io_section_grid_series(fs->sec, names[i], units[i], &fs->h[i], err);
+    return s == RS_OK ? rs_io_run_ready(w, err) : s;
+}
+
+/* A new run.h5 with the two series, ready for snapshots. */
+static rs_status open_new(rs_io_run **w, const rs_io_run_info *info, io_fields *fs,
+                          rs_error *err)
+{
+    rs_status s = rs_io_run_create(w, info, err);
+    if (s == RS_OK && (s = declare(*w, fs, err)) != RS_OK) {
+        rs_io_run_destroy(*w);
+        *w = NULL;
+    }
+    return s;
+}
+
+/* The run.h5 in info->dir reopened at time t, with the two series. */
+static rs_status open_again(rs_io_run **w, const rs_io_run_info *info, double t, io_fields *fs,
+                            rs_error *err)
+{
+    rs_status s = rs_io_run_reopen(w, info, t, err);
+    if (s == RS_OK && (s = declare(*w, fs, err)) != RS_OK) {
+        rs_io_run_destroy(*w);
+        *w = NULL;
+    }
+    return s;
+}
+
+/* One snapshot of the two fields at time t. */
+static rs_status snapshot(rs_io_run *w, const io_fields *fs, double t, const double *const *f,
+                          rs_error *err)
+{
+    rs_status s = rs_io_run_snapshot_begin(w, t, err);
+    for (int i = 0; i < 2 && s == RS_OK; i++)
+        s = rs_io_section_append_grid(fs->sec, fs->h[i], f[i], err);
+    return s == RS_OK ? rs_io_run_snapshot_commit(w, err) : s;
 }
 
 /* Writes nsnap snapshots at t = 10 k and 2 nsnap metric rows; finishes.
@@ -64,14 +110,15 @@ static rs_status write_run_cells(const char *dir, rs_grid g, int nsnap, int forc
     rs_io_run *w = NULL;
     rs_io_run_info info = make_info(dir, g, force);
     info.ncell_types = ncell;
-    rs_status s = rs_io_run_create(&w, &info, &err);
+    io_fields fs;
+    rs_status s = open_new(&w, &info, &fs, &err);
     if (s != RS_OK) return s;
     size_t n = rs_grid_voxels(&g);
     double *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);
     for (int k = 0; k < nsnap && s == RS_OK; k++) {
         fill(a, b, n, k);
         const double *f[2] = {a, b};
-        s = rs_io_run_snapshot(w, 10.0 * k, f, &err);
+        s = snapshot(w, &fs, 10.0 * k, f, &err);
         for (int r = 0; r < 2 && s == RS_OK; r++) {
             double m[2] = {k * 2.0 + r, 0.5 * r};
             s = rs_io_run_metrics(w, 10.0 * k + 5.0 * r, m, &err);
@@ -271,7 +318,8 @@ static void existing_output_is_refused(void **state)
     rs_error err;
     rs_io_run *w = NULL;
     rs_io_run_info info = make_info(dir, g, 0);
-    assert_int_equal(rs_io_run_create(&w, &info, &err), RS_EINVAL);
+    io_fields fs;
+    assert_int_equal(open_new(&w, &info, &fs, &err), RS_EINVAL);
     assert_null(w);
     assert_non_null(strstr(err.msg, "--force"));
     assert_non_null(strstr(err.msg, dir));
@@ -291,7 +339,7 @@ static void existing_output_is_refused(void **state)
     assert_non_null(fp);
     fclose(fp);
     rs_io_run_info sinfo = make_info(stale_dir, g, 0);
-    assert_int_equal(rs_io_run_create(&w, &sinfo, &err), RS_EINVAL);
+    assert_int_equal(open_new(&w, &sinfo, &fs, &err), RS_EINVAL);
     assert_non_null(strstr(err.msg, "checkpoint.h5"));
     /* A nested directory that does not exist yet is made. */
     char sub[256];
@@ -306,7 +354,8 @@ static void failed_status_is_written(void **state)
     rs_error err;
     rs_io_run *w = NULL;
     rs_io_run_info info = make_info(dir, g, 0);
-    assert_int_equal(rs_io_run_create(&w, &info, &err), RS_OK);
+    io_fields fs;
+    assert_int_equal(open_new(&w, &info, &fs, &err), RS_OK);
     char p[256];
     join(p, sizeof p, dir, "status");
     char *st = slurp(p);
@@ -328,13 +377,14 @@ static void reopen_drops_later_snapshots(void **state)
     rs_error err;
     rs_io_run *w = NULL;
     rs_io_run_info info = make_info(dir, g, 0);
-    assert_int_equal(rs_io_run_reopen(&w, &info, 20.0, &err), RS_OK);
+    io_fields fs;
+    assert_int_equal(open_again(&w, &info, 20.0, &fs, &err), RS_OK);
     assert_int_equal(rs_io_run_nsnapshots(w), 3);
     size_t n = rs_grid_voxels(&g);
     double a[20], b[20];
     fill(a, b, n, 3);
     const double *f[2] = {a, b};
-    assert_int_equal(rs_io_run_snapshot(w, 30.0, f, &err), RS_OK);
+    assert_int_equal(snapshot(w, &fs, 30.0, f, &err), RS_OK);
     assert_int_equal(rs_io_run_finish(w, 1, NULL, &err), RS_OK);
     rs_io_run_destroy(w);
     char p[256];
@@ -348,7 +398,7 @@ static void reopen_drops_later_snapshots(void **state)
     H5Fclose(h);
     /* A grid that does not match is refused. */
     info.grid.nx = 7;
-    assert_int_equal(rs_io_run_reopen(&w, &info, 20.0, &err), RS_EINVAL);
+    assert_int_equal(open_again(&w, &info, 20.0, &fs, &err), RS_EINVAL);
 }
 
 static void xdmf_lists_completed_snapshots(void **state)
@@ -372,39 +422,91 @@ static void xdmf_lists_completed_snapshots(void **state)
     assert_int_not_equal(access(p, F_OK), 0);
 }
 
+/* A checkpoint's sections: arrays and attributes read back bitwise, a
+ * second commit replaces the first, shapes and names are checked on the
+ * way back, and nothing is left in path.tmp. */
 static void checkpoint_round_trip_is_bitwise(void **state)
 {
     const char *dir = *state;
-    rs_grid g = {7, 3, 2, 0.5};
-    size_t n = rs_grid_voxels(&g);
-    double f0[42], f1[42], par[3] = {0.1, -0.0, 1e-300};
-    for (size_t i = 0; i < n; i++) {
-        f0[i] = 1.0 / (double)(i + 3);
-        f1[i] = -(double)i * 1e100;
-    }
-    double *fields[2] = {f0, f1};
-    rs_io_checkpoint c = {123456789012345LL, 0.1 + 0.2, 0xFFFFFFFFFFFFFFFFull, g, 2, fields,
-                          3, par, "model: yes\nµ: 1\n"};
+    double f0[42], par[3] = {0.1, -0.0, 1e-300};
+    for (size_t i = 0; i < 42; i++) f0[i] = i % 2 ? 1.0 / (double)(i + 3) : -(double)i * 1e100;
+    const size_t dims[3] = {2, 3, 7}, npar = 3;
     char p[256];
     join(p, sizeof p, dir, "checkpoint.h5");
     rs_error err;
-    assert_int_equal(rs_io_checkpoint_write(p, &c, &err), RS_OK);
-    assert_int_equal(rs_io_checkpoint_write(p, &c, &err), RS_OK); /* replaces */
-    rs_io_checkpoint r;
-    assert_int_equal(rs_io_checkpoint_read(p, &r, &err), RS_OK);
-    assert_true(r.steps == c.steps && r.seed == c.seed && r.nfields == 2 && r.nparameters == 3);
-    assert_memory_equal(&r.t, &c.t, sizeof r.t);
-    assert_true(r.grid.nx == 7 && r.grid.ny == 3 && r.grid.nz == 2 && r.grid.dx == 0.5);
-    assert_memory_equal(r.fields[0], f0, n * sizeof(double));
-    assert_memory_equal(r.fields[1], f1, n * sizeof(double));
-    assert_memory_equal(r.parameters, par, sizeof par);
-    assert_string_equal(r.model_resolved, c.model_resolved);
-    rs_io_checkpoint_free(&r);
-    char t[300];
-    snprintf(t, sizeof t, "%s.tmp", p);
-    assert_int_not_equal(access(t, F_OK), 0);
+    for (int round = 0; round < 2; round++) {
+        rs_io_checkpoint *c = NULL;
+        rs_io_section *root = NULL, *sec = NULL;
+        assert_int_equal(rs_io_checkpoint_create(&c, p, &err), RS_OK);
+        assert_int_equal(rs_io_checkpoint_section(c, NULL, &root, &err), RS_OK);
+        assert_int_equal(rs_io_section_put_int64(root, "steps", 123456789012345LL + round, &err),
+                         RS_OK);
+        assert_int_equal(rs_io_section_put_double(root, "t", 0.1 + 0.2, &err), RS_OK);
+        assert_int_equal(rs_io_section_put_uint64(root, "seed", 0xFFFFFFFFFFFFFFFFull, &err),
+                         RS_OK);
+        assert_int_equal(rs_io_section_put_doubles(root, "parameters", 1, &npar, par, &err), RS_OK);
+        assert_int_equal(rs_io_section_put_string(root, "model", "model: yes\nµ: 1\n", &err), RS_OK);
+        assert_int_equal(rs_io_checkpoint_section(c, "fields", &sec, &err), RS_OK);
+        assert_int_equal(rs_io_section_put_doubles(sec, "u", 3, dims, f0, &err), RS_OK);
+        /* reading from a checkpoint being written is refused */
+        assert_int_equal(rs_io_section_get_doubles(sec, "u", 3, dims, f0, &err), RS_EINVAL);
+        assert_int_equal(rs_io_checkpoint_commit(c, &err), RS_OK);
+    }
+    rs_io_checkpoint *r = NULL;
+    rs_io_section *root = NULL, *sec = NULL;
+    assert_int_equal(rs_io_checkpoint_open(&r, p, &err), RS_OK);
+    assert_int_equal(rs_io_checkpoint_section(r, "/", &root, &err), RS_OK);
+    int64_t steps = 0;
+    double t = 0, back[42], pb[3];
+    uint64_t seed = 0;
+    char *text = NULL;
+    assert_int_equal(rs_io_section_get_int64(root, "steps", &steps, &err), RS_OK);
+    assert_true(steps == 123456789012346LL); /* the second commit replaced the first */
+    assert_int_equal(rs_io_section_get_double(root, "t", &t, &err), RS_OK);
+    double want_t = 0.1 + 0.2;
+    assert_memory_equal(&t, &want_t, sizeof t);
+    assert_int_equal(rs_io_section_get_uint64(root, "seed", &seed, &err), RS_OK);
+    assert_true(seed == 0xFFFFFFFFFFFFFFFFull);
+    assert_int_equal(rs_io_section_get_doubles(root, "parameters", 1, &npar, pb, &err), RS_OK);
+    assert_memory_equal(pb, par, sizeof par);
+    assert_int_equal(rs_io_section_get_string(root, "model", &text, &err), RS_OK);
+    assert_string_equal(text, "model: yes\nµ: 1\n");
+    free(text);
+    assert_int_equal(rs_io_checkpoint_section(r, "fields", &sec, &err), RS_OK);
+    assert_int_equal(rs_io_section_get_doubles(sec, "u", 3, dims, back, &err), RS_OK);
+    assert_memory_equal(back, f0, sizeof f0);
+    /* another shape, another name, another section: refused, saying what */
+    const size_t other[3] = {3, 2, 7};
+    assert_int_equal(rs_io_section_get_doubles(sec, "u", 3, other, back, &err), RS_EIO);
+    assert_non_null(strstr(err.msg, "holds 2x3x7 values; expected 3x2x7"));
+    assert_int_equal(rs_io_section_get_doubles(sec, "v", 3, dims, back, &err), RS_EIO);
+    assert_non_null(strstr(err.msg, "no fields/v"));
+    assert_int_equal(rs_io_section_get_int64(root, "absent", &steps, &err), RS_EIO);
+    assert_int_equal(rs_io_checkpoint_section(r, "cells", &sec, &err), RS_EIO);
+    assert_non_null(strstr(err.msg, "cells"));
+    rs_io_checkpoint_close(r);
+    char tmp[300];
+    snprintf(tmp, sizeof tmp, "%s.tmp", p);
+    assert_int_not_equal(access(tmp, F_OK), 0);
+    /* An abandoned checkpoint leaves the previous one and no temporary. */
+    rs_io_checkpoint *c = NULL;
+    assert_int_equal(rs_io_checkpoint_create(&c, p, &err), RS_OK);
+    assert_int_equal(access(tmp, F_OK), 0);
+    rs_io_checkpoint_close(c);
+    assert_int_not_equal(access(tmp, F_OK), 0);
+    assert_int_equal(rs_io_checkpoint_open(&r, p, &err), RS_OK);
+    rs_io_checkpoint_close(r);
+    /* missing and foreign files */
     join(p, sizeof p, dir, "missing.h5");
-    assert_int_equal(rs_io_checkpoint_read(p, &r, &err), RS_EIO);
+    assert_int_equal(rs_io_checkpoint_open(&r, p, &err), RS_EIO);
+    assert_null(r);
+    join(p, sizeof p, dir, "foreign.h5");
+    FILE *fp = fopen(p, "w");
+    assert_non_null(fp);
+    fputs("not hdf5\n", fp);
+    fclose(fp);
+    assert_int_equal(rs_io_checkpoint_open(&r, p, &err), RS_EIO);
+    assert_non_null(strstr(err.msg, "not an HDF5 file"));
 }
 
 /* The child of the crash test: writes snapshots until killed. */
@@ -413,14 +515,15 @@ static void crash_child(const char *dir, rs_grid g, int ready_fd)
     rs_error err;
     rs_io_run *w = NULL;
     rs_io_run_info info = make_info(dir, g, 1);
-    if (rs_io_run_create(&w, &info, &err) != RS_OK) _exit(2);
+    io_fields fs;
+    if (open_new(&w, &info, &fs, &err) != RS_OK) _exit(2);
     size_t n = rs_grid_voxels(&g);
     double *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);
     (void)!write(ready_fd, "r", 1);
     for (int k = 0; k < 100000; k++) {
         fill(a, b, n, k);
         const double *f[2] = {a, b};
-        if (rs_io_run_snapshot(w, 10.0 * k, f, &err) != RS_OK) _exit(3);
+        if (snapshot(w, &fs, 10.0 * k, f, &err) != RS_OK) _exit(3);
         double m[2] = {k, 1.0};
         if (rs_io_run_metrics(w, 10.0 * k, m, &err) != RS_OK) _exit(4);
     }
@@ -478,13 +581,15 @@ static void killed_writer_leaves_readable_file(void **state)
         rs_error err;
         rs_io_run *w = NULL;
         rs_io_run_info info = make_info(dir, g, 0);
-        assert_int_equal(rs_io_run_reopen(&w, &info, 1e300, &err), RS_OK);
+        io_fields ofs;
+        rs_status rst = open_again(&w, &info, 1e300, &ofs, &err);
+        if (rst != RS_OK) fail_msg("reopen after kill %d: %s", round, err.msg);
         assert_int_equal(rs_io_run_nsnapshots(w), (int)n);
         size_t nv = rs_grid_voxels(&g);
         double *a = malloc(nv * sizeof *a), *b = malloc(nv * sizeof *b);
         fill(a, b, nv, (int)n);
         const double *fs[2] = {a, b};
-        assert_int_equal(rs_io_run_snapshot(w, 10.0 * (double)n, fs, &err), RS_OK);
+        assert_int_equal(snapshot(w, &ofs, 10.0 * (double)n, fs, &err), RS_OK);
         assert_int_equal(rs_io_run_finish(w, 1, NULL, &err), RS_OK);
         rs_io_run_destroy(w);
         free(a);

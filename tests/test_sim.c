@@ -3,15 +3,32 @@
  * steady state through each solver), the step clock landing exactly on
  * snapshot, metrics, checkpoint and intervention times, `set` and `source`
  * interventions, metrics against direct computation, bitwise determinism
- * over 1 and 2 threads, bitwise continuation after rs_sim_restore, and
- * refusal of bad input. */
+ * over 1 and 2 threads, bitwise continuation after a checkpoint written
+ * and read back (rs_sim_checkpoint_write / _read), and refusal of bad
+ * input. */
+#define _POSIX_C_SOURCE 200809L /* mkstemp */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <omp.h>
+#include <unistd.h>
 
 #include "rs_test.h"
+
+/* Copies the state of `from` into `to` (same model) through a checkpoint
+ * file, as a resume does; returns the status of the read. */
+static rs_status restore_from(rs_sim *to, const rs_sim *from, rs_error *err)
+{
+    char path[] = "/tmp/rs_test_sim_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    assert_int_equal(rs_sim_checkpoint_write(from, path, err), RS_OK);
+    rs_status st = rs_sim_checkpoint_read(to, path, err);
+    unlink(path);
+    return st;
+}
 
 /* Loads a model from text (with optional overrides); fails the test on error. */
 static rs_model *load(const char *text, const char *const *sets, int nsets)
@@ -552,16 +569,9 @@ static void restore_with(int k)
     /* step 25: after the source started (10) and the set (20), before the
      * source stops (40) */
     for (int n = 0; n < 25; n++) assert_int_equal(rs_sim_step(a, &err), RS_OK);
-    double *saved[2];
-    for (int i = 0; i < 2; i++) {
-        saved[i] = malloc(12000 * sizeof(double));
-        memcpy(saved[i], rs_sim_field(a, i), 12000 * sizeof(double));
-    }
-    double params[2];
-    memcpy(params, rs_sim_parameters(a), sizeof params);
-    assert_true(params[0] == 0.7);
-    assert_int_equal(rs_sim_restore(b, 25, (const double *const *)saved, params, &err),
-                     RS_OK);
+    assert_true(rs_sim_parameters(a)[0] == 0.7);
+    assert_int_equal(restore_from(b, a, &err), RS_OK);
+    assert_true(rs_sim_parameters(b)[0] == 0.7);
     assert_true(rs_sim_time(b) == 2.5);
     record r;
     memset(&r, 0, sizeof r);
@@ -569,14 +579,18 @@ static void restore_with(int k)
     run(a, NULL);
     run(b, &obs);
     assert_true(r.steps[1][0] == 30); /* the restored state is not reported again */
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < 2; i++)
         assert_memory_equal(rs_sim_field(a, i), rs_sim_field(b, i), 12000 * sizeof(double));
-        free(saved[i]);
-    }
     assert_memory_equal(rs_sim_metric_values(a), rs_sim_metric_values(b), 3 * sizeof(double));
-    assert_int_equal(rs_sim_restore(b, 61, (const double *const *)saved, params, &err),
-                     RS_EINVAL);
-    assert_int_equal(rs_sim_restore(b, 1, NULL, params, &err), RS_EINVAL);
+    /* A checkpoint of another model (another parameter value) is refused,
+     * saying why. */
+    const char *other_sets[] = {solver_sets[k], "r=2"};
+    rs_model *m2 = load(busy, other_sets, 2);
+    rs_sim *c = make(m2);
+    assert_int_equal(restore_from(c, a, &err), RS_EINVAL);
+    assert_non_null(strstr(err.msg, "different model"));
+    rs_sim_destroy(c);
+    rs_model_destroy(m2);
     rs_sim_destroy(a);
     rs_sim_destroy(b);
     rs_model_destroy(m);
@@ -622,9 +636,8 @@ static void review_fixes(void **state)
     rs_sim_observer stop = {NULL, NULL, NULL, NULL, stop_at_15};
     assert_int_equal(rs_sim_run(part, &stop, &err), RS_OK);
     assert_true(rs_sim_steps(part) == 15);
-    const double *pf[1] = {rs_sim_field(part, 0)};
     rs_sim *resumed = make(m);
-    assert_int_equal(rs_sim_restore(resumed, 15, pf, rs_sim_parameters(part), &err), RS_OK);
+    assert_int_equal(restore_from(resumed, part, &err), RS_OK);
     run(resumed, NULL);
     assert_memory_equal(rs_sim_field(resumed, 0), rs_sim_field(s, 0), 9 * sizeof(double));
     rs_sim_destroy(resumed);
@@ -661,19 +674,15 @@ static void review_fixes(void **state)
      * end: 0 run once wrote t = 0 twice). */
     m = load(clocked, NULL, 0);
     s = make(m);
-    const double *f0 = rs_sim_field(s, 0);
-    const double *fields[1] = {f0};
-    double *copy = malloc(rs_grid_voxels(&(rs_grid){3, 3, 1, 1}) * sizeof *copy);
-    memcpy(copy, f0, 9 * sizeof *copy);
-    fields[0] = copy;
-    assert_int_equal(rs_sim_restore(s, 0, fields, rs_sim_parameters(s), &err), RS_OK);
+    rs_sim *start = make(m);
+    assert_int_equal(restore_from(s, start, &err), RS_OK);
+    rs_sim_destroy(start);
     record r;
     memset(&r, 0, sizeof r);
     rs_sim_observer obs = {&r, on_snapshot, on_metrics, on_checkpoint, on_progress};
     run(s, &obs);
     const int64_t snaps[] = {25, 50, 75, 100};
     expect(&r, 0, snaps, 4, 0.1);
-    free(copy);
     rs_sim_destroy(s);
     rs_model_destroy(m);
 

@@ -111,6 +111,11 @@ RS_API double rs_expr_constant(const rs_expr *e);
 /* Which RS_EXPR_ALLOW_* inputs the expression actually reads. */
 RS_API unsigned rs_expr_uses(const rs_expr *e);
 
+/* Whether the expression reads parameter p (its index in the symbol
+ * table's parameters): what a caller asks to know whether a change of p
+ * concerns it. */
+RS_API int rs_expr_uses_parameter(const rs_expr *e, int p);
+
 /* Whether the expression reads substrate s / state variable v. */
 RS_API int rs_expr_uses_substrate(const rs_expr *e, int s);
 RS_API int rs_expr_uses_state(const rs_expr *e, int v);

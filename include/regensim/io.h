@@ -1,19 +1,43 @@
-/* io.h: run output. Only src/io touches files.
+/* io.h: run output. Only src/io touches files; this layer knows the grid
+ * and nothing of models or simulations (the caller hands it plain arrays).
  *
  * A run directory OUT holds
- *   run.h5          snapshots of every field, the metrics' time series, the
- *                   model text (docs/output.md: the format, every path);
- *   run.xmf         an XDMF sidecar so ParaView opens the fields as a time
- *                   series (rewritten after each snapshot: lists only
+ *   run.h5          snapshots, the metrics' time series, the model text
+ *                   (docs/output.md: the format, every path);
+ *   run.xmf         an XDMF sidecar so ParaView opens the grid series as a
+ *                   time series (rewritten after each snapshot: lists only
  *                   completed ones);
- *   checkpoint.h5   the complete state for --resume;
+ *   checkpoint.h5   the complete state for a resume;
  *   status          "running", "completed" or "failed: MESSAGE".
+ *
+ * Two files, one interface for their contents. rs_io_run owns run.h5's
+ * file-and-counter protocol (root attributes, dimension scales, the
+ * snapshot counter `nsnapshots` and the metric row counter, status) and
+ * rs_io_checkpoint owns checkpoint.h5's atomic replacement. Everything
+ * else is written by the components that own it, each into its own
+ * section (an HDF5 group) through rs_io_section: grid series appended per
+ * snapshot in run.h5, arrays and attributes in checkpoint.h5.
+ *
+ * run.h5, in order:
+ *   rs_io_run_create / rs_io_run_reopen    the file and its protocol
+ *   rs_io_run_section + rs_io_section_grid_series ...   each component
+ *                                          declares its series: created, or
+ *                                          reopened and truncated to the
+ *                                          counted snapshots
+ *   rs_io_run_ready                        the layout is complete: a new
+ *                                          file takes its name run.h5 only
+ *                                          now (a kill before leaves none)
+ *   rs_io_run_snapshot_begin, rs_io_section_append_grid ...,
+ *   rs_io_run_snapshot_commit              one snapshot: data, flush, then
+ *                                          the counter that makes it count
+ *   rs_io_run_metrics                      one metric row
+ *   rs_io_run_finish, rs_io_run_destroy
  * A run killed at any moment leaves a run.h5 that opens and holds every
- * snapshot completed before the kill. This module knows nothing of rs_sim:
- * the caller hands it plain arrays. */
+ * snapshot committed before the kill. */
 #ifndef REGENSIM_IO_H
 #define REGENSIM_IO_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include "regensim/error.h"
 #include "regensim/grid.h"
@@ -31,9 +55,6 @@ typedef struct rs_io_run_info {
     const char *model_resolved; /* the resolved model (YAML) */
     uint64_t seed;
     rs_grid grid;
-    int nfields;
-    const char *const *field_names;
-    const char *const *field_units;
     int nmetrics;
     const char *const *metric_names;
     int ncell_types;
@@ -41,24 +62,48 @@ typedef struct rs_io_run_info {
 } rs_io_run_info;
 
 typedef struct rs_io_run rs_io_run;
+typedef struct rs_io_section rs_io_section;
 
-/* Creates OUT (and parents) and a new run.h5 with every group, scale and
- * attribute in place, and writes status "running". Refuses (RS_EINVAL,
- * naming the path and --force) a directory that already holds a run's
- * output unless info->force. */
+/* Creates OUT (and parents) and a new run.h5 (under a temporary name until
+ * rs_io_run_ready) with the protocol's groups, scales and attributes.
+ * Refuses (RS_EINVAL, naming the path and --force) a directory that already
+ * holds a run's output unless info->force. */
 RS_API rs_status rs_io_run_create(rs_io_run **out, const rs_io_run_info *info,
                                   rs_error *err);
 
 /* Reopens an existing run's output to continue it after a resume from the
- * checkpoint at time t: drops snapshots and metric rows after t, writes
- * status "running". */
+ * checkpoint at time t: drops snapshots and metric rows after t. */
 RS_API rs_status rs_io_run_reopen(rs_io_run **out, const rs_io_run_info *info, double t,
                                   rs_error *err);
 
-/* Appends a snapshot of every field at time t (min); when it returns RS_OK
- * the snapshot is on disk and counted, and run.xmf lists it. */
-RS_API rs_status rs_io_run_snapshot(rs_io_run *w, double t, const double *const *fields,
-                                    rs_error *err);
+/* The section (group) `name` of run.h5, created or opened; owned by w.
+ * Only before rs_io_run_ready. */
+RS_API rs_status rs_io_run_section(rs_io_run *w, const char *name, rs_io_section **sec,
+                                   rs_error *err);
+
+/* Declares a grid series in a run.h5 section: a dataset [T, nz, ny, nx] of
+ * doubles on the run's grid, compressed, with a `units` attribute and the
+ * dimension scales time, z, y, x attached, listed in run.xmf. In a new file
+ * it is created; in a reopened one it is opened, checked and truncated to
+ * the counted snapshots. *handle identifies it to rs_io_section_append_grid. */
+RS_API rs_status rs_io_section_grid_series(rs_io_section *sec, const char *name,
+                                           const char *units, int *handle, rs_error *err);
+
+/* The layout is complete: a new run.h5 is flushed and takes its name;
+ * run.xmf and the status file ("running") are written. */
+RS_API rs_status rs_io_run_ready(rs_io_run *w, rs_error *err);
+
+/* Starts snapshot number rs_io_run_nsnapshots(w) at time t (min). */
+RS_API rs_status rs_io_run_snapshot_begin(rs_io_run *w, double t, rs_error *err);
+
+/* Appends v (nvoxels values) to a grid series as the snapshot begun. */
+RS_API rs_status rs_io_section_append_grid(rs_io_section *sec, int handle, const double *v,
+                                           rs_error *err);
+
+/* Completes the snapshot: every series declared must have been appended;
+ * the data is flushed, then the counter raised and flushed. On RS_OK the
+ * snapshot is on disk and counted, and run.xmf lists it. */
+RS_API rs_status rs_io_run_snapshot_commit(rs_io_run *w, rs_error *err);
 
 /* Appends one row of metric values at time t. */
 RS_API rs_status rs_io_run_metrics(rs_io_run *w, double t, const double *values,
@@ -68,34 +113,65 @@ RS_API rs_status rs_io_run_metrics(rs_io_run *w, double t, const double *values,
 RS_API rs_status rs_io_run_finish(rs_io_run *w, int ok, const char *message,
                                   rs_error *err);
 
-/* Closes without changing the status (destroy after finish, or to abandon). */
+/* Closes without changing the status (destroy after finish, or to abandon;
+ * an abandoned new file that never got ready is removed). */
 RS_API void rs_io_run_destroy(rs_io_run *w);
 
 RS_API int rs_io_run_nsnapshots(const rs_io_run *w);
 
-/* The complete state of a run at one step, for checkpoint.h5. */
-typedef struct rs_io_checkpoint {
-    int64_t steps;
-    double t;
-    uint64_t seed;
-    rs_grid grid;
-    int nfields;
-    double **fields;      /* nfields arrays of nvoxels */
-    int nparameters;
-    double *parameters;
-    char *model_resolved; /* to check that a resume uses the same model */
-} rs_io_checkpoint;
+/* ---- checkpoint.h5 ------------------------------------------------------ */
 
-/* Writes c to path atomically (a temporary file, flushed, then renamed), so
- * a kill leaves either the previous checkpoint or the new one. */
-RS_API rs_status rs_io_checkpoint_write(const char *path, const rs_io_checkpoint *c,
-                                        rs_error *err);
+typedef struct rs_io_checkpoint rs_io_checkpoint;
 
-/* Reads path into c (allocating its arrays; free with
- * rs_io_checkpoint_free). */
-RS_API rs_status rs_io_checkpoint_read(const char *path, rs_io_checkpoint *c, rs_error *err);
+/* Starts writing a checkpoint to path: it goes to path.tmp until
+ * rs_io_checkpoint_commit renames it over path, so a kill leaves either the
+ * previous checkpoint or the new one. */
+RS_API rs_status rs_io_checkpoint_create(rs_io_checkpoint **out, const char *path,
+                                         rs_error *err);
 
-RS_API void rs_io_checkpoint_free(rs_io_checkpoint *c);
+/* Opens an existing checkpoint for reading. */
+RS_API rs_status rs_io_checkpoint_open(rs_io_checkpoint **out, const char *path,
+                                       rs_error *err);
+
+/* The section `name` of the checkpoint (NULL or "/": the root), created
+ * when writing, opened when reading (RS_EIO naming it when missing). */
+RS_API rs_status rs_io_checkpoint_section(rs_io_checkpoint *c, const char *name,
+                                          rs_io_section **sec, rs_error *err);
+
+/* Flushes, closes, fsyncs and renames the checkpoint into place, then
+ * frees c (also on error, when the temporary file is removed). */
+RS_API rs_status rs_io_checkpoint_commit(rs_io_checkpoint *c, rs_error *err);
+
+/* Closes c: a checkpoint being read, or one being written that is then
+ * abandoned (its temporary file removed). NULL is allowed. */
+RS_API void rs_io_checkpoint_close(rs_io_checkpoint *c);
+
+/* Arrays and attributes of a checkpoint section. Doubles are stored as
+ * IEEE little-endian doubles, so they read back bitwise. A get checks the
+ * stored shape against the one expected (rank and dims) and says both
+ * when they differ (RS_EIO). */
+RS_API rs_status rs_io_section_put_doubles(rs_io_section *sec, const char *name, int rank,
+                                           const size_t *dims, const double *v,
+                                           rs_error *err);
+RS_API rs_status rs_io_section_get_doubles(rs_io_section *sec, const char *name, int rank,
+                                           const size_t *dims, double *v, rs_error *err);
+RS_API rs_status rs_io_section_put_int64(rs_io_section *sec, const char *name, int64_t v,
+                                         rs_error *err);
+RS_API rs_status rs_io_section_get_int64(rs_io_section *sec, const char *name, int64_t *v,
+                                         rs_error *err);
+RS_API rs_status rs_io_section_put_double(rs_io_section *sec, const char *name, double v,
+                                          rs_error *err);
+RS_API rs_status rs_io_section_get_double(rs_io_section *sec, const char *name, double *v,
+                                          rs_error *err);
+RS_API rs_status rs_io_section_put_uint64(rs_io_section *sec, const char *name, uint64_t v,
+                                          rs_error *err);
+RS_API rs_status rs_io_section_get_uint64(rs_io_section *sec, const char *name, uint64_t *v,
+                                          rs_error *err);
+/* A string (a scalar dataset); get returns a malloc'd copy in *v. */
+RS_API rs_status rs_io_section_put_string(rs_io_section *sec, const char *name,
+                                          const char *v, rs_error *err);
+RS_API rs_status rs_io_section_get_string(rs_io_section *sec, const char *name, char **v,
+                                          rs_error *err);
 
 #ifdef __cplusplus
 }

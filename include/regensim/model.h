@@ -204,7 +204,9 @@ typedef struct rs_model {
     } domain;
     struct {
         rs_model_number end; /* min */
-        struct { rs_model_number diffusion, mechanics, phenotype; } dt; /* min */
+        /* min; reaction 0: one reaction step per diffusion step, else the
+         * reactions take dt.diffusion / dt.reaction explicit sub-steps */
+        struct { rs_model_number diffusion, mechanics, phenotype, reaction; } dt;
         rs_model_number save_every;       /* min; 0: final state only */
         rs_model_number checkpoint_every; /* min; 0: never */
         rs_model_number metrics_every;    /* min; 0: every dt.phenotype */

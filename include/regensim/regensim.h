@@ -13,5 +13,6 @@
 #include "regensim/model.h"
 #include "regensim/sim.h"
 #include "regensim/io.h"
+#include "regensim/run.h"
 
 #endif

@@ -1,10 +1,18 @@
-/* sim.h: the simulation driver. An rs_sim owns the state of one run of a
- * model (fields, clock, parameters as changed by interventions, and later
- * cells) and advances it on a multi-rate clock:
+/* sim.h: the simulation. An rs_sim owns the state of one run of a model
+ * (fields, clock, parameters as changed by interventions, and later cells)
+ * and advances it as a scheduler over a table of processes (reactions,
+ * [cells], fields; docs/architecture.md) on a multi-rate clock:
  *
- *   per diffusion step (dt.diffusion): interventions due -> reactions
- *   (operator splitting) -> diffusion -> metrics / snapshot / checkpoint
- *   when due (reported to an observer; the driver never touches files).
+ *   per diffusion step (dt.diffusion): `set` interventions due -> each
+ *   process due (diffusion, mechanics or phenotype cadence) in table order
+ *   -> metrics / snapshot / checkpoint when due, reported to an observer.
+ *
+ * Output goes through regensim/io.h: rs_sim_output_declare lets every
+ * process declare its series in a run.h5, rs_sim_output_snapshot writes
+ * one snapshot of them, and rs_sim_checkpoint_write / _read save and
+ * restore the complete state (every process's section of checkpoint.h5).
+ * regensim/run.h gives the whole run (directory, status, resume) in a few
+ * calls.
  *
  * Times are integer step counts, never accumulated floats: time t = steps *
  * dt.diffusion exactly, and every event time (save_every, checkpoint_every,
@@ -17,6 +25,7 @@
 #include <stdint.h>
 #include "regensim/error.h"
 #include "regensim/grid.h"
+#include "regensim/io.h"
 #include "regensim/model.h"
 
 #ifdef __cplusplus
@@ -80,12 +89,30 @@ RS_API const double *rs_sim_metric_values(const rs_sim *s);
 RS_API int rs_sim_nparameters(const rs_sim *s);
 RS_API const double *rs_sim_parameters(const rs_sim *s);
 
-/* Restores a checkpointed state: the step count, every field (nvoxels
- * values each, copied) and the parameters. The model must be the one the
- * checkpoint was made from; rs_sim_run then continues bitwise as the
- * uninterrupted run would have. */
-RS_API rs_status rs_sim_restore(rs_sim *s, int64_t steps, const double *const *fields,
-                                const double *parameters, rs_error *err);
+/* Whether intervention i of the model happens in this run: its time falls
+ * on a step before the end (a shortened run of a longer model may never
+ * reach some). 0 for an index out of range. */
+RS_API int rs_sim_intervention_reached(const rs_sim *s, int i);
+
+/* Declares every process's series in w (a run.h5 just created or
+ * reopened, before rs_io_run_ready). */
+RS_API rs_status rs_sim_output_declare(rs_sim *s, rs_io_run *w, rs_error *err);
+
+/* Writes one snapshot of the current state to w (declared as above):
+ * begin, every process's series, commit. */
+RS_API rs_status rs_sim_output_snapshot(rs_sim *s, rs_io_run *w, rs_error *err);
+
+/* Writes the complete state to the checkpoint file path, atomically: the
+ * clock, the parameters, the seed, the resolved model text (to check a
+ * resume) and every process's section. */
+RS_API rs_status rs_sim_checkpoint_write(const rs_sim *s, const char *path, rs_error *err);
+
+/* Restores the state from the checkpoint file path, which must come from
+ * this model (the same resolved text, grid and names: RS_EINVAL saying
+ * what differs otherwise); rs_sim_run then continues bitwise as the
+ * uninterrupted run would have. On error the state is unusable: destroy
+ * the rs_sim. */
+RS_API rs_status rs_sim_checkpoint_read(rs_sim *s, const char *path, rs_error *err);
 
 #ifdef __cplusplus
 }

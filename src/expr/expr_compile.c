@@ -391,6 +391,17 @@ double rs_expr_constant(const rs_expr *e) { return e && e->is_constant ? e->cons
 
 unsigned rs_expr_uses(const rs_expr *e) { return e ? e->uses : 0u; }
 
+/* The tree is kept for re-folding, so the parameters read are those of
+ * its parameter nodes (a parameter folded away, as in 0*k, still counts:
+ * re-binding it could change nothing, but asking costs no harm). */
+int rs_expr_uses_parameter(const rs_expr *e, int p)
+{
+    if (!e || p < 0 || p >= e->nparams) return 0;
+    for (int i = 0; i < e->nnodes; i++)
+        if (e->nodes[i].kind == RS_NODE_PARAM && e->nodes[i].index == p) return 1;
+    return 0;
+}
+
 int rs_expr_uses_substrate(const rs_expr *e, int s)
 {
     return e && s >= 0 && s < e->nsubstrates ? e->uses_substrate[s] : 0;

@@ -1,6 +1,7 @@
-/* io_impl.h: helpers shared by the files of src/io (HDF5 attribute and
+/* io_impl.h: what the files of src/io share: the run.h5 writer and the
+ * section structs (run_h5.c, section.c, checkpoint.c), HDF5 attribute and
  * string plumbing, atomic small-file writes, the run directory and the
- * XDMF sidecar). Nothing here is exported. */
+ * XDMF sidecar. Nothing here is exported. */
 #ifndef RS_IO_IMPL_H
 #define RS_IO_IMPL_H
 
@@ -8,8 +9,66 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "io/chunk_deflate.h"
 #include "regensim/error.h"
 #include "regensim/grid.h"
+#include "regensim/io.h"
+
+/* One grid series of run.h5: its dataset and where run.xmf finds it. */
+typedef struct rs_io_series {
+    hid_t d;
+    char *name;     /* the attribute name ParaView shows */
+    char *path;     /* "section/name" in run.h5 */
+    int64_t nwritten; /* snapshots appended (== the run's count between snapshots) */
+} rs_io_series;
+
+/* A section: one HDF5 group of run.h5 or of checkpoint.h5, owned by its
+ * file's writer (a singly linked list, freed with it). */
+struct rs_io_section {
+    hid_t group;
+    char *name;
+    rs_io_run *run;         /* run.h5 section, or NULL */
+    int writing;            /* checkpoint: 1 writing, 0 reading */
+    rs_io_series *series;   /* run.h5: declared grid series */
+    int nseries, cap;
+    struct rs_io_section *next;
+};
+
+/* The run.h5 writer (run_h5.c). */
+struct rs_io_run {
+    char *dir;
+    rs_grid grid;
+    int nmetrics;
+    char **metric_names;
+    hid_t file, time, ts_time;
+    hid_t x, y, z;    /* the root scales, open until the layout is ready */
+    hid_t *metrics;
+    int creating;     /* a new file, named run.h5.tmp until ready */
+    int ready;
+    int in_snapshot;  /* between snapshot_begin and _commit */
+    double snap_t;
+    int nsnap;
+    int64_t nrows;
+    double *times;    /* snapshot times, for run.xmf */
+    int times_cap;
+    rs_io_section *sections;
+    /* the grid series' chunk shape and one compression work space per
+     * thread (nbufs 0: write through HDF5's own filter pipeline instead) */
+    hsize_t chunk[4];
+    int nbufs;
+    rs_io_deflate_buf *bufs;
+};
+
+/* section.c: a new section over an open group (taken over: closed with
+ * it), or NULL (group closed) when out of memory. */
+rs_io_section *rs_io_section_new(hid_t group, const char *name, rs_io_run *run, int writing);
+
+/* section.c: closes a section's handles and frees it, and its successors. */
+void rs_io_section_free_all(rs_io_section *s);
+
+/* section.c: the chunk shape of a grid series of grid g: one snapshot,
+ * shrunk along z, then y, then x until it holds at most 4 MiB. */
+void rs_io_grid_chunk(const rs_grid *g, hsize_t c[4]);
 
 /* HDF5's automatic error printing, saved and switched off for the length of
  * one public call (the library never prints), then restored. */
@@ -54,9 +113,8 @@ rs_status rs_io_dir_prepare(const char *dir, int force, rs_error *err);
 rs_status rs_io_status_write(const char *dir, const char *text, rs_error *err);
 
 /* xdmf.c: rewrites dir/run.xmf atomically, listing nsnap snapshots at
- * times[] of the nfields fields held in run.h5 (shape [T, nz, ny, nx]). */
-rs_status rs_io_xdmf_write(const char *dir, const rs_grid *g, int nfields,
-                           char *const *field_names, int nsnap, const double *times,
-                           rs_error *err);
+ * times[] of the run's grid series (each [T, nz, ny, nx] in run.h5, over
+ * every section of w). */
+rs_status rs_io_xdmf_write(const rs_io_run *w, rs_error *err);
 
 #endif

@@ -1,9 +1,12 @@
-/* run_h5.c: the run.h5 writer (rs_io_run_*): creates the file with every
- * group, dimension scale and attribute in place, appends field snapshots
- * and metric rows, and marks the run finished. Crash safety is
- * flush-and-mark: each snapshot is written, the file flushed, and only then
- * the root attribute `nsnapshots` raised and flushed again; readers trust
- * only that many snapshots (docs/output.md). */
+/* run_h5.c: run.h5's file-and-counter protocol (rs_io_run_*): creates the
+ * file (as run.h5.tmp until its layout is complete) with the root
+ * attributes, the dimension scales x, y, z, time, /model, /timeseries and
+ * /cell_types, or reopens it for a resume and truncates it; hands out the
+ * sections in which components declare and append their own series
+ * (section.c); counts snapshots and metric rows; marks the run finished.
+ * Crash safety is flush-and-mark: each snapshot is written, the file
+ * flushed, and only then the root attribute `nsnapshots` raised and
+ * flushed again; readers trust only that many snapshots (docs/output.md). */
 #define _POSIX_C_SOURCE 200809L
 #include <hdf5_hl.h>
 #include <math.h>
@@ -15,34 +18,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "io/chunk_deflate.h"
 #include "io/io_impl.h"
 #include "regensim/alloc.h"
 #include "regensim/io.h"
 #include "regensim/version.h"
-
-/* Largest chunk of a field dataset: one snapshot per chunk up to this, then
- * fewer z planes (then y rows, then x) per chunk. */
-#define RS_IO_CHUNK_BYTES (4u << 20)
-#define RS_IO_DEFLATE 1
-
-struct rs_io_run {
-    char *dir;
-    rs_grid grid;
-    int nfields, nmetrics;
-    char **field_names, **metric_names;
-    hid_t file, time, ts_time;
-    hid_t *fields, *metrics;
-    int nsnap;
-    int64_t nrows;
-    double *times; /* snapshot times, for run.xmf */
-    int times_cap;
-    /* the fields' chunk shape and one compression work space per thread
-     * (nbufs 0: write through HDF5's own filter pipeline instead) */
-    hsize_t chunk[4];
-    int nbufs;
-    rs_io_deflate_buf *bufs;
-};
 
 /* A malloc'd copy of s (NULL for NULL). */
 static char *dup_string(const char *s)
@@ -78,20 +57,33 @@ static void free_strings(int n, char **v)
     free(v);
 }
 
+/* Closes every HDF5 handle of w (sections first, the file last) and marks
+ * them closed; -1 if any close failed. */
+static int close_handles(rs_io_run *w)
+{
+    int bad = 0;
+    rs_io_section_free_all(w->sections);
+    w->sections = NULL;
+    for (int i = 0; w->metrics && i < w->nmetrics; i++) {
+        if (w->metrics[i] >= 0 && H5Dclose(w->metrics[i]) < 0) bad = 1;
+        w->metrics[i] = -1;
+    }
+    hid_t *ds[5] = {&w->time, &w->ts_time, &w->x, &w->y, &w->z};
+    for (int i = 0; i < 5; i++) {
+        if (*ds[i] >= 0 && H5Dclose(*ds[i]) < 0) bad = 1;
+        *ds[i] = -1;
+    }
+    if (w->file >= 0 && H5Fclose(w->file) < 0) bad = 1;
+    w->file = -1;
+    return bad ? -1 : 0;
+}
+
 /* Closes every HDF5 handle of w and frees w. */
 static void run_free(rs_io_run *w)
 {
     if (!w) return;
-    for (int i = 0; w->fields && i < w->nfields; i++)
-        if (w->fields[i] > 0) H5Dclose(w->fields[i]);
-    for (int i = 0; w->metrics && i < w->nmetrics; i++)
-        if (w->metrics[i] > 0) H5Dclose(w->metrics[i]);
-    if (w->time > 0) H5Dclose(w->time);
-    if (w->ts_time > 0) H5Dclose(w->ts_time);
-    if (w->file > 0) H5Fclose(w->file);
-    free(w->fields);
+    close_handles(w);
     free(w->metrics);
-    free_strings(w->nfields, w->field_names);
     free_strings(w->nmetrics, w->metric_names);
     free(w->times);
     free(w->dir);
@@ -104,21 +96,19 @@ static void run_free(rs_io_run *w)
     free(w);
 }
 
-static void field_chunk(const rs_grid *g, hsize_t c[4]);
-
 /* Allocates one compression work space per thread that may write a
- * snapshot (at most one per chunk of a field); on failure leaves none, and
- * snapshots go through HDF5's filter pipeline on one thread instead. */
+ * snapshot (at most one per chunk of a grid series); on failure leaves
+ * none, and snapshots go through HDF5's filter pipeline on one thread. */
 static void alloc_deflate(rs_io_run *w)
 {
-    field_chunk(&w->grid, w->chunk);
+    rs_io_grid_chunk(&w->grid, w->chunk);
     const rs_grid *g = &w->grid;
     size_t nchunks = (((size_t)g->nz + w->chunk[1] - 1) / w->chunk[1]) *
                      (((size_t)g->ny + w->chunk[2] - 1) / w->chunk[2]) *
                      (((size_t)g->nx + w->chunk[3] - 1) / w->chunk[3]);
     int n = omp_get_max_threads();
     if ((size_t)n > nchunks) n = (int)nchunks;
-    if (n < 2 || w->nfields == 0) return; /* one thread: HDF5 does the same */
+    if (n < 2) return; /* one thread: HDF5 does the same */
     const size_t values = (size_t)(w->chunk[1] * w->chunk[2] * w->chunk[3]);
     w->bufs = calloc((size_t)n, sizeof *w->bufs);
     if (!w->bufs) return;
@@ -151,14 +141,10 @@ static rs_status run_alloc(rs_io_run **out, const rs_io_run_info *info, rs_error
         return rs_error_set(err, RS_EINVAL, "no output directory given");
     rs_status s = rs_grid_check(&info->grid, err);
     if (s != RS_OK) return s;
-    if (info->nfields < 0 || info->nmetrics < 0 || info->ncell_types < 0 ||
-        (info->nfields > 0 && (!info->field_names || !info->field_units)) ||
+    if (info->nmetrics < 0 || info->ncell_types < 0 ||
         (info->nmetrics > 0 && !info->metric_names) ||
         (info->ncell_types > 0 && !info->cell_type_names))
-        return rs_error_set(err, RS_EINVAL, "run output: bad field, metric or cell-type lists");
-    for (int i = 0; i < info->nfields; i++)
-        if (!info->field_names[i] || !*info->field_names[i] || strchr(info->field_names[i], '/'))
-            return rs_error_set(err, RS_EINVAL, "run output: field %d has no valid name", i);
+        return rs_error_set(err, RS_EINVAL, "run output: bad metric or cell-type lists");
     for (int i = 0; i < info->nmetrics; i++)
         if (!info->metric_names[i] || !*info->metric_names[i] ||
             strchr(info->metric_names[i], '/') || strcmp(info->metric_names[i], "time") == 0)
@@ -167,23 +153,20 @@ static rs_status run_alloc(rs_io_run **out, const rs_io_run_info *info, rs_error
     rs_io_run *w = calloc(1, sizeof *w);
     if (!w) return rs_error_set(err, RS_ENOMEM, "out of memory");
     w->grid = info->grid;
-    w->nfields = info->nfields;
     w->nmetrics = info->nmetrics;
     w->dir = dup_string(info->dir);
-    w->field_names = dup_strings(info->nfields, info->field_names);
     w->metric_names = dup_strings(info->nmetrics, info->metric_names);
-    w->fields = calloc((size_t)(w->nfields > 0 ? w->nfields : 1), sizeof *w->fields);
     w->metrics = calloc((size_t)(w->nmetrics > 0 ? w->nmetrics : 1), sizeof *w->metrics);
-    if (!w->dir || !w->field_names || !w->metric_names || !w->fields || !w->metrics) {
-        if (!w->field_names) w->nfields = 0;
+    w->file = w->time = w->ts_time = w->x = w->y = w->z = -1;
+    if (!w->dir || !w->metric_names || !w->metrics) {
         if (!w->metric_names) w->nmetrics = 0;
+        if (w->metrics)
+            for (int i = 0; i < w->nmetrics; i++) w->metrics[i] = -1;
         run_free(w);
         return rs_error_set(err, RS_ENOMEM, "out of memory");
     }
-    w->file = w->time = w->ts_time = -1;
-    alloc_deflate(w);
-    for (int i = 0; i < w->nfields; i++) w->fields[i] = -1;
     for (int i = 0; i < w->nmetrics; i++) w->metrics[i] = -1;
+    alloc_deflate(w);
     *out = w;
     return RS_OK;
 }
@@ -225,49 +208,6 @@ static hid_t create_series(hid_t loc, const char *name, hid_t t, hsize_t chunk)
     return d;
 }
 
-/* Chunk shape for a [T, nz, ny, nx] field: one snapshot, shrunk along z,
- * then y, then x until it holds at most RS_IO_CHUNK_BYTES. */
-static void field_chunk(const rs_grid *g, hsize_t c[4])
-{
-    c[0] = 1;
-    c[1] = (hsize_t)g->nz;
-    c[2] = (hsize_t)g->ny;
-    c[3] = (hsize_t)g->nx;
-    const hsize_t cap = RS_IO_CHUNK_BYTES / sizeof(double);
-    for (int k = 1; k < 4; k++) {
-        hsize_t rest = 1;
-        for (int j = k + 1; j < 4; j++) rest *= c[j];
-        if (rest * c[k] <= cap) break;
-        c[k] = rest >= cap ? 1 : cap / rest;
-    }
-}
-
-/* Creates /fields/<name> with its filters, units and attached scales. */
-static hid_t create_field(rs_io_run *w, hid_t group, const char *name, const char *units,
-                          hid_t x, hid_t y, hid_t z)
-{
-    const rs_grid *g = &w->grid;
-    hsize_t dims[4] = {0, (hsize_t)g->nz, (hsize_t)g->ny, (hsize_t)g->nx};
-    hsize_t maxd[4] = {H5S_UNLIMITED, dims[1], dims[2], dims[3]}, chunk[4];
-    field_chunk(g, chunk);
-    hid_t s = H5Screate_simple(4, dims, maxd);
-    hid_t p = H5Pcreate(H5P_DATASET_CREATE);
-    hid_t d = -1;
-    if (s >= 0 && p >= 0 && H5Pset_chunk(p, 4, chunk) >= 0 && H5Pset_shuffle(p) >= 0 &&
-        H5Pset_deflate(p, RS_IO_DEFLATE) >= 0 && H5Pset_fill_time(p, H5D_FILL_TIME_NEVER) >= 0)
-        d = H5Dcreate2(group, name, H5T_IEEE_F64LE, s, H5P_DEFAULT, p, H5P_DEFAULT);
-    if (p >= 0) H5Pclose(p);
-    if (s >= 0) H5Sclose(s);
-    if (d < 0) return -1;
-    if (rs_io_attr_string(d, "units", units ? units : "") < 0 ||
-        H5DSattach_scale(d, w->time, 0) < 0 || H5DSattach_scale(d, z, 1) < 0 ||
-        H5DSattach_scale(d, y, 2) < 0 || H5DSattach_scale(d, x, 3) < 0) {
-        H5Dclose(d);
-        return -1;
-    }
-    return d;
-}
-
 /* Writes the cell-type names into an extendible string dataset. */
 static int create_cell_types(hid_t file, int n, const char *const *names)
 {
@@ -300,7 +240,8 @@ static void iso_now(char *buf, size_t size)
         snprintf(buf, size, "unknown");
 }
 
-/* Builds the whole layout of a new run.h5 in w->file. 0 or -1. */
+/* Builds the protocol's layout of a new run.h5 in w->file (the scales
+ * stay open in w for the sections' series). 0 or -1. */
 static int create_layout(rs_io_run *w, const rs_io_run_info *info)
 {
     char created[64];
@@ -316,13 +257,12 @@ static int create_layout(rs_io_run *w, const rs_io_run_info *info)
         rs_io_attr_double(f, "dx", w->grid.dx) < 0 || rs_io_attr_int64(f, "nsnapshots", 0) < 0)
         return -1;
     int rc = -1;
-    hid_t x = create_axis(f, "x", &w->grid, w->grid.nx);
-    hid_t y = create_axis(f, "y", &w->grid, w->grid.ny);
-    hid_t z = create_axis(f, "z", &w->grid, w->grid.nz);
+    w->x = create_axis(f, "x", &w->grid, w->grid.nx);
+    w->y = create_axis(f, "y", &w->grid, w->grid.ny);
+    w->z = create_axis(f, "z", &w->grid, w->grid.nz);
     hid_t model = H5Gcreate2(f, "model", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    hid_t fields = H5Gcreate2(f, "fields", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     hid_t ts = H5Gcreate2(f, "timeseries", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    if (x < 0 || y < 0 || z < 0 || model < 0 || fields < 0 || ts < 0) goto done;
+    if (w->x < 0 || w->y < 0 || w->z < 0 || model < 0 || ts < 0) goto done;
     w->time = create_series(f, "time", H5T_IEEE_F64LE, 256);
     if (w->time < 0 || H5DSset_scale(w->time, "time") < 0 ||
         rs_io_attr_string(w->time, "units", "min") < 0)
@@ -330,10 +270,6 @@ static int create_layout(rs_io_run *w, const rs_io_run_info *info)
     if (rs_io_write_string(model, "source", info->model_source) < 0 ||
         rs_io_write_string(model, "resolved", info->model_resolved) < 0)
         goto done;
-    for (int i = 0; i < w->nfields; i++) {
-        w->fields[i] = create_field(w, fields, w->field_names[i], info->field_units[i], x, y, z);
-        if (w->fields[i] < 0) goto done;
-    }
     w->ts_time = create_series(ts, "time", H5T_IEEE_F64LE, 1024);
     if (w->ts_time < 0 || H5DSset_scale(w->ts_time, "time") < 0 ||
         rs_io_attr_string(w->ts_time, "units", "min") < 0 || rs_io_attr_int64(ts, "nrows", 0) < 0)
@@ -345,35 +281,13 @@ static int create_layout(rs_io_run *w, const rs_io_run_info *info)
     if (create_cell_types(f, info->ncell_types, info->cell_type_names) < 0) goto done;
     rc = 0;
 done:
-    if (x >= 0) H5Dclose(x);
-    if (y >= 0) H5Dclose(y);
-    if (z >= 0) H5Dclose(z);
     if (model >= 0) H5Gclose(model);
-    if (fields >= 0) H5Gclose(fields);
     if (ts >= 0) H5Gclose(ts);
     return rc;
 }
 
 static rs_status reopen_layout(rs_io_run *w, double t, const char *path, rs_error *err);
-
-/* Closes every HDF5 handle of w (the file last) and marks them closed. */
-static int close_handles(rs_io_run *w)
-{
-    int bad = 0;
-    for (int i = 0; i < w->nfields; i++) {
-        if (w->fields[i] >= 0 && H5Dclose(w->fields[i]) < 0) bad = 1;
-        w->fields[i] = -1;
-    }
-    for (int i = 0; i < w->nmetrics; i++) {
-        if (w->metrics[i] >= 0 && H5Dclose(w->metrics[i]) < 0) bad = 1;
-        w->metrics[i] = -1;
-    }
-    if (w->time >= 0 && H5Dclose(w->time) < 0) bad = 1;
-    if (w->ts_time >= 0 && H5Dclose(w->ts_time) < 0) bad = 1;
-    if (w->file >= 0 && H5Fclose(w->file) < 0) bad = 1;
-    w->time = w->ts_time = w->file = -1;
-    return bad ? -1 : 0;
-}
+static int truncate_layout(rs_io_run *w);
 
 /* Grows w->times to hold n entries. */
 static int reserve_times(rs_io_run *w, int n)
@@ -388,9 +302,18 @@ static int reserve_times(rs_io_run *w, int n)
     return 0;
 }
 
+/* "dir/run.h5" and "dir/run.h5.tmp". */
+static int run_paths(const rs_io_run *w, char *path, size_t size, char *tmp, size_t tsize)
+{
+    if (rs_io_path(path, size, w->dir, "run.h5") != 0) return -1;
+    int n = snprintf(tmp, tsize, "%s.tmp", path);
+    return n < 0 || (size_t)n >= tsize ? -1 : 0;
+}
+
 rs_status rs_io_run_create(rs_io_run **out, const rs_io_run_info *info, rs_error *err)
 {
     if (!out) return rs_error_set(err, RS_EINVAL, "rs_io_run_create: out is NULL");
+    *out = NULL;
     rs_io_run *w;
     rs_status s = run_alloc(&w, info, err);
     if (s != RS_OK) return s;
@@ -399,15 +322,13 @@ rs_status rs_io_run_create(rs_io_run **out, const rs_io_run_info *info, rs_error
         run_free(w);
         return s;
     }
-    char path[4096];
-    if (rs_io_path(path, sizeof path, w->dir, "run.h5") != 0) {
+    char path[4096], tmp[4200];
+    if (run_paths(w, path, sizeof path, tmp, sizeof tmp) != 0) {
         run_free(w);
-        return rs_error_set(err, RS_EINVAL, "output path too long: %s", w->dir);
+        return rs_error_set(err, RS_EINVAL, "output path too long: %s", info->dir);
     }
-    /* The layout is built in run.h5.tmp, closed and renamed, so a kill
-     * during creation leaves no half-made run.h5; then it is reopened. */
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    /* The layout is built in run.h5.tmp, which takes the name run.h5 in
+     * rs_io_run_ready, so a kill during creation leaves no half-made run.h5. */
     rs_io_quiet q;
     rs_io_quiet_begin(&q);
     /* Never reuse freed file space within a session: a metadata block that
@@ -421,33 +342,86 @@ rs_status rs_io_run_create(rs_io_run **out, const rs_io_run_info *info, rs_error
     if (fcpl >= 0 && H5Pset_file_space_strategy(fcpl, H5F_FSPACE_STRATEGY_NONE, 0,
                                                 (hsize_t)1) >= 0)
         w->file = H5Fcreate(tmp, H5F_ACC_TRUNC, fcpl, H5P_DEFAULT);
-    else
-        w->file = -1;
     if (fcpl >= 0) H5Pclose(fcpl);
+    w->creating = 1;
     if (w->file < 0)
         s = rs_error_set(err, RS_EIO, "cannot create %s", tmp);
     else if (create_layout(w, info) < 0)
         s = rs_error_set(err, RS_EIO, "cannot write the layout of %s", tmp);
-    close_handles(w);
-    if (s == RS_OK && (rs_io_fsync_path(tmp) != 0 || rename(tmp, path) != 0))
-        s = rs_error_set(err, RS_EIO, "cannot move %s to %s", tmp, path);
-    if (s == RS_OK) {
-        w->file = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
-        if (w->file < 0)
-            s = rs_error_set(err, RS_EIO, "cannot reopen %s", path);
-        else
-            s = reopen_layout(w, HUGE_VAL, path, err);
-    }
-    if (s != RS_OK) unlink(tmp);
     rs_io_quiet_end(&q);
-    if (s == RS_OK) s = rs_io_xdmf_write(w->dir, &w->grid, w->nfields, w->field_names, 0, NULL, err);
-    if (s == RS_OK) s = rs_io_status_write(w->dir, "running", err);
     if (s != RS_OK) {
-        run_free(w);
+        rs_io_run_destroy(w);
         return s;
     }
     *out = w;
     return RS_OK;
+}
+
+rs_status rs_io_run_section(rs_io_run *w, const char *name, rs_io_section **sec, rs_error *err)
+{
+    if (!w || w->file < 0 || !name || !*name || strchr(name, '/') || !sec)
+        return rs_error_set(err, RS_EINVAL, "run section: bad arguments");
+    if (w->ready)
+        return rs_error_set(err, RS_EINVAL, "run section %s: the layout is already complete",
+                            name);
+    for (rs_io_section *p = w->sections; p; p = p->next)
+        if (strcmp(p->name, name) == 0) {
+            *sec = p;
+            return RS_OK;
+        }
+    rs_io_quiet q;
+    rs_io_quiet_begin(&q);
+    hid_t g = H5Lexists(w->file, name, H5P_DEFAULT) > 0
+                  ? H5Gopen2(w->file, name, H5P_DEFAULT)
+                  : (w->creating ? H5Gcreate2(w->file, name, H5P_DEFAULT, H5P_DEFAULT,
+                                              H5P_DEFAULT)
+                                 : -1);
+    rs_io_quiet_end(&q);
+    if (g < 0)
+        return rs_error_set(err, w->creating ? RS_EIO : RS_EINVAL,
+                            "%s/run.h5: cannot %s group /%s", w->dir,
+                            w->creating ? "create" : "find", name);
+    rs_io_section *s = rs_io_section_new(g, name, w, 1);
+    if (!s) return rs_error_set(err, RS_ENOMEM, "out of memory");
+    /* Appended at the end: run.xmf lists series in declaration order. */
+    rs_io_section **tail = &w->sections;
+    while (*tail) tail = &(*tail)->next;
+    *tail = s;
+    *sec = s;
+    return RS_OK;
+}
+
+rs_status rs_io_run_ready(rs_io_run *w, rs_error *err)
+{
+    if (!w || w->file < 0) return rs_error_set(err, RS_EINVAL, "run output is not open");
+    if (w->ready) return RS_OK;
+    rs_status s = RS_OK;
+    rs_io_quiet q;
+    rs_io_quiet_begin(&q);
+    hid_t *scales[3] = {&w->x, &w->y, &w->z};
+    for (int i = 0; i < 3; i++) {
+        if (*scales[i] >= 0) H5Dclose(*scales[i]);
+        *scales[i] = -1;
+    }
+    if (!w->creating && truncate_layout(w) < 0)
+        s = rs_error_set(err, RS_EIO, "cannot truncate %s/run.h5 to the resumed time", w->dir);
+    else if (H5Fflush(w->file, H5F_SCOPE_GLOBAL) < 0)
+        s = rs_error_set(err, RS_EIO, "cannot flush %s/run.h5", w->dir);
+    rs_io_quiet_end(&q);
+    if (s == RS_OK && w->creating) {
+        /* The layout is whole on disk: now it may be called run.h5 (the
+         * file stays open; its descriptor follows the rename). */
+        char path[4096], tmp[4200];
+        if (run_paths(w, path, sizeof path, tmp, sizeof tmp) != 0 ||
+            rs_io_fsync_path(tmp) != 0 || rename(tmp, path) != 0)
+            s = rs_error_set(err, RS_EIO, "cannot move %s/run.h5.tmp to run.h5", w->dir);
+        else
+            w->creating = 0;
+    }
+    if (s == RS_OK) s = rs_io_xdmf_write(w, err);
+    if (s == RS_OK) s = rs_io_status_write(w->dir, "running", err);
+    if (s == RS_OK) w->ready = 1;
+    return s;
 }
 
 /* Reads the first n values of 1D dataset d into v. */
@@ -493,22 +467,6 @@ static rs_status reopen_layout(rs_io_run *w, double t, const char *path, rs_erro
         return rs_error_set(err, RS_EIO, "%s lacks /time or /timeseries", path);
     }
     H5Gclose(ts);
-    for (int i = 0; i < w->nfields; i++) {
-        char name[512];
-        snprintf(name, sizeof name, "fields/%s", w->field_names[i]);
-        w->fields[i] = H5Dopen2(f, name, H5P_DEFAULT);
-        hsize_t dims[4] = {0};
-        hid_t s = w->fields[i] >= 0 ? H5Dget_space(w->fields[i]) : -1;
-        int ok = s >= 0 && H5Sget_simple_extent_ndims(s) == 4 &&
-                 H5Sget_simple_extent_dims(s, dims, NULL) == 4 &&
-                 dims[1] == (hsize_t)w->grid.nz && dims[2] == (hsize_t)w->grid.ny &&
-                 dims[3] == (hsize_t)w->grid.nx;
-        if (s >= 0) H5Sclose(s);
-        if (!ok)
-            return rs_error_set(err, RS_EINVAL,
-                                "%s: field %s is missing or not on a %dx%dx%d grid", path,
-                                w->field_names[i], w->grid.nx, w->grid.ny, w->grid.nz);
-    }
     for (int i = 0; i < w->nmetrics; i++) {
         char name[512];
         snprintf(name, sizeof name, "timeseries/%s", w->metric_names[i]);
@@ -517,44 +475,70 @@ static rs_status reopen_layout(rs_io_run *w, double t, const char *path, rs_erro
             return rs_error_set(err, RS_EINVAL, "%s: metric %s is missing", path,
                                 w->metric_names[i]);
     }
-    /* Snapshots: keep those at or before t. */
+    /* The grid: the scales must match it (checked before anything is
+     * changed; the sections' series are checked as they are declared). */
+    const char *axes[3] = {"x", "y", "z"};
+    const int n[3] = {w->grid.nx, w->grid.ny, w->grid.nz};
+    for (int a = 0; a < 3; a++) {
+        hid_t d = H5Dopen2(f, axes[a], H5P_DEFAULT);
+        hid_t sp = d >= 0 ? H5Dget_space(d) : -1;
+        hssize_t len = sp >= 0 ? H5Sget_simple_extent_npoints(sp) : -1;
+        if (sp >= 0) H5Sclose(sp);
+        if (d >= 0) H5Dclose(d);
+        if (len != n[a])
+            return rs_error_set(err, RS_EINVAL, "%s is not on a %dx%dx%d grid (/%s has %lld "
+                                "values)", path, w->grid.nx, w->grid.ny, w->grid.nz, axes[a],
+                                (long long)len);
+    }
+    /* Which snapshots and metric rows to keep: those at or before t. The
+     * file is truncated only in rs_io_run_ready, once every section's
+     * series has been found to fit. */
     if (reserve_times(w, (int)nsnap + 1) < 0) return rs_error_set(err, RS_ENOMEM, "out of memory");
     if (read_prefix(w->time, (hsize_t)nsnap, w->times) < 0)
         return rs_error_set(err, RS_EIO, "cannot read /time of %s", path);
     w->nsnap = (int)count_upto(w->times, nsnap, t);
-    hsize_t d4[4] = {(hsize_t)w->nsnap, (hsize_t)w->grid.nz, (hsize_t)w->grid.ny,
-                     (hsize_t)w->grid.nx};
-    hsize_t d1 = (hsize_t)w->nsnap;
-    for (int i = 0; i < w->nfields; i++)
-        if (H5Dset_extent(w->fields[i], d4) < 0)
-            return rs_error_set(err, RS_EIO, "cannot truncate %s in %s", w->field_names[i], path);
-    if (H5Dset_extent(w->time, &d1) < 0 || rs_io_attr_int64(f, "nsnapshots", w->nsnap) < 0)
-        return rs_error_set(err, RS_EIO, "cannot truncate /time in %s", path);
-    /* Metric rows likewise. */
     double *rt = malloc((size_t)(nrows > 0 ? nrows : 1) * sizeof *rt);
     if (!rt) return rs_error_set(err, RS_ENOMEM, "out of memory");
     int bad = read_prefix(w->ts_time, (hsize_t)nrows, rt) < 0;
     if (!bad) w->nrows = count_upto(rt, nrows, t);
     free(rt);
     if (bad) return rs_error_set(err, RS_EIO, "cannot read /timeseries/time of %s", path);
+    return RS_OK;
+}
+
+/* Truncates a reopened file to the snapshots and rows kept: every series,
+ * /time and the counters, the metric rows; status "running". 0 or -1. */
+static int truncate_layout(rs_io_run *w)
+{
+    hid_t f = w->file;
+    int bad = 0;
+    for (rs_io_section *sec = w->sections; sec; sec = sec->next)
+        for (int i = 0; i < sec->nseries; i++) {
+            hsize_t d4[4] = {(hsize_t)w->nsnap, (hsize_t)w->grid.nz, (hsize_t)w->grid.ny,
+                             (hsize_t)w->grid.nx};
+            if (H5Dset_extent(sec->series[i].d, d4) < 0) bad = 1;
+        }
+    hsize_t d1 = (hsize_t)w->nsnap;
+    if (bad || H5Dset_extent(w->time, &d1) < 0 ||
+        rs_io_attr_int64(f, "nsnapshots", w->nsnap) < 0)
+        return -1;
     d1 = (hsize_t)w->nrows;
     for (int i = 0; i < w->nmetrics; i++)
         if (H5Dset_extent(w->metrics[i], &d1) < 0) bad = 1;
-    ts = H5Gopen2(f, "timeseries", H5P_DEFAULT);
+    hid_t ts = H5Gopen2(f, "timeseries", H5P_DEFAULT);
     if (bad || H5Dset_extent(w->ts_time, &d1) < 0 || ts < 0 ||
         rs_io_attr_int64(ts, "nrows", w->nrows) < 0)
         bad = 1;
     if (ts >= 0) H5Gclose(ts);
-    if (bad || rs_io_attr_string(f, "status", "running") < 0 ||
-        H5Fflush(f, H5F_SCOPE_LOCAL) < 0)
-        return rs_error_set(err, RS_EIO, "cannot truncate the time series of %s", path);
-    return RS_OK;
+    if (bad || rs_io_attr_string(f, "status", "running") < 0) return -1;
+    return 0;
 }
 
 rs_status rs_io_run_reopen(rs_io_run **out, const rs_io_run_info *info, double t,
                            rs_error *err)
 {
     if (!out) return rs_error_set(err, RS_EINVAL, "rs_io_run_reopen: out is NULL");
+    *out = NULL;
     if (!isfinite(t)) return rs_error_set(err, RS_EINVAL, "resume time %g is not finite", t);
     rs_io_run *w;
     rs_status s = run_alloc(&w, info, err);
@@ -574,76 +558,12 @@ rs_status rs_io_run_reopen(rs_io_run **out, const rs_io_run_info *info, double t
     else
         s = reopen_layout(w, t, path, err);
     rs_io_quiet_end(&q);
-    if (s == RS_OK)
-        s = rs_io_xdmf_write(w->dir, &w->grid, w->nfields, w->field_names, w->nsnap, w->times,
-                             err);
-    if (s == RS_OK) s = rs_io_status_write(w->dir, "running", err);
     if (s != RS_OK) {
-        run_free(w);
+        rs_io_run_destroy(w);
         return s;
     }
     *out = w;
     return RS_OK;
-}
-
-/* Writes one [nz, ny, nx] array at index k of a [T, nz, ny, nx] dataset
- * (already extended) through HDF5's own filter pipeline. */
-static int append_field_hdf5(hid_t d, const rs_grid *g, hsize_t k, const double *v)
-{
-    hsize_t start[4] = {k, 0, 0, 0},
-            count[4] = {1, (hsize_t)g->nz, (hsize_t)g->ny, (hsize_t)g->nx};
-    hid_t fs = H5Dget_space(d);
-    hid_t ms = H5Screate_simple(4, count, NULL);
-    int rc = -1;
-    if (fs >= 0 && ms >= 0 &&
-        H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) >= 0 &&
-        H5Dwrite(d, H5T_NATIVE_DOUBLE, ms, fs, H5P_DEFAULT, v) >= 0)
-        rc = 0;
-    if (ms >= 0) H5Sclose(ms);
-    if (fs >= 0) H5Sclose(fs);
-    return rc;
-}
-
-/* Whether dataset d's chunks have the shape w->chunk (a file written by
- * another version may differ: then HDF5's own pipeline is used). */
-static int chunks_match(const rs_io_run *w, hid_t d)
-{
-    hid_t p = H5Dget_create_plist(d);
-    hsize_t c[4] = {0, 0, 0, 0};
-    int ok = p >= 0 && H5Pget_chunk(p, 4, c) == 4 && memcmp(c, w->chunk, sizeof c) == 0;
-    if (p >= 0) H5Pclose(p);
-    return ok;
-}
-
-/* Appends snapshot k of one field: extends the dataset, then deflates its
- * chunks nbufs at a time on OpenMP threads and writes them with
- * H5Dwrite_chunk (or, with no work spaces, through HDF5's pipeline). */
-static int append_field(rs_io_run *w, hid_t d, hsize_t k, const double *v)
-{
-    const rs_grid *g = &w->grid;
-    hsize_t dims[4] = {k + 1, (hsize_t)g->nz, (hsize_t)g->ny, (hsize_t)g->nx};
-    if (H5Dset_extent(d, dims) < 0) return -1;
-    if (w->nbufs < 2 || !chunks_match(w, d)) return append_field_hdf5(d, g, k, v);
-    const size_t cz = w->chunk[1], cy = w->chunk[2], cx = w->chunk[3];
-    const size_t nzc = ((size_t)g->nz + cz - 1) / cz, nyc = ((size_t)g->ny + cy - 1) / cy,
-                 nxc = ((size_t)g->nx + cx - 1) / cx, nch = nzc * nyc * nxc;
-    for (size_t c0 = 0; c0 < nch; c0 += (size_t)w->nbufs) {
-        const int nw = nch - c0 < (size_t)w->nbufs ? (int)(nch - c0) : w->nbufs;
-#pragma omp parallel for num_threads(nw) schedule(static, 1)
-        for (int j = 0; j < nw; j++) {
-            size_t id = c0 + (size_t)j;
-            rs_io_chunk_deflate(v, g, id / (nyc * nxc) * cz, id / nxc % nyc * cy,
-                                id % nxc * cx, cz, cy, cx, RS_IO_DEFLATE, &w->bufs[j]);
-        }
-        for (int j = 0; j < nw; j++) {
-            size_t id = c0 + (size_t)j;
-            hsize_t off[4] = {k, id / (nyc * nxc) * cz, id / nxc % nyc * cy, id % nxc * cx};
-            if (w->bufs[j].out_len == 0 ||
-                H5Dwrite_chunk(d, H5P_DEFAULT, 0, off, w->bufs[j].out_len, w->bufs[j].out) < 0)
-                return -1;
-        }
-    }
-    return 0;
 }
 
 /* Appends value v at index k of a 1D extendible dataset. */
@@ -663,40 +583,46 @@ static int append_value(hid_t d, hsize_t k, double v)
     return rc;
 }
 
-rs_status rs_io_run_snapshot(rs_io_run *w, double t, const double *const *fields,
-                             rs_error *err)
+rs_status rs_io_run_snapshot_begin(rs_io_run *w, double t, rs_error *err)
 {
-    if (!w || w->file < 0) return rs_error_set(err, RS_EINVAL, "run output is not open");
+    if (!w || w->file < 0 || !w->ready)
+        return rs_error_set(err, RS_EINVAL, "run output is not open and ready");
     if (!isfinite(t)) return rs_error_set(err, RS_EINVAL, "snapshot time %g is not finite", t);
-    if (w->nfields > 0 && !fields) return rs_error_set(err, RS_EINVAL, "no field arrays given");
-    for (int i = 0; i < w->nfields; i++)
-        if (!fields[i])
-            return rs_error_set(err, RS_EINVAL, "no array given for field %s", w->field_names[i]);
     if (w->nsnap == INT32_MAX || reserve_times(w, w->nsnap + 1) < 0)
         return rs_error_set(err, RS_ENOMEM, "out of memory");
+    w->in_snapshot = 1;
+    w->snap_t = t;
+    return RS_OK;
+}
+
+rs_status rs_io_run_snapshot_commit(rs_io_run *w, rs_error *err)
+{
+    if (!w || w->file < 0 || !w->in_snapshot)
+        return rs_error_set(err, RS_EINVAL, "no snapshot begun");
+    w->in_snapshot = 0;
+    for (const rs_io_section *sec = w->sections; sec; sec = sec->next)
+        for (int i = 0; i < sec->nseries; i++)
+            if (sec->series[i].nwritten != w->nsnap + 1)
+                return rs_error_set(err, RS_EINVAL, "snapshot %d: %s was not written", w->nsnap,
+                                    sec->series[i].path);
     rs_status s = RS_OK;
     hsize_t k = (hsize_t)w->nsnap;
     rs_io_quiet q;
     rs_io_quiet_begin(&q);
-    for (int i = 0; i < w->nfields && s == RS_OK; i++)
-        if (append_field(w, w->fields[i], k, fields[i]) < 0)
-            s = rs_error_set(err, RS_EIO, "cannot write snapshot %d of field %s to %s/run.h5",
-                             w->nsnap, w->field_names[i], w->dir);
     /* The data first, flushed; then the counter that makes it count. */
-    if (s == RS_OK && (append_value(w->time, k, t) < 0 || H5Fflush(w->file, H5F_SCOPE_LOCAL) < 0 ||
-                       rs_io_attr_int64(w->file, "nsnapshots", (int64_t)k + 1) < 0 ||
-                       H5Fflush(w->file, H5F_SCOPE_LOCAL) < 0))
+    if (append_value(w->time, k, w->snap_t) < 0 || H5Fflush(w->file, H5F_SCOPE_LOCAL) < 0 ||
+        rs_io_attr_int64(w->file, "nsnapshots", (int64_t)k + 1) < 0 ||
+        H5Fflush(w->file, H5F_SCOPE_LOCAL) < 0)
         s = rs_error_set(err, RS_EIO, "cannot flush snapshot %d to %s/run.h5", w->nsnap, w->dir);
     rs_io_quiet_end(&q);
     if (s != RS_OK) return s;
-    w->times[w->nsnap++] = t;
-    return rs_io_xdmf_write(w->dir, &w->grid, w->nfields, w->field_names, w->nsnap, w->times,
-                            err);
+    w->times[w->nsnap++] = w->snap_t;
+    return rs_io_xdmf_write(w, err);
 }
 
 rs_status rs_io_run_metrics(rs_io_run *w, double t, const double *values, rs_error *err)
 {
-    if (!w || w->file < 0) return rs_error_set(err, RS_EINVAL, "run output is not open");
+    if (!w || w->file < 0 || !w->ready) return rs_error_set(err, RS_EINVAL, "run output is not open");
     if (!isfinite(t)) return rs_error_set(err, RS_EINVAL, "metric time %g is not finite", t);
     if (w->nmetrics > 0 && !values) return rs_error_set(err, RS_EINVAL, "no metric values given");
     rs_status s = RS_OK;
@@ -722,7 +648,7 @@ rs_status rs_io_run_metrics(rs_io_run *w, double t, const double *values, rs_err
 
 rs_status rs_io_run_finish(rs_io_run *w, int ok, const char *message, rs_error *err)
 {
-    if (!w || w->file < 0) return rs_error_set(err, RS_EINVAL, "run output is not open");
+    if (!w || w->file < 0 || !w->ready) return rs_error_set(err, RS_EINVAL, "run output is not open");
     char status[1024];
     if (ok)
         snprintf(status, sizeof status, "completed");
@@ -747,6 +673,11 @@ void rs_io_run_destroy(rs_io_run *w)
     if (!w) return;
     rs_io_quiet q;
     rs_io_quiet_begin(&q);
+    int abandoned = w->creating;
+    char path[4096], tmp[4200];
+    int named = run_paths(w, path, sizeof path, tmp, sizeof tmp) == 0;
+    close_handles(w);
+    if (abandoned && named) unlink(tmp); /* a layout never completed */
     run_free(w);
     rs_io_quiet_end(&q);
 }

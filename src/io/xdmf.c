@@ -1,7 +1,8 @@
 /* xdmf.c: run.xmf, the XDMF 2 sidecar that lets ParaView open run.h5's
  * fields as a time series. Each snapshot is a uniform grid (3DCoRectMesh,
  * nodes at the voxel centres; "1 ny nx" for 2D) whose attributes are
- * HyperSlab items selecting snapshot k of /fields/<name> [T, nz, ny, nx].
+ * HyperSlab items selecting snapshot k of each grid series [T, nz, ny, nx]
+ * (/fields/<name>, and whatever other sections declare).
  * ParaView's legacy "XDMF Reader" reads these; the default Xdmf3 reader
  * does not (docs/output.md). Rewritten atomically after each snapshot. */
 #define _POSIX_C_SOURCE 200809L
@@ -49,10 +50,12 @@ static void tb_printf(textbuf *b, const char *fmt, ...)
     }
 }
 
-rs_status rs_io_xdmf_write(const char *dir, const rs_grid *g, int nfields,
-                           char *const *field_names, int nsnap, const double *times,
-                           rs_error *err)
+rs_status rs_io_xdmf_write(const rs_io_run *w, rs_error *err)
 {
+    const char *dir = w->dir;
+    const rs_grid *g = &w->grid;
+    const int nsnap = w->nsnap;
+    const double *times = w->times;
     char path[4096];
     if (rs_io_path(path, sizeof path, dir, "run.xmf") != 0)
         return rs_error_set(err, RS_EINVAL, "output path too long: %s", dir);
@@ -75,7 +78,9 @@ rs_status rs_io_xdmf_write(const char *dir, const rs_grid *g, int nfields,
                       "     <DataItem Dimensions=\"3\" NumberType=\"Float\" Precision=\"8\" "
                       "Format=\"XML\">%.17g %.17g %.17g</DataItem>\n    </Geometry>\n",
                   h, h, h, g->dx, g->dx, g->dx);
-        for (int f = 0; f < nfields; f++) {
+        for (const rs_io_section *sec = w->sections; sec; sec = sec->next)
+            for (int f = 0; f < sec->nseries; f++) {
+            const rs_io_series *ser = &sec->series[f];
             tb_printf(&b,
                       "    <Attribute Name=\"%s\" AttributeType=\"Scalar\" Center=\"Node\">\n"
                       "     <DataItem ItemType=\"HyperSlab\" Dimensions=\"%d %d %d\" "
@@ -83,11 +88,11 @@ rs_status rs_io_xdmf_write(const char *dir, const rs_grid *g, int nfields,
                       "      <DataItem Dimensions=\"3 4\" Format=\"XML\">"
                       "%d 0 0 0 1 1 1 1 1 %d %d %d</DataItem>\n"
                       "      <DataItem Dimensions=\"%d %d %d %d\" NumberType=\"Float\" "
-                      "Precision=\"8\" Format=\"HDF\">run.h5:/fields/%s</DataItem>\n"
+                      "Precision=\"8\" Format=\"HDF\">run.h5:/%s</DataItem>\n"
                       "     </DataItem>\n    </Attribute>\n",
-                      field_names[f], g->nz, g->ny, g->nx, k, g->nz, g->ny, g->nx, nsnap,
-                      g->nz, g->ny, g->nx, field_names[f]);
-        }
+                      ser->name, g->nz, g->ny, g->nx, k, g->nz, g->ny, g->nx, nsnap,
+                      g->nz, g->ny, g->nx, ser->path);
+            }
         tb_printf(&b, "   </Grid>\n");
     }
     tb_printf(&b, "  </Grid>\n </Domain>\n</Xdmf>\n");

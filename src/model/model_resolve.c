@@ -422,6 +422,20 @@ static void check_grid(walker *w)
                          "limit %.4g for this model; expected a time step <= %.4g (min), or "
                          "solver: lod", dt, sum.explicit_dt_limit, sum.explicit_dt_limit);
     }
+    {
+        const rs_model_number *r = &m->time.dt.reaction;
+        const double dt = m->time.dt.diffusion.value;
+        if (r->value > dt)
+            rs_model_err(c, r->pos.line || r->pos.set ? r->pos : (rs_model_pos){1, 1, 0, 0},
+                         "time.dt.reaction: %g is above time.dt.diffusion (%g); expected a "
+                         "reaction sub-step <= %g (min), or 0 for one per diffusion step",
+                         r->value, dt, dt);
+        else if (r->value > 0 && dt / r->value > 1e6)
+            rs_model_err(c, r->pos.line || r->pos.set ? r->pos : (rs_model_pos){1, 1, 0, 0},
+                         "time.dt.reaction: %g makes %.3g sub-steps per diffusion step of "
+                         "%g; expected at most 1e6 (a dt.reaction >= %g min)",
+                         r->value, dt / r->value, dt, dt / 1e6);
+    }
     if (m->solver && strcmp(m->solver, "spectral") == 0) {
         for (int s = 0; s < m->nsubstrates; s++)
             for (int k = 0; k < RS_NFACES; k++)

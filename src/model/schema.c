@@ -254,6 +254,9 @@ static const field_desc dt_fields[] = {
      .range = R_MIN | R_MIN_OPEN, .min = 0, .what = "a time step", .unit = "min"},
     {.key = "phenotype", .kind = FK_NUMBER, .off = DTOFF(phenotype), .def = 6,
      .range = R_MIN | R_MIN_OPEN, .min = 0, .what = "a time step", .unit = "min"},
+    {.key = "reaction", .kind = FK_NUMBER, .off = DTOFF(reaction), .def = 0,
+     .range = R_MIN, .min = 0,
+     .what = "a reaction sub-step <= dt.diffusion (0: one per diffusion step)", .unit = "min"},
 };
 static const struct_desc dt_desc = {"dt", sizeof(((M *)0)->time.dt), 0, COUNT(dt_fields),
                                     dt_fields, 0, 0};
@@ -261,7 +264,7 @@ static const field_desc time_fields[] = {
     {.key = "end", .kind = FK_NUMBER, .off = TOFF(end), .required = 1,
      .range = R_MIN | R_MAX, .min = 0, .max = 1e9, .what = "an end time", .unit = "min"},
     {.key = "dt", .kind = FK_STRUCT, .off = TOFF(dt), .sub = &dt_desc,
-     .what = "a mapping of diffusion, mechanics, phenotype time steps"},
+     .what = "a mapping of diffusion, mechanics, phenotype, reaction time steps"},
     {.key = "save_every", .kind = FK_NUMBER, .off = TOFF(save_every), .def = 0,
      .range = R_MIN, .min = 0, .what = "a snapshot interval (0: the initial and final states only)",
      .unit = "min"},

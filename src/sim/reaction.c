@@ -2,7 +2,7 @@
  * threaded over fixed chunks of RS_REACTION_CHUNK voxels. Every voxel's
  * value depends only on that voxel's inputs, so results are identical for
  * any number of threads. Scheduling (which substrates, when, which sources
- * are on) is the driver's (src/core/sim.c); the splitting is described in
+ * are on) is the driver's (src/sim/proc_reactions.c); the splitting is described in
  * docs/numerics.md, "Reactions". */
 #include <string.h>
 
@@ -43,6 +43,23 @@ void rs_reaction_add_at(double *rate, const size_t *idx, size_t n, double v)
     long nn = (long)n;
 #pragma omp parallel for schedule(static)
     for (long i = 0; i < nn; i++) rate[idx[i]] += v;
+}
+
+/* f <- (f + dt S) / (1 + dt U) with S or U NULL for none: explicit Euler for
+ * the source, implicit for the uptake (as the solvers apply them). */
+void rs_reaction_apply(double *f, const double *S, const double *U, double dt, size_t n)
+{
+    long nn = (long)n;
+    if (!S && !U) return;
+    if (!U) {
+        rs_reaction_euler(f, S, dt, n);
+    } else if (!S) {
+#pragma omp parallel for simd schedule(static)
+        for (long i = 0; i < nn; i++) f[i] = f[i] / (1.0 + dt * U[i]);
+    } else {
+#pragma omp parallel for simd schedule(static)
+        for (long i = 0; i < nn; i++) f[i] = (f[i] + dt * S[i]) / (1.0 + dt * U[i]);
+    }
 }
 
 /* Explicit Euler: f += dt * rate. */

@@ -1,402 +1,210 @@
-/* sim.c: the simulation driver (regensim/sim.h). Creates the state of one
- * run from a model (fields, parameters, solver plan, compiled reactions
- * and metrics, intervention schedules), advances it one diffusion step at
- * a time on an integer step clock (sim_clock.c), and reports snapshots,
- * metrics and checkpoints to an observer. All allocation happens in
- * rs_sim_create; a step allocates nothing.
+/* sim.c: the scheduler (regensim/sim.h). Creates the shared state of one
+ * run from a model (fields with their initial values, parameters, clock,
+ * symbol tables), creates the processes of the table (processes.c) on it,
+ * and advances it one diffusion step at a time on an integer step clock
+ * (sim_clock.c):
  *
- * One step (from t = n dt to (n+1) dt):
- *   1. `set` interventions due at step n change parameters (every compiled
- *      expression is re-bound);
- *   2. per substrate, the source array S = reaction(all substrates at step
- *      n, t, x, y, z) + the rates of the `source` interventions active at
- *      step n (at_step <= n < until_step; until 0: forever);
- *   3. substrates that neither diffuse nor decay get u += dt S (explicit
- *      Euler); the others go through the diffusion solver with S as its
- *      source array (docs/numerics.md, "Reactions").
+ *   1. `set` interventions due at step n change st->params, and every
+ *      process hears of it (parameters_changed: re-bind, re-plan);
+ *   2. every process whose cadence is due at n steps, in table order;
+ *   3. the clock moves to n + 1.
+ *
+ * It evaluates the metrics and reports snapshots, metrics and checkpoints
+ * to an observer, and writes the processes' sections of run.h5 and
+ * checkpoint.h5 through regensim/io.h without knowing what they hold.
  * Interventions take effect at the start of the step they fall on, so the
- * state reported at that time is the one before them. */
-#include <ctype.h>
+ * state reported at that time is the one before them. All allocation
+ * happens in rs_sim_create (and in the re-plans a `set` asks for); a step
+ * allocates nothing. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "regensim/alloc.h"
-#include "regensim/diffusion.h"
-#include "regensim/expr.h"
 #include "regensim/sim.h"
-#include "sim/sim_impl.h"
+#include "regensim/version.h"
+#include "sim/process.h"
+
+/* checkpoint.h5's format: 2 since the state went into per-process
+ * sections (regensim 0.2); 1 (regensim 0.1) is refused with a message. */
+#define RS_CHECKPOINT_FORMAT 2
 
 /* A `set` intervention, at its step. */
 typedef struct sim_set {
     int64_t step;
     int param;
     double value;
-    int replans; /* the parameter reaches the solver or a source's rate */
 } sim_set;
 
-/* A `source` intervention: its steps, substrate, rate and voxels. */
-typedef struct sim_source {
-    int64_t from, until; /* until -1: never stops */
-    int substrate;
-    int intervention;    /* its index in the model, to re-evaluate its rate */
-    double rate;
-    size_t *idx;
-    size_t n;
-} sim_source;
-
 struct rs_sim {
-    const rs_model *m;
-    rs_grid g;
-    size_t nvox;
-    int nf, np;
-    double **fields;
-    double *params;
-    rs_sim_symbols sy;
-    /* clock */
-    double dt;
-    int64_t steps, total;
-    int start_reported; /* the run's starting state went to an observer */
+    rs_sim_state st;
+    int nproc;
+    void **self;             /* per process of rs_processes */
+    int64_t cadence_period[3]; /* per rs_cadence, in diffusion steps */
+    int start_reported;      /* the run's starting state went to an observer */
     int64_t save_period, metrics_period, checkpoint_period;
-    /* reactions and sources */
-    rs_expr **reaction;   /* per substrate, NULL for none */
-    double **rate;        /* per substrate: NULL, or the source array S */
-    double *x, *y, *z;    /* voxel centres, NULL unless a reaction reads them */
-    const double **chunk_inputs; /* nchunks * nf */
-    int *solved;          /* per substrate: 1 if it goes through the solver */
-    /* solver (NULL when no substrate diffuses or decays) */
-    rs_diffusion *solver;
-    int nsolved;
-    double **solved_fields;
-    const double **solved_rates;
-    /* interventions */
-    int nsets, nsources;
+    int nsets;
     sim_set *sets;
-    sim_source *sources;
-    /* metrics */
+    int64_t *iv_step;        /* per intervention: the step it falls on */
     rs_metrics *metrics;
     double *metric_values;
 };
+
+rs_status rs_sim_state_source(rs_sim_state *st, int i, double **out, rs_error *err)
+{
+    if (!st->source[i]) {
+        rs_status s = rs_alloc_doubles(&st->source[i], st->nvox, err);
+        if (s != RS_OK) return s;
+        memset(st->source[i], 0, st->nvox * sizeof(double));
+    }
+    *out = st->source[i];
+    return RS_OK;
+}
+
+rs_status rs_sim_state_uptake(rs_sim_state *st, int i, double **out, rs_error *err)
+{
+    if (!st->uptake[i]) {
+        rs_status s = rs_alloc_doubles(&st->uptake[i], st->nvox, err);
+        if (s != RS_OK) return s;
+        memset(st->uptake[i], 0, st->nvox * sizeof(double));
+    }
+    *out = st->uptake[i];
+    return RS_OK;
+}
 
 /* Frees everything; NULL is allowed. */
 void rs_sim_destroy(rs_sim *s)
 {
     if (!s) return;
-    for (int i = 0; i < s->nf; i++) {
-        if (s->fields) rs_free_aligned(s->fields[i]);
-        if (s->rate) rs_free_aligned(s->rate[i]);
-        if (s->reaction) rs_expr_destroy(s->reaction[i]);
+    for (int p = 0; s->self && p < s->nproc; p++)
+        if (s->self[p]) rs_processes[p]->destroy(s->self[p]);
+    free(s->self);
+    rs_sim_state *st = &s->st;
+    for (int i = 0; i < st->nf; i++) {
+        if (st->fields) rs_free_aligned(st->fields[i]);
+        if (st->source) rs_free_aligned(st->source[i]);
+        if (st->uptake) rs_free_aligned(st->uptake[i]);
     }
-    free(s->fields);
-    free(s->rate);
-    free(s->reaction);
-    rs_free_aligned(s->x);
-    rs_free_aligned(s->y);
-    rs_free_aligned(s->z);
-    free(s->chunk_inputs);
-    free(s->solved);
-    rs_diffusion_destroy(s->solver);
-    free(s->solved_fields);
-    free(s->solved_rates);
-    for (int i = 0; i < s->nsources; i++) free(s->sources[i].idx);
-    free(s->sources);
+    free(st->fields);
+    free(st->source);
+    free(st->uptake);
+    free(st->params);
+    rs_sim_symbols_free(&st->sy);
     free(s->sets);
+    free(s->iv_step);
     rs_metrics_destroy(s->metrics);
     free(s->metric_values);
-    free(s->params);
-    rs_sim_symbols_free(&s->sy);
     free(s);
 }
 
 /* Converts the model's times to steps; RS_EINVAL for unusable ones. */
 static rs_status plan_clock(rs_sim *s, rs_error *err)
 {
-    const rs_model *m = s->m;
-    s->dt = m->time.dt.diffusion.value;
-    if (!(s->dt > 0) || !isfinite(s->dt))
-        return rs_error_set(err, RS_EINVAL, "time.dt.diffusion: %g; expected a number > 0",
-                            s->dt);
-    s->total = rs_clock_step_of(m->time.end.value, s->dt);
-    s->save_period = rs_clock_period(m->time.save_every.value, s->dt);
+    const rs_model *m = s->st.m;
+    double dt = m->time.dt.diffusion.value;
+    if (!(dt > 0) || !isfinite(dt))
+        return rs_error_set(err, RS_EINVAL, "time.dt.diffusion: %g; expected a number > 0", dt);
+    s->st.dt = dt;
+    s->st.total = rs_clock_step_of(m->time.end.value, dt);
+    s->save_period = rs_clock_period(m->time.save_every.value, dt);
     const double metrics_every = m->time.metrics_every.value > 0 ? m->time.metrics_every.value
                                                                    : m->time.dt.phenotype.value;
-    s->metrics_period = rs_clock_period(metrics_every, s->dt);
-    s->checkpoint_period = rs_clock_period(m->time.checkpoint_every.value, s->dt);
-    if (s->total < 0 || s->save_period < 0 || s->metrics_period < 0 ||
-        s->checkpoint_period < 0)
+    s->metrics_period = rs_clock_period(metrics_every, dt);
+    s->checkpoint_period = rs_clock_period(m->time.checkpoint_every.value, dt);
+    s->cadence_period[RS_CADENCE_DIFFUSION] = 1;
+    s->cadence_period[RS_CADENCE_MECHANICS] = rs_clock_period(m->time.dt.mechanics.value, dt);
+    s->cadence_period[RS_CADENCE_PHENOTYPE] = rs_clock_period(m->time.dt.phenotype.value, dt);
+    if (s->st.total < 0 || s->save_period < 0 || s->metrics_period < 0 ||
+        s->checkpoint_period < 0 || s->cadence_period[RS_CADENCE_MECHANICS] < 0 ||
+        s->cadence_period[RS_CADENCE_PHENOTYPE] < 0)
         return rs_error_set(err, RS_EINVAL,
-                            "time: end %g, save_every %g, metrics every %g or "
-                            "checkpoint_every %g is not a usable number of steps of %g min",
+                            "time: end %g, save_every %g, metrics every %g, checkpoint_every "
+                            "%g, dt.mechanics %g or dt.phenotype %g is not a usable number of "
+                            "steps of %g min",
                             m->time.end.value, m->time.save_every.value, metrics_every,
-                            m->time.checkpoint_every.value, s->dt);
+                            m->time.checkpoint_every.value, m->time.dt.mechanics.value,
+                            m->time.dt.phenotype.value, dt);
     return RS_OK;
 }
 
-/* Compiles the reactions and allocates the source arrays. */
-static rs_status plan_reactions(rs_sim *s, rs_error *err)
-{
-    const rs_model *m = s->m;
-    rs_expr_symbols sym = rs_sim_symbols_table(
-        &s->sy, m, s->params,
-        RS_EXPR_ALLOW_POSITION | RS_EXPR_ALLOW_TIME | RS_EXPR_ALLOW_SUBSTRATES);
-    for (int i = 0; i < s->nf; i++) {
-        const rs_model_substrate *sub = &m->substrates[i];
-        if (sub->reaction.text) {
-            rs_status st = rs_expr_compile(&s->reaction[i], sub->reaction.text, &sym, err);
-            if (st != RS_OK) {
-                char msg[sizeof err->msg];
-                memcpy(msg, err->msg, sizeof msg);
-                return rs_error_set(err, st, "substrates.%.100s.reaction: %.380s", sub->name,
-                                    msg);
-            }
-        }
-        int sourced = 0;
-        for (int k = 0; k < s->nsources; k++) sourced |= s->sources[k].substrate == i;
-        if (s->reaction[i] || sourced) {
-            rs_status st = rs_alloc_doubles(&s->rate[i], s->nvox, err);
-            if (st != RS_OK) return st;
-        }
-    }
-    size_t nchunks = (s->nvox + RS_REACTION_CHUNK - 1) / RS_REACTION_CHUNK;
-    s->chunk_inputs = calloc(nchunks * (size_t)s->nf + 1, sizeof *s->chunk_inputs);
-    if (!s->chunk_inputs) return rs_error_set(err, RS_ENOMEM, "out of memory");
-    for (size_t c = 0; c < nchunks; c++)
-        for (int i = 0; i < s->nf; i++)
-            s->chunk_inputs[c * (size_t)s->nf + (size_t)i] =
-                s->fields[i] + c * RS_REACTION_CHUNK;
-    return RS_OK;
-}
-
-/* The value of a model number under the current parameters: its
- * expression (of parameters only) re-evaluated, or its plain value. */
-static rs_status number_now(const rs_sim *s, const rs_model_number *num, double *out,
-                            rs_error *err)
-{
-    if (!num->expr) {
-        *out = num->value;
-        return RS_OK;
-    }
-    rs_expr_symbols sym = rs_sim_symbols_table(&s->sy, s->m, s->params, 0);
-    rs_expr *e = NULL;
-    rs_status st = rs_expr_compile(&e, num->expr, &sym, err);
-    if (st != RS_OK) return st;
-    *out = rs_expr_constant(e);
-    rs_expr_destroy(e);
-    return RS_OK;
-}
-
-/* The substrates' coefficients and boundaries under the current
- * parameters. */
-static rs_status specs_now(const rs_sim *s, rs_substrate_spec *all, rs_error *err)
-{
-    for (int i = 0; i < s->nf; i++) {
-        const rs_model_substrate *sb = &s->m->substrates[i];
-        rs_substrate_spec_init(&all[i], 0, 0);
-        for (int f = 0; f < RS_NFACES; f++) all[i].bc[f].kind = sb->bc[f].kind;
-        rs_status st = number_now(s, &sb->diffusion, &all[i].diffusion, err);
-        if (st == RS_OK) st = number_now(s, &sb->decay, &all[i].decay, err);
-        for (int f = 0; st == RS_OK && f < RS_NFACES; f++)
-            if (all[i].bc[f].kind == RS_BC_DIRICHLET)
-                st = number_now(s, &sb->bc[f].value, &all[i].bc[f].value, err);
-        if (st != RS_OK) return st;
-    }
-    return RS_OK;
-}
-
-/* Plans the solver over the substrates that diffuse or decay, with the
- * coefficients under the current parameters. */
-static rs_status plan_solver(rs_sim *s, rs_error *err)
-{
-    rs_substrate_spec *all = calloc((size_t)s->nf + 1, sizeof *all);
-    if (!all) return rs_error_set(err, RS_ENOMEM, "out of memory");
-    const rs_model *m = s->m;
-    rs_status st0 = specs_now(s, all, err);
-    if (st0 != RS_OK) {
-        free(all);
-        return st0;
-    }
-    int n = 0;
-    for (int i = 0; i < s->nf; i++) {
-        s->solved[i] = all[i].diffusion > 0 || all[i].decay > 0;
-        if (s->solved[i]) all[n++] = all[i];
-    }
-    s->nsolved = n;
-    s->solver = NULL;
-    rs_status st = RS_OK;
-    if (n > 0) {
-        rs_diffusion_config cfg;
-        memset(&cfg, 0, sizeof cfg);
-        cfg.grid = s->g;
-        cfg.dt = s->dt;
-        cfg.nsubstrates = n;
-        cfg.substrates = all;
-        cfg.time_order = (int)m->solver_options.time_order.value;
-        cfg.fft_rigor = RS_FFT_ESTIMATE; /* the same plan in every process: resumable */
-        st = rs_diffusion_create(&s->solver, m->solver ? m->solver : "lod", &cfg, err);
-    }
-    free(all);
-    if (st != RS_OK) return st;
-    s->solved_fields = calloc((size_t)n + 1, sizeof *s->solved_fields);
-    s->solved_rates = calloc((size_t)n + 1, sizeof *s->solved_rates);
-    if (!s->solved_fields || !s->solved_rates)
-        return rs_error_set(err, RS_ENOMEM, "out of memory");
-    for (int i = 0, k = 0; i < s->nf; i++)
-        if (s->solved[i]) {
-            s->solved_fields[k] = s->fields[i];
-            s->solved_rates[k++] = s->rate[i];
-        }
-    return RS_OK;
-}
-
-/* Plans the solver and the source rates again under the current parameters,
- * after a `set` of a parameter they use (a new plan, made on purpose: this
- * allocates, at the intervention's step only) or a restore. */
-static rs_status replan(rs_sim *s, rs_error *err)
-{
-    rs_diffusion_destroy(s->solver);
-    free(s->solved_fields);
-    free(s->solved_rates);
-    s->solver = NULL;
-    s->solved_fields = NULL;
-    s->solved_rates = NULL;
-    rs_status st = plan_solver(s, err);
-    for (int k = 0; st == RS_OK && k < s->nsources; k++) {
-        const rs_model_intervention *iv = &s->m->interventions[s->sources[k].intervention];
-        st = number_now(s, &iv->source.rate, &s->sources[k].rate, err);
-    }
-    return st;
-}
-
-/* Whether identifier `name` occurs in expression text `text`. */
-static int mentions(const char *text, const char *name)
-{
-    size_t len = strlen(name);
-    for (const char *p = text; p && *p;) {
-        if (isalpha((unsigned char)*p) || *p == '_') {
-            const char *q = p;
-            while (isalnum((unsigned char)*q) || *q == '_') q++;
-            if ((size_t)(q - p) == len && strncmp(p, name, len) == 0) return 1;
-            p = q;
-        } else {
-            p++;
-        }
-    }
-    return 0;
-}
-
-/* Writes into buf (and returns it) the first number fixed at the start of
- * a run (a substrate's diffusion, decay or boundary value, a source's rate)
- * whose expression uses parameter `name`; NULL when there is none. */
-static const char *load_time_use(const rs_model *m, const char *name, char *buf,
-                                 size_t size)
-{
-    static const char *const keys[3] = {"diffusion", "decay", "boundary"};
-    for (int i = 0; i < m->nsubstrates; i++) {
-        const rs_model_substrate *sb = &m->substrates[i];
-        const rs_model_number *nums[2 + RS_NFACES] = {&sb->diffusion, &sb->decay};
-        for (int f = 0; f < RS_NFACES; f++) nums[2 + f] = &sb->bc[f].value;
-        for (int k = 0; k < 2 + RS_NFACES; k++)
-            if (nums[k]->expr && mentions(nums[k]->expr, name)) {
-                snprintf(buf, size, "substrates.%s.%s", sb->name, keys[k < 2 ? k : 2]);
-                return buf;
-            }
-    }
-    for (int i = 0; i < m->ninterventions; i++)
-        if (m->interventions[i].action == RS_ACTION_SOURCE &&
-            m->interventions[i].source.rate.expr &&
-            mentions(m->interventions[i].source.rate.expr, name)) {
-            snprintf(buf, size, "interventions[%d].source.rate", i);
-            return buf;
-        }
-    return NULL;
-}
-
-/* Schedules the interventions that concern fields (cell ones: later). */
+/* Schedules the `set` interventions and notes every intervention's step
+ * (the processes schedule the others). */
 static rs_status plan_interventions(rs_sim *s, rs_error *err)
 {
-    const rs_model *m = s->m;
+    const rs_model *m = s->st.m;
     s->sets = calloc((size_t)m->ninterventions + 1, sizeof *s->sets);
-    s->sources = calloc((size_t)m->ninterventions + 1, sizeof *s->sources);
-    if (!s->sets || !s->sources) return rs_error_set(err, RS_ENOMEM, "out of memory");
+    s->iv_step = calloc((size_t)m->ninterventions + 1, sizeof *s->iv_step);
+    if (!s->sets || !s->iv_step) return rs_error_set(err, RS_ENOMEM, "out of memory");
     for (int i = 0; i < m->ninterventions; i++) {
         const rs_model_intervention *iv = &m->interventions[i];
-        int64_t at = rs_clock_step_of(iv->at.value, s->dt);
+        int64_t at = rs_clock_step_of(iv->at.value, s->st.dt);
         if (at < 0)
             return rs_error_set(err, RS_EINVAL, "interventions[%d].at: %g is out of range", i,
                                 iv->at.value);
-        /* One at or after the end never happens (a shortened test run of a
-         * longer model); the CLI says so. */
-        if (iv->action == RS_ACTION_SET) {
-            int p = rs_model_find_parameter(m, iv->set.parameter);
-            if (p < 0)
-                return rs_error_set(err, RS_EINVAL, "interventions[%d].set: unknown parameter "
-                                    "'%s'", i, iv->set.parameter);
-            char where[160];
-            int replans = load_time_use(m, iv->set.parameter, where, sizeof where) != NULL;
-            s->sets[s->nsets++] = (sim_set){at, p, iv->set.value.value, replans};
-        } else if (iv->action == RS_ACTION_SOURCE) {
-            sim_source *src = &s->sources[s->nsources];
-            src->substrate = rs_model_find_substrate(m, iv->source.field);
-            if (src->substrate < 0)
-                return rs_error_set(err, RS_EINVAL, "interventions[%d].source: unknown "
-                                    "substrate '%s'", i, iv->source.field);
-            src->from = at;
-            src->intervention = i;
-            src->until = iv->source.until.value > 0
-                             ? rs_clock_step_of(iv->source.until.value, s->dt) : -1;
-            /* A source shorter than a step still acts for one step. */
-            if (src->until >= 0 && src->until <= src->from) src->until = src->from + 1;
-            src->rate = iv->source.rate.value;
-            s->nsources++;
-            rs_status st = rs_field_region_voxels(&s->g, &iv->source.region, &src->idx,
-                                                  &src->n, err);
-            if (st != RS_OK) return st;
-            if (src->n == 0)
-                return rs_error_set(err, RS_EINVAL,
-                                    "interventions[%d].source.region: contains no voxel "
-                                    "centre of the domain; expected a region inside it", i);
-        }
+        s->iv_step[i] = at;
+        if (iv->action != RS_ACTION_SET) continue;
+        int p = rs_model_find_parameter(m, iv->set.parameter);
+        if (p < 0)
+            return rs_error_set(err, RS_EINVAL, "interventions[%d].set: unknown parameter '%s'",
+                                i, iv->set.parameter);
+        s->sets[s->nsets++] = (sim_set){at, p, iv->set.value.value};
     }
     return RS_OK;
 }
 
-/* Allocates the fields, coordinates and parameters and sets initial values. */
+/* Allocates the shared state's arrays and sets the fields' initial values. */
 static rs_status init_state(rs_sim *s, rs_error *err)
 {
-    const rs_model *m = s->m;
-    rs_status st;
-    for (int i = 0; i < s->np; i++) s->params[i] = m->parameters[i].value.value;
-    for (int i = 0; i < s->nf; i++)
-        if ((st = rs_alloc_doubles(&s->fields[i], s->nvox, err)) != RS_OK) return st;
-    if ((st = rs_alloc_doubles(&s->x, s->nvox, err)) != RS_OK ||
-        (st = rs_alloc_doubles(&s->y, s->nvox, err)) != RS_OK ||
-        (st = rs_alloc_doubles(&s->z, s->nvox, err)) != RS_OK)
-        return st;
-    rs_field_coordinates(&s->g, s->x, s->y, s->z);
-    double *scratch = NULL;
-    if ((st = rs_alloc_doubles(&scratch, s->nvox, err)) != RS_OK) return st;
-    st = rs_field_init(m, &s->sy, s->params, &s->g, s->x, s->y, s->z, s->fields, scratch,
-                       err);
+    rs_sim_state *st = &s->st;
+    const rs_model *m = st->m;
+    size_t n = (size_t)st->nf + 1;
+    st->fields = calloc(n, sizeof *st->fields);
+    st->source = calloc(n, sizeof *st->source);
+    st->uptake = calloc(n, sizeof *st->uptake);
+    st->params = calloc((size_t)st->np + 1, sizeof *st->params);
+    s->metric_values = calloc((size_t)m->nmetrics + 1, sizeof *s->metric_values);
+    if (!st->fields || !st->source || !st->uptake || !st->params || !s->metric_values)
+        return rs_error_set(err, RS_ENOMEM, "out of memory");
+    if (rs_sim_symbols_init(&st->sy, m) != RS_OK)
+        return rs_error_set(err, RS_ENOMEM, "out of memory");
+    for (int i = 0; i < st->np; i++) st->params[i] = m->parameters[i].value.value;
+    rs_status r;
+    for (int i = 0; i < st->nf; i++)
+        if ((r = rs_alloc_doubles(&st->fields[i], st->nvox, err)) != RS_OK) return r;
+    /* Voxel coordinates and scratch for the initial expressions only. */
+    double *x = NULL, *y = NULL, *z = NULL, *scratch = NULL;
+    if ((r = rs_alloc_doubles(&x, st->nvox, err)) == RS_OK &&
+        (r = rs_alloc_doubles(&y, st->nvox, err)) == RS_OK &&
+        (r = rs_alloc_doubles(&z, st->nvox, err)) == RS_OK &&
+        (r = rs_alloc_doubles(&scratch, st->nvox, err)) == RS_OK) {
+        rs_field_coordinates(&st->g, x, y, z);
+        r = rs_field_init(m, &st->sy, st->params, &st->g, x, y, z, st->fields, scratch, err);
+    }
+    rs_free_aligned(x);
+    rs_free_aligned(y);
+    rs_free_aligned(z);
     rs_free_aligned(scratch);
-    return st;
+    return r;
 }
 
-/* Drops the coordinate arrays when no reaction reads them. */
-static void trim_coordinates(rs_sim *s)
+/* Creates the processes of the table, in order. */
+static rs_status create_processes(rs_sim *s, rs_error *err)
 {
-    for (int i = 0; i < s->nf; i++)
-        if (s->reaction[i] && (rs_expr_uses(s->reaction[i]) & RS_EXPR_ALLOW_POSITION)) return;
-    rs_free_aligned(s->x);
-    rs_free_aligned(s->y);
-    rs_free_aligned(s->z);
-    s->x = s->y = s->z = NULL;
+    while (rs_processes[s->nproc]) s->nproc++;
+    s->self = calloc((size_t)s->nproc + 1, sizeof *s->self);
+    if (!s->self) return rs_error_set(err, RS_ENOMEM, "out of memory");
+    for (int p = 0; p < s->nproc; p++) {
+        rs_status r = rs_processes[p]->create(&s->self[p], &s->st, err);
+        if (r != RS_OK) return r;
+    }
+    return RS_OK;
 }
 
 /* Evaluates the metrics at the current step. */
 static void eval_metrics(rs_sim *s)
 {
-    rs_metrics_eval(s->metrics, &s->g, (const double *const *)s->fields, rs_sim_time(s),
+    rs_metrics_eval(s->metrics, &s->st.g, (const double *const *)s->st.fields, rs_sim_time(s),
                     s->metric_values);
 }
 
@@ -409,202 +217,302 @@ rs_status rs_sim_create(rs_sim **out, const rs_model *m, rs_error *err)
     if (!m) return rs_error_set(err, RS_EINVAL, "rs_sim_create: model is NULL");
     rs_sim *s = calloc(1, sizeof *s);
     if (!s) return rs_error_set(err, RS_ENOMEM, "out of memory");
-    s->m = m;
-    s->g = rs_model_grid(m);
-    s->nf = m->nsubstrates;
-    s->np = m->nparameters;
-    rs_status st = rs_grid_check(&s->g, err);
-    if (st == RS_OK) {
-        s->nvox = rs_grid_voxels(&s->g);
-        st = rs_grid_check_memory(&s->g, 8.0 * (2.0 * s->nf + 4.0), 0, err);
+    rs_sim_state *st = &s->st;
+    st->m = m;
+    st->g = rs_model_grid(m);
+    st->nf = m->nsubstrates;
+    st->np = m->nparameters;
+    double seed = m->seed.value;
+    st->seed = seed >= 0 && seed < 18446744073709551616.0 ? (uint64_t)seed : 0;
+    rs_status r = rs_grid_check(&st->g, err);
+    if (r == RS_OK) {
+        st->nvox = rs_grid_voxels(&st->g);
+        r = rs_grid_check_memory(&st->g, 8.0 * (2.0 * st->nf + 4.0), 0, err);
     }
-    if (st == RS_OK) st = plan_clock(s, err);
-    if (st == RS_OK) {
-        s->fields = calloc((size_t)s->nf + 1, sizeof *s->fields);
-        s->rate = calloc((size_t)s->nf + 1, sizeof *s->rate);
-        s->reaction = calloc((size_t)s->nf + 1, sizeof *s->reaction);
-        s->solved = calloc((size_t)s->nf + 1, sizeof *s->solved);
-        s->params = calloc((size_t)s->np + 1, sizeof *s->params);
-        s->metric_values = calloc((size_t)m->nmetrics + 1, sizeof *s->metric_values);
-        if (!s->fields || !s->rate || !s->reaction || !s->solved || !s->params ||
-            !s->metric_values)
-            st = rs_error_set(err, RS_ENOMEM, "out of memory");
-    }
-    if (st == RS_OK && rs_sim_symbols_init(&s->sy, m) != RS_OK)
-        st = rs_error_set(err, RS_ENOMEM, "out of memory");
-    if (st == RS_OK) st = init_state(s, err);
-    if (st == RS_OK) st = plan_interventions(s, err);
-    if (st == RS_OK) st = plan_reactions(s, err);
-    if (st == RS_OK) st = plan_solver(s, err);
-    if (st == RS_OK) st = rs_metrics_create(&s->metrics, m, &s->sy, s->params, err);
-    if (st != RS_OK) {
+    if (r == RS_OK) r = plan_clock(s, err);
+    if (r == RS_OK) r = init_state(s, err);
+    if (r == RS_OK) r = plan_interventions(s, err);
+    if (r == RS_OK) r = create_processes(s, err);
+    if (r == RS_OK) r = rs_metrics_create(&s->metrics, m, &st->sy, st->params, err);
+    if (r != RS_OK) {
         rs_sim_destroy(s);
-        return st;
+        return r;
     }
-    trim_coordinates(s);
     eval_metrics(s);
     *out = s;
     return RS_OK;
 }
 
-/* Re-binds every compiled expression to the current parameters. */
-static void rebind_all(rs_sim *s)
+/* Tells every process (and the metrics) that the parameters changed. */
+static rs_status parameters_changed(rs_sim *s, rs_error *err)
 {
-    for (int i = 0; i < s->nf; i++)
-        if (s->reaction[i]) rs_expr_rebind(s->reaction[i], s->params);
-    rs_metrics_rebind(s->metrics, s->params);
+    for (int p = 0; p < s->nproc; p++)
+        if (rs_processes[p]->parameters_changed) {
+            rs_status r = rs_processes[p]->parameters_changed(s->self[p], &s->st, err);
+            if (r != RS_OK) return r;
+        }
+    rs_metrics_rebind(s->metrics, s->st.params);
+    return RS_OK;
 }
 
 /* Advances one diffusion step. */
 rs_status rs_sim_step(rs_sim *s, rs_error *err)
 {
     if (!s) return rs_error_set(err, RS_EINVAL, "rs_sim_step: sim is NULL");
-    if (s->steps >= s->total)
+    rs_sim_state *st = &s->st;
+    if (st->steps >= st->total)
         return rs_error_set(err, RS_EINVAL, "rs_sim_step: the run is at its end (step %lld)",
-                            (long long)s->steps);
-    int64_t n = s->steps;
-    int changed = 0, replans = 0;
+                            (long long)st->steps);
+    const int64_t n = st->steps;
+    int changed = 0;
     for (int i = 0; i < s->nsets; i++)
         if (s->sets[i].step == n) {
-            s->params[s->sets[i].param] = s->sets[i].value;
+            st->params[s->sets[i].param] = s->sets[i].value;
             changed = 1;
-            replans |= s->sets[i].replans;
         }
-    if (changed) rebind_all(s);
-    if (replans) {
-        rs_status st = replan(s, err);
-        if (st != RS_OK) return st;
+    if (changed) {
+        rs_status r = parameters_changed(s, err);
+        if (r != RS_OK) return r;
     }
-    double t = rs_sim_time(s);
-    for (int i = 0; i < s->nf; i++) {
-        if (!s->rate[i]) continue;
-        if (s->reaction[i])
-            rs_reaction_rates(s->reaction[i], s->chunk_inputs, s->nf, s->x, s->y, s->z, t,
-                              s->nvox, s->rate[i]);
-        else
-            rs_reaction_fill(s->rate[i], s->nvox, 0.0);
+    for (int p = 0; p < s->nproc; p++) {
+        const rs_process_ops *ops = rs_processes[p];
+        if (!rs_clock_due(n, s->cadence_period[ops->cadence])) continue;
+        rs_status r = ops->step(s->self[p], st, err);
+        if (r != RS_OK) return r;
     }
-    for (int k = 0; k < s->nsources; k++) {
-        const sim_source *src = &s->sources[k];
-        if (n >= src->from && (src->until < 0 || n < src->until))
-            rs_reaction_add_at(s->rate[src->substrate], src->idx, src->n, src->rate);
-    }
-    /* All rates are computed from the step-n state before any field moves. */
-    for (int i = 0; i < s->nf; i++)
-        if (!s->solved[i] && s->rate[i])
-            rs_reaction_euler(s->fields[i], s->rate[i], s->dt, s->nvox);
-    if (s->solver) {
-        rs_status st = rs_diffusion_step(s->solver, s->solved_fields, s->solved_rates, NULL);
-        if (st != RS_OK)
-            return rs_error_set(err, st, "diffusion step %lld failed: %s", (long long)n,
-                                rs_strerror(st));
-    }
-    s->steps = n + 1;
+    st->steps = n + 1;
     return RS_OK;
 }
 
 /* Reports what is due at the current step (start: the t = 0 report). */
 static rs_status report(rs_sim *s, const rs_sim_observer *obs, rs_error *err)
 {
-    int64_t n = s->steps;
-    int end = n == s->total;
+    int64_t n = s->st.steps;
+    int end = n == s->st.total;
     int met = end || n == 0 || rs_clock_due(n, s->metrics_period);
     /* snapshots at t = 0 and the end even with save_every 0 (sim.h, running.md) */
     int snap = end || n == 0 || rs_clock_due(n, s->save_period);
     int ck = end || (n > 0 && rs_clock_due(n, s->checkpoint_period));
-    rs_status st = RS_OK;
+    rs_status r = RS_OK;
     if (met) {
         eval_metrics(s);
-        if (obs && obs->metrics) st = obs->metrics(obs->user, s, err);
+        if (obs && obs->metrics) r = obs->metrics(obs->user, s, err);
     }
-    if (st == RS_OK && snap && obs && obs->snapshot) st = obs->snapshot(obs->user, s, err);
-    if (st == RS_OK && ck && obs && obs->checkpoint) st = obs->checkpoint(obs->user, s, err);
-    return st;
+    if (r == RS_OK && snap && obs && obs->snapshot) r = obs->snapshot(obs->user, s, err);
+    if (r == RS_OK && ck && obs && obs->checkpoint) r = obs->checkpoint(obs->user, s, err);
+    return r;
 }
 
 /* Runs to the end. */
 rs_status rs_sim_run(rs_sim *s, const rs_sim_observer *obs, rs_error *err)
 {
     if (!s) return rs_error_set(err, RS_EINVAL, "rs_sim_run: sim is NULL");
-    rs_status st;
+    rs_status r;
     if (!s->start_reported) {
         s->start_reported = 1;
-        if ((st = report(s, obs, err)) != RS_OK) return st;
+        if ((r = report(s, obs, err)) != RS_OK) return r;
     }
-    while (s->steps < s->total) {
-        if ((st = rs_sim_step(s, err)) != RS_OK) return st;
-        if ((st = report(s, obs, err)) != RS_OK) return st;
+    while (s->st.steps < s->st.total) {
+        if ((r = rs_sim_step(s, err)) != RS_OK) return r;
+        if ((r = report(s, obs, err)) != RS_OK) return r;
         if (obs && obs->progress && obs->progress(obs->user, s)) return RS_OK;
     }
     return RS_OK;
 }
 
-/* Restores a checkpointed state. */
-rs_status rs_sim_restore(rs_sim *s, int64_t steps, const double *const *fields,
-                         const double *parameters, rs_error *err)
+/* ---- output and checkpoints --------------------------------------------- */
+
+rs_status rs_sim_output_declare(rs_sim *s, rs_io_run *w, rs_error *err)
 {
-    if (!s) return rs_error_set(err, RS_EINVAL, "rs_sim_restore: sim is NULL");
-    if (steps < 0 || steps > s->total)
-        return rs_error_set(err, RS_EINVAL, "rs_sim_restore: step %lld is outside 0..%lld",
-                            (long long)steps, (long long)s->total);
-    if (s->nf > 0 && !fields)
-        return rs_error_set(err, RS_EINVAL, "rs_sim_restore: fields is NULL");
-    for (int i = 0; i < s->nf; i++)
-        if (!fields[i])
-            return rs_error_set(err, RS_EINVAL, "rs_sim_restore: field %d is NULL", i);
-    if (s->np > 0 && !parameters)
-        return rs_error_set(err, RS_EINVAL, "rs_sim_restore: parameters is NULL");
-    for (int i = 0; i < s->nf; i++) memcpy(s->fields[i], fields[i], s->nvox * sizeof(double));
-    if (s->np > 0) memcpy(s->params, parameters, (size_t)s->np * sizeof(double));
-    s->steps = steps;
-    s->start_reported = 1; /* the checkpointed state was reported by its run */
-    rebind_all(s);
-    int replans = 0;
-    for (int i = 0; i < s->nsets; i++) replans |= s->sets[i].replans;
-    if (replans) {
-        rs_status st = replan(s, err);
-        if (st != RS_OK) return st;
-    }
-    eval_metrics(s);
+    if (!s || !w) return rs_error_set(err, RS_EINVAL, "rs_sim_output_declare: NULL argument");
+    for (int p = 0; p < s->nproc; p++)
+        if (rs_processes[p]->output_declare) {
+            rs_status r = rs_processes[p]->output_declare(s->self[p], &s->st, w, err);
+            if (r != RS_OK) return r;
+        }
     return RS_OK;
 }
 
-/* Accessors. */
-double rs_sim_time(const rs_sim *s) { return (double)s->steps * s->dt; }
-int64_t rs_sim_steps(const rs_sim *s) { return s->steps; }
-int64_t rs_sim_total_steps(const rs_sim *s) { return s->total; }
-int rs_sim_finished(const rs_sim *s) { return s->steps >= s->total; }
-const rs_model *rs_sim_model(const rs_sim *s) { return s->m; }
-rs_grid rs_sim_grid(const rs_sim *s) { return s->g; }
-int rs_sim_nfields(const rs_sim *s) { return s->nf; }
+rs_status rs_sim_output_snapshot(rs_sim *s, rs_io_run *w, rs_error *err)
+{
+    if (!s || !w) return rs_error_set(err, RS_EINVAL, "rs_sim_output_snapshot: NULL argument");
+    rs_status r = rs_io_run_snapshot_begin(w, rs_sim_time(s), err);
+    for (int p = 0; r == RS_OK && p < s->nproc; p++)
+        if (rs_processes[p]->output_snapshot)
+            r = rs_processes[p]->output_snapshot(s->self[p], &s->st, err);
+    return r == RS_OK ? rs_io_run_snapshot_commit(w, err) : r;
+}
+
+/* Writes the scheduler's own part of a checkpoint into the root section. */
+static rs_status save_root(const rs_sim *s, rs_io_section *root, const char *resolved,
+                           rs_error *err)
+{
+    const rs_sim_state *st = &s->st;
+    rs_status r = rs_io_section_put_string(root, "format", "regensim-checkpoint", err);
+    if (r == RS_OK) r = rs_io_section_put_int64(root, "format_version", RS_CHECKPOINT_FORMAT, err);
+    if (r == RS_OK) r = rs_io_section_put_string(root, "regensim_version", rs_version(), err);
+    if (r == RS_OK) r = rs_io_section_put_int64(root, "steps", st->steps, err);
+    if (r == RS_OK) r = rs_io_section_put_double(root, "t", rs_sim_time(s), err);
+    if (r == RS_OK) r = rs_io_section_put_uint64(root, "seed", st->seed, err);
+    if (r == RS_OK) r = rs_io_section_put_int64(root, "nx", st->g.nx, err);
+    if (r == RS_OK) r = rs_io_section_put_int64(root, "ny", st->g.ny, err);
+    if (r == RS_OK) r = rs_io_section_put_int64(root, "nz", st->g.nz, err);
+    if (r == RS_OK) r = rs_io_section_put_double(root, "dx", st->g.dx, err);
+    if (r == RS_OK) r = rs_io_section_put_int64(root, "nparameters", st->np, err);
+    if (r == RS_OK && st->np > 0) {
+        size_t n = (size_t)st->np;
+        r = rs_io_section_put_doubles(root, "parameters", 1, &n, st->params, err);
+    }
+    if (r == RS_OK) r = rs_io_section_put_string(root, "model_resolved", resolved, err);
+    return r;
+}
+
+rs_status rs_sim_checkpoint_write(const rs_sim *s, const char *path, rs_error *err)
+{
+    if (!s || !path) return rs_error_set(err, RS_EINVAL, "rs_sim_checkpoint_write: NULL argument");
+    char *resolved = NULL;
+    if (rs_model_write_resolved(s->st.m, &resolved) != RS_OK)
+        return rs_error_set(err, RS_ENOMEM, "out of memory");
+    rs_io_checkpoint *ck = NULL;
+    rs_io_section *sec = NULL;
+    rs_status r = rs_io_checkpoint_create(&ck, path, err);
+    if (r == RS_OK) r = rs_io_checkpoint_section(ck, NULL, &sec, err);
+    if (r == RS_OK) r = save_root(s, sec, resolved, err);
+    for (int p = 0; r == RS_OK && p < s->nproc; p++) {
+        const rs_process_ops *ops = rs_processes[p];
+        if (!ops->checkpoint_save) continue;
+        r = rs_io_checkpoint_section(ck, ops->name, &sec, err);
+        if (r == RS_OK) r = ops->checkpoint_save(s->self[p], &s->st, sec, err);
+    }
+    free(resolved);
+    if (r != RS_OK) {
+        rs_io_checkpoint_close(ck);
+        return r;
+    }
+    return rs_io_checkpoint_commit(ck, err);
+}
+
+/* Reads and checks the scheduler's part of a checkpoint: that it is one,
+ * of this format, made from this model on this grid; fills *steps and the
+ * parameters. */
+static rs_status load_root(rs_sim *s, rs_io_section *root, const char *path, int64_t *steps,
+                           rs_error *err)
+{
+    rs_sim_state *st = &s->st;
+    char *format = NULL, *resolved = NULL, *mine = NULL;
+    int64_t version = 0, nx = 0, ny = 0, nz = 0, np = -1;
+    rs_status r = rs_io_section_get_string(root, "format", &format, err);
+    if (r != RS_OK || strcmp(format, "regensim-checkpoint") != 0) {
+        free(format);
+        return rs_error_set(err, RS_EINVAL, "%s is not a regensim checkpoint", path);
+    }
+    free(format);
+    r = rs_io_section_get_int64(root, "format_version", &version, err);
+    if (r == RS_OK && version != RS_CHECKPOINT_FORMAT)
+        return rs_error_set(err, RS_EINVAL,
+                            "%s has checkpoint format %lld; this regensim (%s) reads format "
+                            "%d: start the run again (--force) instead of resuming it",
+                            path, (long long)version, rs_version(), RS_CHECKPOINT_FORMAT);
+    if (r == RS_OK) r = rs_io_section_get_string(root, "model_resolved", &resolved, err);
+    if (r == RS_OK && rs_model_write_resolved(st->m, &mine) != RS_OK)
+        r = rs_error_set(err, RS_ENOMEM, "out of memory");
+    if (r == RS_OK && strcmp(resolved, mine) != 0)
+        r = rs_error_set(err, RS_EINVAL,
+                         "%s was made from a different model (or other --set overrides) than "
+                         "this run's; give the same model and --set options, or start again "
+                         "with --force instead of --resume",
+                         path);
+    free(resolved);
+    free(mine);
+    if (r == RS_OK) r = rs_io_section_get_int64(root, "steps", steps, err);
+    if (r == RS_OK) r = rs_io_section_get_int64(root, "nx", &nx, err);
+    if (r == RS_OK) r = rs_io_section_get_int64(root, "ny", &ny, err);
+    if (r == RS_OK) r = rs_io_section_get_int64(root, "nz", &nz, err);
+    if (r == RS_OK) r = rs_io_section_get_int64(root, "nparameters", &np, err);
+    if (r != RS_OK) return r;
+    if (nx != st->g.nx || ny != st->g.ny || nz != st->g.nz || np != st->np || *steps < 0 ||
+        *steps > st->total)
+        return rs_error_set(err, RS_EINVAL,
+                            "%s does not match the model (%lld x %lld x %lld voxels, %lld "
+                            "parameters, step %lld; the model has %d x %d x %d, %d, at most "
+                            "%lld); start again with --force",
+                            path, (long long)nx, (long long)ny, (long long)nz, (long long)np,
+                            (long long)*steps, st->g.nx, st->g.ny, st->g.nz, st->np,
+                            (long long)st->total);
+    if (st->np > 0) {
+        size_t n = (size_t)st->np;
+        r = rs_io_section_get_doubles(root, "parameters", 1, &n, st->params, err);
+    }
+    return r;
+}
+
+rs_status rs_sim_checkpoint_read(rs_sim *s, const char *path, rs_error *err)
+{
+    if (!s || !path) return rs_error_set(err, RS_EINVAL, "rs_sim_checkpoint_read: NULL argument");
+    rs_io_checkpoint *ck = NULL;
+    rs_io_section *sec = NULL;
+    int64_t steps = 0;
+    rs_status r = rs_io_checkpoint_open(&ck, path, err);
+    if (r == RS_OK) r = rs_io_checkpoint_section(ck, NULL, &sec, err);
+    if (r == RS_OK) r = load_root(s, sec, path, &steps, err);
+    for (int p = 0; r == RS_OK && p < s->nproc; p++) {
+        const rs_process_ops *ops = rs_processes[p];
+        if (!ops->checkpoint_load) continue;
+        r = rs_io_checkpoint_section(ck, ops->name, &sec, err);
+        if (r == RS_OK) r = ops->checkpoint_load(s->self[p], &s->st, sec, err);
+    }
+    rs_io_checkpoint_close(ck);
+    if (r != RS_OK) return r;
+    s->st.steps = steps;
+    s->start_reported = 1; /* the checkpointed state was reported by its run */
+    r = parameters_changed(s, err);
+    if (r == RS_OK) eval_metrics(s);
+    return r;
+}
+
+/* ---- accessors ----------------------------------------------------------- */
+
+double rs_sim_time(const rs_sim *s) { return rs_sim_state_time(&s->st); }
+int64_t rs_sim_steps(const rs_sim *s) { return s->st.steps; }
+int64_t rs_sim_total_steps(const rs_sim *s) { return s->st.total; }
+int rs_sim_finished(const rs_sim *s) { return s->st.steps >= s->st.total; }
+const rs_model *rs_sim_model(const rs_sim *s) { return s->st.m; }
+rs_grid rs_sim_grid(const rs_sim *s) { return s->st.g; }
+int rs_sim_nfields(const rs_sim *s) { return s->st.nf; }
 
 /* Name of field i, or NULL out of range. */
 const char *rs_sim_field_name(const rs_sim *s, int i)
 {
-    return i >= 0 && i < s->nf ? s->m->substrates[i].name : NULL;
+    return i >= 0 && i < s->st.nf ? s->st.m->substrates[i].name : NULL;
 }
 
 /* Units of field i ("" when the model gives none), or NULL out of range. */
 const char *rs_sim_field_units(const rs_sim *s, int i)
 {
-    if (i < 0 || i >= s->nf) return NULL;
-    return s->m->substrates[i].units ? s->m->substrates[i].units : "";
+    if (i < 0 || i >= s->st.nf) return NULL;
+    return s->st.m->substrates[i].units ? s->st.m->substrates[i].units : "";
 }
 
 /* Values of field i (nvoxels), or NULL out of range. */
 const double *rs_sim_field(const rs_sim *s, int i)
 {
-    return i >= 0 && i < s->nf ? s->fields[i] : NULL;
+    return i >= 0 && i < s->st.nf ? s->st.fields[i] : NULL;
 }
 
-int rs_sim_nmetrics(const rs_sim *s) { return s->m->nmetrics; }
+int rs_sim_nmetrics(const rs_sim *s) { return s->st.m->nmetrics; }
 
 /* Name of metric i, or NULL out of range. */
 const char *rs_sim_metric_name(const rs_sim *s, int i)
 {
-    return i >= 0 && i < s->m->nmetrics ? s->m->metrics[i].name : NULL;
+    return i >= 0 && i < s->st.m->nmetrics ? s->st.m->metrics[i].name : NULL;
 }
 
 const double *rs_sim_metric_values(const rs_sim *s) { return s->metric_values; }
-int rs_sim_nparameters(const rs_sim *s) { return s->np; }
-const double *rs_sim_parameters(const rs_sim *s) { return s->params; }
+int rs_sim_nparameters(const rs_sim *s) { return s->st.np; }
+const double *rs_sim_parameters(const rs_sim *s) { return s->st.params; }
+
+int rs_sim_intervention_reached(const rs_sim *s, int i)
+{
+    if (i < 0 || i >= s->st.m->ninterventions) return 0;
+    return s->iv_step[i] < s->st.total;
+}

@@ -95,6 +95,10 @@ void rs_reaction_add_at(double *rate, const size_t *idx, size_t n, double v);
 /* Explicit Euler: f[i] += dt * rate[i]. */
 void rs_reaction_euler(double *f, const double *rate, double dt, size_t n);
 
+/* f[i] <- (f[i] + dt S[i]) / (1 + dt U[i]); S or U NULL: none (U NULL is
+ * exactly rs_reaction_euler). */
+void rs_reaction_apply(double *f, const double *S, const double *U, double dt, size_t n);
+
 /* ---- aggregate kernel (aggregate.c) ----------------------------- */
 
 /* Per grid row (row = j + ny k, ny * nz of them): the sum, max, min and

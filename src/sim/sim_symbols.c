@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/process.h"
 #include "sim/sim_impl.h"
 
 /* Frees the arrays; safe on a zeroed or partly filled table. */
@@ -72,4 +73,39 @@ rs_expr_symbols rs_sim_symbols_table(const rs_sim_symbols *sy, const rs_model *m
     }
     t.allow = allow;
     return t;
+}
+
+/* Compiles a model number's expression (of parameters only) against the
+ * current parameters into *e (NULL for a plain number). */
+static rs_status number_compile(const rs_sim_state *st, const rs_model_number *num, rs_expr **e,
+                                rs_error *err)
+{
+    *e = NULL;
+    if (!num->expr) return RS_OK;
+    rs_expr_symbols sym = rs_sim_symbols_table(&st->sy, st->m, st->params, 0);
+    return rs_expr_compile(e, num->expr, &sym, err);
+}
+
+rs_status rs_sim_number_now(const rs_sim_state *st, const rs_model_number *num, double *out,
+                            rs_error *err)
+{
+    rs_expr *e;
+    rs_status s = number_compile(st, num, &e, err);
+    if (s != RS_OK) return s;
+    *out = e ? rs_expr_constant(e) : num->value;
+    rs_expr_destroy(e);
+    return RS_OK;
+}
+
+int rs_sim_number_uses(const rs_sim_state *st, const rs_model_number *num, int p)
+{
+    rs_expr *e;
+    rs_error err;
+    rs_error_clear(&err);
+    /* The loader compiled the same text against the same names: a failure
+     * here can only be out of memory, when "uses" is the safe answer. */
+    if (number_compile(st, num, &e, &err) != RS_OK) return 1;
+    int uses = e ? rs_expr_uses_parameter(e, p) : 0;
+    rs_expr_destroy(e);
+    return uses;
 }

@@ -1,0 +1,17 @@
+/* processes.c: the table of processes a simulation runs, in step order
+ * (process.h gives the contract). A new component adds its entries here
+ * and nothing else of the scheduler, the output or the checkpoints
+ * changes. The cells' processes go between `reactions`, which sets the
+ * shared source arrays each step, and `fields`, which applies them:
+ *
+ *     reactions, [phenotype, mechanics, coupling], fields
+ */
+#include <stddef.h>
+
+#include "sim/process.h"
+
+const rs_process_ops *const rs_processes[] = {
+    &rs_process_reactions,
+    &rs_process_fields,
+    NULL,
+};
