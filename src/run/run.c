@@ -147,6 +147,7 @@ static rs_status open_output(rs_run *r, const rs_run_config *cfg, int resume, do
 
 rs_status rs_run_create(rs_run **out, const rs_run_config *cfg, rs_error *err)
 {
+    if (out) *out = NULL;
     rs_run *r;
     rs_status s = run_alloc(&r, cfg, err);
     if (s != RS_OK) return s;
@@ -161,6 +162,7 @@ rs_status rs_run_create(rs_run **out, const rs_run_config *cfg, rs_error *err)
 
 rs_status rs_run_resume(rs_run **out, const rs_run_config *cfg, rs_error *err)
 {
+    if (out) *out = NULL;
     rs_run *r;
     rs_status s = run_alloc(&r, cfg, err);
     if (s != RS_OK) return s;

@@ -1,0 +1,231 @@
+/* test_run.c: the run in the library (regensim/run.h): a whole run writes
+ * run.h5, checkpoint.h5 and status; its output is byte-for-byte the same on
+ * 1, 2 and 4 (oversubscribed) threads, with the solvers' per-thread work
+ * threshold forced low (REGENSIM_MIN_WORK_PER_THREAD) so the threads
+ * really split the work, for every solver, through a `set` that re-plans
+ * the solver; a run stopped mid-way and resumed (on another thread count)
+ * ends byte-for-byte as the uninterrupted one; a resume is refused, saying
+ * why, without a checkpoint or with another model; an existing output is
+ * refused without force. */
+#define _XOPEN_SOURCE 700
+#include <ftw.h>
+#include <hdf5.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "rs_test.h"
+
+/* 90 x 70 voxels: two reaction chunks, rows for the metrics' threads; a
+ * decay that a `set` changes at t = 1 (the solver is planned again), a
+ * source that starts and stops, checkpoints every 1 min. */
+static const char *const model =
+    "regensim: 1\n"
+    "name: threads\n"
+    "domain: {size: [900, 700], dx: 10}\n"
+    "time: {end: 3, dt: {diffusion: 0.1, phenotype: 0.5}, save_every: 0.5,\n"
+    "       checkpoint_every: 1}\n"
+    "solver: lod\n"
+    "parameters: {k: 0.05, r: 1}\n"
+    "substrates:\n"
+    "  a: {diffusion: 200, decay: \"k\", initial: \"exp(-((x-450)^2 + (y-350)^2) / 2e4)\",\n"
+    "      reaction: \"r * a * (1 - a) - 0.2 * a * b\"}\n"
+    "  b: {initial: 0.5, reaction: \"-0.2 * a * b\"}\n"
+    "interventions:\n"
+    "  - {at: 1, set: {parameter: k, value: 0.4}}\n"
+    "  - {at: 0.5, source: {field: a, rate: 0.3, until: 2,\n"
+    "     region: {disk: {center: [450, 350], radius: 150}}}}\n"
+    "metrics:\n"
+    "  a_mean: \"mean(a)\"\n"
+    "  b_disk: \"integral(b, disk(450, 350, 200))\"\n";
+
+static rs_model *load(const char *const *sets, int nsets)
+{
+    rs_model *m = NULL;
+    rs_errors errs;
+    rs_status st = rs_model_load_string(&m, model, strlen(model), "threads.yaml", sets, nsets,
+                                        &errs);
+    if (st != RS_OK) fprintf(stderr, "%s\n", errs.item[0].msg);
+    assert_int_equal(st, RS_OK);
+    return m;
+}
+
+static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb, (void)flag, (void)ftw;
+    return remove(p);
+}
+
+static int setup_dir(void **state)
+{
+    char *d = malloc(64);
+    snprintf(d, 64, "/tmp/rs_test_run_XXXXXX");
+    if (!mkdtemp(d)) return -1;
+    *state = d;
+    return 0;
+}
+
+static int teardown_dir(void **state)
+{
+    nftw((char *)*state, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    free(*state);
+    return 0;
+}
+
+/* Stops the run at step 17 (between checkpoints, after the source began). */
+static int stop_at_17(void *user, const rs_sim *s)
+{
+    (void)user;
+    return rs_sim_steps(s) >= 17;
+}
+
+/* Runs the model into dir on nthreads threads (resuming when resume), with
+ * a progress callback; returns the outcome. */
+static rs_run_outcome run_into(const char *dir, const char *const *sets, int nsets, int nthreads,
+                               int resume, int (*progress)(void *, const rs_sim *))
+{
+    omp_set_num_threads(nthreads);
+    rs_model *m = load(sets, nsets);
+    rs_run_config cfg = {.model = m, .model_text = model, .dir = dir, .force = !resume,
+                         .progress = progress};
+    rs_run *r = NULL;
+    rs_error err;
+    rs_status st = resume ? rs_run_resume(&r, &cfg, &err) : rs_run_create(&r, &cfg, &err);
+    if (st != RS_OK) fail_msg("%s: %s", resume ? "resume" : "create", err.msg);
+    st = rs_run_execute(r, &err);
+    if (st != RS_OK) fail_msg("execute: %s", err.msg);
+    rs_run_outcome out = rs_run_outcome_of(r);
+    rs_run_destroy(r);
+    rs_model_destroy(m);
+    omp_set_num_threads(omp_get_num_procs());
+    return out;
+}
+
+/* The bytes of a whole dataset of run.h5 in dir (caller frees; *n bytes). */
+static unsigned char *dataset_bytes(const char *dir, const char *name, size_t *n)
+{
+    char p[512];
+    snprintf(p, sizeof p, "%s/run.h5", dir);
+    hid_t f = H5Fopen(p, H5F_ACC_RDONLY, H5P_DEFAULT);
+    assert_true(f >= 0);
+    hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
+    assert_true(d >= 0);
+    hid_t s = H5Dget_space(d);
+    hssize_t np = H5Sget_simple_extent_npoints(s);
+    assert_true(np > 0);
+    *n = (size_t)np * sizeof(double);
+    unsigned char *b = malloc(*n);
+    assert_true(H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, b) >= 0);
+    H5Sclose(s);
+    H5Dclose(d);
+    H5Fclose(f);
+    return b;
+}
+
+/* Every data set a run writes, compared byte for byte between two runs. */
+static void same_output(const char *a, const char *b)
+{
+    static const char *const sets[] = {"/fields/a", "/fields/b", "/time", "/timeseries/time",
+                                       "/timeseries/a_mean", "/timeseries/b_disk"};
+    for (int i = 0; i < 6; i++) {
+        size_t na, nb;
+        unsigned char *x = dataset_bytes(a, sets[i], &na), *y = dataset_bytes(b, sets[i], &nb);
+        if (na != nb || memcmp(x, y, na) != 0)
+            fail_msg("%s differs between %s and %s (%zu and %zu bytes)", sets[i], a, b, na, nb);
+        free(x);
+        free(y);
+    }
+}
+
+/* The status file's text. */
+static void status_is(const char *dir, const char *want)
+{
+    char p[512], got[256] = "";
+    snprintf(p, sizeof p, "%s/status", dir);
+    FILE *f = fopen(p, "r");
+    assert_non_null(f);
+    size_t n = fread(got, 1, sizeof got - 1, f);
+    fclose(f);
+    got[n] = '\0';
+    assert_string_equal(got, want);
+}
+
+static void threads_and_resume_are_bitwise(void **state)
+{
+    const char *dir = *state;
+    /* Every solver splits even this grid over the threads. */
+    setenv("REGENSIM_MIN_WORK_PER_THREAD", "1", 1);
+    static const char *const solvers[] = {"solver=lod", "solver=explicit", "solver=spectral"};
+    for (int k = 0; k < 3; k++) {
+        const char *sets[] = {solvers[k]};
+        char ref[300], other[300];
+        snprintf(ref, sizeof ref, "%s/%d-t1", dir, k);
+        assert_int_equal(run_into(ref, sets, 1, 1, 0, NULL), RS_RUN_COMPLETED);
+        status_is(ref, "completed\n");
+        for (int t = 2; t <= 4; t += 2) {
+            snprintf(other, sizeof other, "%s/%d-t%d", dir, k, t);
+            assert_int_equal(run_into(other, sets, 1, t, 0, NULL), RS_RUN_COMPLETED);
+            same_output(ref, other);
+        }
+        /* stopped at step 17 on 4 threads, resumed on 1 (and on 2) */
+        for (int t = 1; t <= 2; t++) {
+            snprintf(other, sizeof other, "%s/%d-resumed%d", dir, k, t);
+            assert_int_equal(run_into(other, sets, 1, 4, 0, stop_at_17), RS_RUN_STOPPED);
+            status_is(other, "failed: interrupted\n");
+            assert_int_equal(run_into(other, sets, 1, t, 1, NULL), RS_RUN_COMPLETED);
+            same_output(ref, other);
+        }
+    }
+    unsetenv("REGENSIM_MIN_WORK_PER_THREAD");
+}
+
+static void resume_and_overwrite_refused(void **state)
+{
+    const char *dir = *state;
+    rs_model *m = load(NULL, 0);
+    rs_run_config cfg = {.model = m, .model_text = model, .dir = dir};
+    rs_run *r = (rs_run *)&r;
+    rs_error err;
+    /* nothing to resume */
+    assert_int_equal(rs_run_resume(&r, &cfg, &err), RS_EINVAL);
+    assert_null(r);
+    assert_non_null(strstr(err.msg, "checkpoint.h5"));
+    /* a run there; another without force is refused, naming --force */
+    assert_int_equal(rs_run_create(&r, &cfg, &err), RS_OK);
+    assert_int_equal(rs_run_execute(r, &err), RS_OK);
+    assert_int_equal(rs_run_execute(r, &err), RS_EINVAL); /* once only */
+    assert_true(rs_run_nsnapshots(r) == 7 && rs_run_ncheckpoints(r) == 3);
+    rs_run_destroy(r);
+    assert_int_equal(rs_run_create(&r, &cfg, &err), RS_EINVAL);
+    assert_null(r);
+    assert_non_null(strstr(err.msg, "--force"));
+    /* a resume with other overrides is refused: another model */
+    const char *other[] = {"r=2"};
+    rs_model *m2 = load(other, 1);
+    rs_run_config cfg2 = {.model = m2, .model_text = model, .dir = dir};
+    assert_int_equal(rs_run_resume(&r, &cfg2, &err), RS_EINVAL);
+    assert_non_null(strstr(err.msg, "different model"));
+    /* a foreign checkpoint.h5 is refused, not crashed on */
+    char p[300];
+    snprintf(p, sizeof p, "%s/checkpoint.h5", dir);
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    fputs("garbage", f);
+    fclose(f);
+    assert_int_equal(rs_run_resume(&r, &cfg, &err), RS_EINVAL);
+    assert_non_null(strstr(err.msg, "checkpoint"));
+    rs_model_destroy(m2);
+    rs_model_destroy(m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(threads_and_resume_are_bitwise, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(resume_and_overwrite_refused, setup_dir, teardown_dir),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
