@@ -142,6 +142,33 @@ exe=$(find "$work/cmake-build" -name diffuse -type f -perm -u+x | head -n 1)
 [ -n "$exe" ] || fail "CMake build produced no diffuse program"
 "$exe" || fail "diffuse (CMake build) failed"
 
+# run_model: a model file run, stopped and resumed through rs_run.
+cat > "$work/tiny.yaml" <<'YAML'
+regensim: 1
+name: tiny
+domain: {size: [100, 80], dx: 10}
+time: {end: 2, dt: {diffusion: 0.1}, save_every: 0.5}
+substrates:
+  u: {diffusion: 50, initial: "x / 100", reaction: "0.1 * (1 - u)"}
+metrics:
+  u_mean: "mean(u)"
+YAML
+# check_run_model EXE: a whole run, then a run stopped at step 7 and
+# resumed, ending with the same metric line.
+check_run_model() {
+    "$1" "$work/tiny.yaml" "$work/rm-whole" > "$work/rm-whole.out" || fail "$1: whole run failed"
+    "$1" "$work/tiny.yaml" "$work/rm-part" --stop 7 | grep -q "stopped at t = 0.7" ||
+        fail "$1: no stop at step 7"
+    "$1" "$work/tiny.yaml" "$work/rm-part" --resume > "$work/rm-part.out" || fail "$1: resume failed"
+    grep -q "u_mean" "$work/rm-whole.out" || fail "$1: no metrics printed"
+    diff <(grep u_mean "$work/rm-whole.out") <(grep u_mean "$work/rm-part.out") ||
+        fail "$1: the resumed run ended elsewhere"
+    [ "$(cat "$work/rm-part/status")" = completed ] || fail "$1: status $(cat "$work/rm-part/status")"
+}
+exe=$(find "$work/cmake-build" -name run_model -type f -perm -u+x | head -n 1)
+[ -n "$exe" ] || fail "CMake build produced no run_model program"
+check_run_model "$exe"
+
 step "examples with make (pkg-config)"
 command -v pkg-config >/dev/null 2>&1 || fail "pkg-config not found"
 command -v make >/dev/null 2>&1 || fail "make not found"
@@ -153,10 +180,13 @@ echo "pkg-config: regensim $pcver: $(pkg-config --cflags --libs regensim)"
 [ "$(pkg-config --variable=prefix regensim)" = "$prefix" ] ||
     fail "regensim.pc prefix is '$(pkg-config --variable=prefix regensim)', expected '$prefix'"
 mkdir -p "$work/make-build"
-cp "$src/examples/diffuse.c" "$src/examples/Makefile" "$work/make-build/"
+cp "$src/examples/diffuse.c" "$src/examples/run_model.c" "$src/examples/Makefile" \
+   "$work/make-build/"
 make_args=(-C "$work/make-build" CC="$cc")
 [ -e "$lib/libregensim.so" ] || make_args+=(STATIC=1)
 make "${make_args[@]}"
 "$work/make-build/diffuse" || fail "diffuse (make build) failed"
+rm -rf "$work/rm-whole" "$work/rm-part"
+check_run_model "$work/make-build/run_model"
 
 echo "install_test: all checks passed" >&2
