@@ -162,7 +162,7 @@ static rs_status ov_snapshot(void *user, const rs_sim *s, rs_error *err)
 {
     overhead_state *os = user;
     double t0 = omp_get_wtime();
-    rs_status st = rs_sim_output_snapshot((rs_sim *)s, os->w, err);
+    rs_status st = rs_sim_output_snapshot(s, os->w, err);
     os->snapshot_s += omp_get_wtime() - t0;
     return st;
 }

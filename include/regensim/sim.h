@@ -100,7 +100,7 @@ RS_API rs_status rs_sim_output_declare(rs_sim *s, rs_io_run *w, rs_error *err);
 
 /* Writes one snapshot of the current state to w (declared as above):
  * begin, every process's series, commit. */
-RS_API rs_status rs_sim_output_snapshot(rs_sim *s, rs_io_run *w, rs_error *err);
+RS_API rs_status rs_sim_output_snapshot(const rs_sim *s, rs_io_run *w, rs_error *err);
 
 /* Writes the complete state to the checkpoint file path, atomically: the
  * clock, the parameters, the seed, the resolved model text (to check a

@@ -80,18 +80,19 @@ rs_status rs_io_xdmf_write(const rs_io_run *w, rs_error *err)
                   h, h, h, g->dx, g->dx, g->dx);
         for (const rs_io_section *sec = w->sections; sec; sec = sec->next)
             for (int f = 0; f < sec->nseries; f++) {
-            const rs_io_series *ser = &sec->series[f];
-            tb_printf(&b,
-                      "    <Attribute Name=\"%s\" AttributeType=\"Scalar\" Center=\"Node\">\n"
-                      "     <DataItem ItemType=\"HyperSlab\" Dimensions=\"%d %d %d\" "
-                      "Type=\"HyperSlab\">\n"
-                      "      <DataItem Dimensions=\"3 4\" Format=\"XML\">"
-                      "%d 0 0 0 1 1 1 1 1 %d %d %d</DataItem>\n"
-                      "      <DataItem Dimensions=\"%d %d %d %d\" NumberType=\"Float\" "
-                      "Precision=\"8\" Format=\"HDF\">run.h5:/%s</DataItem>\n"
-                      "     </DataItem>\n    </Attribute>\n",
-                      ser->name, g->nz, g->ny, g->nx, k, g->nz, g->ny, g->nx, nsnap,
-                      g->nz, g->ny, g->nx, ser->path);
+                const rs_io_series *ser = &sec->series[f];
+                tb_printf(&b,
+                          "    <Attribute Name=\"%s\" AttributeType=\"Scalar\" "
+                          "Center=\"Node\">\n"
+                          "     <DataItem ItemType=\"HyperSlab\" Dimensions=\"%d %d %d\" "
+                          "Type=\"HyperSlab\">\n"
+                          "      <DataItem Dimensions=\"3 4\" Format=\"XML\">"
+                          "%d 0 0 0 1 1 1 1 1 %d %d %d</DataItem>\n"
+                          "      <DataItem Dimensions=\"%d %d %d %d\" NumberType=\"Float\" "
+                          "Precision=\"8\" Format=\"HDF\">run.h5:/%s</DataItem>\n"
+                          "     </DataItem>\n    </Attribute>\n",
+                          ser->name, g->nz, g->ny, g->nx, k, g->nz, g->ny, g->nx, nsnap, g->nz,
+                          g->ny, g->nx, ser->path);
             }
         tb_printf(&b, "   </Grid>\n");
     }

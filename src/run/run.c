@@ -187,7 +187,7 @@ rs_status rs_run_resume(rs_run **out, const rs_run_config *cfg, rs_error *err)
 static rs_status on_snapshot(void *user, const rs_sim *s, rs_error *err)
 {
     rs_run *r = user;
-    return rs_sim_output_snapshot((rs_sim *)s, r->w, err);
+    return rs_sim_output_snapshot(s, r->w, err);
 }
 
 static rs_status on_metrics(void *user, const rs_sim *s, rs_error *err)

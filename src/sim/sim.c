@@ -333,7 +333,7 @@ rs_status rs_sim_output_declare(rs_sim *s, rs_io_run *w, rs_error *err)
     return RS_OK;
 }
 
-rs_status rs_sim_output_snapshot(rs_sim *s, rs_io_run *w, rs_error *err)
+rs_status rs_sim_output_snapshot(const rs_sim *s, rs_io_run *w, rs_error *err)
 {
     if (!s || !w) return rs_error_set(err, RS_EINVAL, "rs_sim_output_snapshot: NULL argument");
     rs_status r = rs_io_run_snapshot_begin(w, rs_sim_time(s), err);
