@@ -26,6 +26,21 @@
 #include "regensim/diffusion.h"
 #include "regensim/version.h"
 
+/* How this program and the library it measures were built, from CMake
+ * (benchmarks/CMakeLists.txt): the "build" object of the document. */
+#ifndef RS_BENCH_COMPILER
+#define RS_BENCH_COMPILER "unknown"
+#endif
+#ifndef RS_BENCH_C_FLAGS
+#define RS_BENCH_C_FLAGS "unknown"
+#endif
+#ifndef RS_BENCH_BUILD_TYPE
+#define RS_BENCH_BUILD_TYPE ""
+#endif
+#ifndef RS_BENCH_NATIVE
+#define RS_BENCH_NATIVE 0
+#endif
+
 /* Bytes of memory traffic one voxel-update needs at best: each pass over
  * the field reads and writes every value once (8 + 8 bytes). explicit makes
  * one pass, lod two (the fused x+y plane pass and the z slab pass), spectral
@@ -277,6 +292,12 @@ static void write_document(const bench_options *o, const bench_timing *t,
 #elif defined(__VERSION__)
     bench_json_string(&w, "compiler", __VERSION__);
 #endif
+    bench_json_begin_object(&w, "build", 1);
+    bench_json_string(&w, "compiler", RS_BENCH_COMPILER);
+    bench_json_string(&w, "c_flags", RS_BENCH_C_FLAGS);
+    bench_json_string(&w, "build_type", RS_BENCH_BUILD_TYPE);
+    bench_json_bool(&w, "native", RS_BENCH_NATIVE);
+    bench_json_end_object(&w);
     bench_json_begin_object(&w, "timing", 1);
     bench_json_number(&w, "min_seconds_per_repeat", t->min_seconds);
     bench_json_int(&w, "repeats", t->repeats);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bench_smoke.sh BENCH COMPARE: runs regensim-bench on tiny grids and checks
 # its JSON: valid, every solver measured (none skipped or failed), the keys
-# of the benchmark interface present (the "io" section: the snapshot write
+# of the benchmark interface present (the "build" object: compiler, flags,
+# build type, native; the "io" section: the snapshot write
 # and the run overhead for each thread count; timings never asserted); then compares the document with itself
 # through bench-compare.py (no regression: exit 0); a bad option exits 2.
 set -euo pipefail
@@ -15,6 +16,12 @@ d = json.load(open(sys.argv[1]))
 for k in ("regensim_version", "git", "threads_available", "machine", "diffusion", "summary"):
     assert k in d, f"missing key {k}"
 assert d["machine"]["stream_triad_gbs"] > 0
+b = d.get("build")
+assert isinstance(b, dict), "missing key build"
+assert isinstance(b.get("compiler"), str) and b["compiler"], b
+assert isinstance(b.get("c_flags"), str) and isinstance(b.get("build_type"), str), b
+assert isinstance(b.get("native"), bool), b
+assert b["native"] == ("-march=native" in b["c_flags"]), b
 solvers = {e["solver"] for e in d["diffusion"]}
 assert solvers == {"explicit", "lod", "spectral"}, solvers
 for e in d["diffusion"]:

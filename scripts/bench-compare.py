@@ -21,6 +21,12 @@ output_fraction, which regresses when it grew by more than the threshold
 relative to the old fraction and by at least OVERHEAD_FLOOR (one
 percentage point) absolutely, so noise on a tiny fraction is not flagged.
 
+Both documents' "build" objects (compiler, c_flags, build_type, native)
+are compared first: when the two runs were built differently (above all
+one with -march=native and the other without), a WARNING says the figures
+are not directly comparable, since a speed-up or regression may come from
+the flags rather than the code. It never changes the exit status.
+
 Exit status: 0 when no normalised figure fell by more than the threshold
 (default 0.15, i.e. new/old < 0.85) and no output fraction grew beyond
 it, 1 when one did, 2 on bad input
@@ -72,7 +78,53 @@ def load(path):
             raise BadInput(f"{path}: diffusion entry {i} has no \"solver\"")
     if not isinstance(doc.get("io", []), list):
         raise BadInput(f"{path}: \"io\" must be a list")
+    if not isinstance(doc.get("build", {}), dict):
+        raise BadInput(f"{path}: \"build\" must be an object")
     return doc
+
+
+def build_label(doc):
+    """The build in a few words: compiler, build type, native or portable."""
+    b = doc.get("build")
+    if not isinstance(b, dict):
+        return "build not recorded"
+    native = b.get("native")
+    kind = "native" if native is True else "portable" if native is False else "?"
+    return f"{b.get('compiler', '?')}, {b.get('build_type') or '?'}, {kind}"
+
+
+def build_warnings(old, new):
+    """Lines saying how the two runs were built differently: empty when they
+    were built alike (or neither records its build)."""
+    bo, bn = old.get("build"), new.get("build")
+    if bo is None and bn is None:
+        return []
+    if bo is None or bn is None:
+        which = "old" if bo is None else "new"
+        return [f"note: the {which} run does not record its build (compiler, flags); "
+                "make sure both were built alike"]
+    lines = []
+    no, nn = bo.get("native"), bn.get("native")
+    if no != nn:
+        def word(v):
+            return ("native (-march=native)" if v is True else
+                    "portable (no -march=native)" if v is False else "unknown")
+        lines.append(f"WARNING: the old run was built {word(no)}, the new one {word(nn)}: "
+                     "the figures are not comparable (the difference may be the flags', "
+                     "not the code's)")
+    for key, what in (("compiler", "compilers"), ("build_type", "build types")):
+        if bo.get(key) != bn.get(key):
+            lines.append(f"WARNING: different {what}: old {bo.get(key)!r}, "
+                         f"new {bn.get(key)!r}: the figures are not directly comparable")
+    fo, fn = bo.get("c_flags"), bn.get("c_flags")
+    if fo != fn:
+        so = set(fo.split()) if isinstance(fo, str) else set()
+        sn = set(fn.split()) if isinstance(fn, str) else set()
+        only_o = " ".join(f for f in (fo or "").split() if f not in sn)
+        only_n = " ".join(f for f in (fn or "").split() if f not in so)
+        lines.append("note: different C flags: old only: " + (only_o or "-")
+                     + "; new only: " + (only_n or "-"))
+    return lines
 
 
 def number(x):
@@ -167,9 +219,12 @@ def compare(old, new, threshold, out):
     gold = number(old.get("machine", {}).get("stream_triad_gbs"))
     gnew = number(new.get("machine", {}).get("stream_triad_gbs"))
     print(f"old: git {old.get('git', '?')}, regensim {old.get('regensim_version', '?')}"
-          f"{', quick' if old.get('quick') else ''}", file=out)
+          f"{', quick' if old.get('quick') else ''}; {build_label(old)}", file=out)
     print(f"new: git {new.get('git', '?')}, regensim {new.get('regensim_version', '?')}"
-          f"{', quick' if new.get('quick') else ''}", file=out)
+          f"{', quick' if new.get('quick') else ''}; {build_label(new)}", file=out)
+    warnings = build_warnings(old, new)
+    for line in warnings:
+        print(line, file=out)
     r = ratio(gold, gnew)
     print(f"stream triad GB/s: old {fmt(gold)}  new {fmt(gnew)}  new/old {fmt(r)}",
           file=out)
@@ -209,6 +264,9 @@ def compare(old, new, threshold, out):
     else:
         print(f"no regression beyond {threshold:.0%} "
               "(bandwidth-normalised figures, output fractions)", file=out)
+    if any(line.startswith("WARNING") for line in warnings):
+        print("WARNING: the two runs were built differently (see the top): "
+              "the verdict compares builds as well as code", file=out)
     return regressed
 
 
@@ -357,6 +415,14 @@ def _doc(gbs, explicit_frac, lod_vups, git, snap_mbs=150.0, overhead=0.04):
     return doc
 
 
+def _with_build(doc, native, compiler="GNU 12.2.0", build_type="Release"):
+    """doc with a "build" object (c_flags as CMake would record them)."""
+    flags = "-O3 -DNDEBUG -Wall -ffp-contract=off" + (" -march=native" if native else "")
+    doc["build"] = {"compiler": compiler, "c_flags": flags, "build_type": build_type,
+                    "native": native}
+    return doc
+
+
 def _doc_base(gbs, explicit_frac, lod_vups, git):
     return {
         "regensim_version": "0.1.0", "git": git, "threads_available": 2,
@@ -384,8 +450,11 @@ def self_test(out, err):
             return path
 
         base = write("base.json", _doc(10.0, 0.5, 1e8, "aaa"))
+        portable = write("portable.json", _with_build(_doc(10.0, 0.5, 1e8, "lll"), False))
+        native = write("native.json", _with_build(_doc(10.0, 0.6, 1.2e8, "mmm"), True))
+        not_comparable = "not comparable"
         cases = [
-            # (what, argv, expected exit)
+            # (what, argv, expected exit[, text the output must (not) hold])
             ("identical", [base, base], EXIT_OK),
             ("small drop within threshold",
              [base, write("small.json", _doc(10.0, 0.45, 0.9e8, "bbb"))], EXIT_OK),
@@ -431,13 +500,36 @@ def self_test(out, err):
              [base, write("badio.json", {"diffusion": [], "io": {"kind": "x"}})],
              EXIT_BAD_INPUT),
             ("unknown option", [base, base, "--bogus"], EXIT_BAD_INPUT),
+            # Builds: a warning, never a different exit status.
+            ("same build: no warning", [portable, portable], EXIT_OK,
+             ("!WARNING", "!note:", "GNU 12.2.0, Release, portable")),
+            ("portable vs native: warned", [portable, native], EXIT_OK,
+             (not_comparable, "old run was built portable", "new one native",
+              "new only: -march=native", "were built differently")),
+            ("native vs portable with a regression: warned, exit 1",
+             [native, portable], EXIT_REGRESSION, (not_comparable,)),
+            ("different compilers: warned",
+             [portable, write("clang.json", _with_build(_doc(10.0, 0.5, 1e8, "nnn"), False,
+                                                        compiler="Clang 14.0.6"))],
+             EXIT_OK, ("different compilers", "!old run was built")),
+            ("build recorded in one file only: a note", [base, native], EXIT_OK,
+             ("old run does not record its build", "!WARNING")),
+            ("neither records its build: silent", [base, base], EXIT_OK, ("!note:",)),
+            ("build not an object",
+             [base, write("badbuild.json", {"diffusion": [], "build": "gcc"})],
+             EXIT_BAD_INPUT),
         ]
-        for what, argv, expected in cases:
+        for what, argv, expected, *texts in cases:
             sink_out, sink_err = io.StringIO(), io.StringIO()
             got = main(argv, sink_out, sink_err)
-            status = "ok" if got == expected else "FAIL"
-            print(f"self-test {status}: {what}: exit {got} (expected {expected})", file=out)
-            if got != expected:
+            text = sink_out.getvalue()
+            missing = [t for t in (texts[0] if texts else ())
+                       if (t[1:] in text if t.startswith("!") else t not in text)]
+            ok = got == expected and not missing
+            status = "ok" if ok else "FAIL"
+            print(f"self-test {status}: {what}: exit {got} (expected {expected})"
+                  + (f"; output wrong about {missing}" if missing else ""), file=out)
+            if not ok:
                 failures.append(what)
                 print(sink_out.getvalue() + sink_err.getvalue(), file=err)
     if failures:

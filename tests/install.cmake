@@ -25,6 +25,28 @@ set_tests_properties(install_and_use PROPERTIES
   # its own, but install_manifest.txt in the build dir is shared.
   RESOURCE_LOCK regensim_install)
 
+# install_static_and_use: the same with a static libregensim, built once
+# more here (-DBUILD_SHARED_LIBS=OFF, library and CLI only, in
+# install_static_test/static-build; about a minute on 2 cores): the CMake
+# package must find the static library's dependencies (find_dependency) and
+# `pkg-config --static` must list them.
+add_test(NAME install_static_and_use
+  COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/install_test.sh
+    --static
+    "--source-dir=${PROJECT_SOURCE_DIR}"
+    "--version=${PROJECT_VERSION}"
+    "--cc=${CMAKE_C_COMPILER}"
+    "--cmake=${CMAKE_COMMAND}"
+    "--generator=${CMAKE_GENERATOR}"
+    "--config=$<CONFIG>"
+    "--libdir=${CMAKE_INSTALL_LIBDIR}"
+    "--bindir=${CMAKE_INSTALL_BINDIR}"
+    "--cmake-arg=-DREGENSIM_WERROR=${REGENSIM_WERROR}"
+    "--work-dir=${CMAKE_CURRENT_BINARY_DIR}/install_static_test")
+set_tests_properties(install_static_and_use PROPERTIES
+  LABELS "install;no-sanitize"
+  TIMEOUT 900)
+
 # version_consistency: CITATION.cff, CHANGELOG.md and the CLI agree with
 # project(regensim VERSION ...).
 add_test(NAME version_consistency

@@ -1,24 +1,31 @@
 #!/usr/bin/env bash
 # install_test.sh: installs a finished build into a scratch prefix and uses
 # the installed copy the ways a user would:
+#   0. with --static only: configures and builds a static libregensim
+#      (-DBUILD_SHARED_LIBS=OFF, library and CLI only) in <work>/static-build
+#      from --source-dir, and uses that as the build
 #   1. cmake --install <build> --prefix <tmp>/prefix; checks the layout
 #   2. examples/ with CMake: find_package(regensim) via CMAKE_PREFIX_PATH
-#   3. examples/ with make: pkg-config via PKG_CONFIG_PATH
+#   3. examples/ with make: pkg-config via PKG_CONFIG_PATH (--static for a
+#      static library, whose private dependencies must all be listed)
 #   4. <prefix>/bin/regensim --version, and pkg-config --modversion
-# Run by ctest (test install_and_use, tests/install.cmake), which passes the
-# paths. The scratch directory is removed on success and kept on failure.
+# Run by ctest (tests install_and_use and install_static_and_use,
+# tests/install.cmake), which passes the paths. The scratch directory is removed on success and kept on failure.
 set -euo pipefail
 
 usage() {
-    echo "usage: install_test.sh --build-dir=D --source-dir=D --version=V --cc=CC" \
-         "--work-dir=D [--cmake=CMAKE] [--generator=G] [--config=C]" \
-         "[--libdir=L] [--bindir=B]" >&2
+    echo "usage: install_test.sh (--build-dir=D | --static) --source-dir=D --version=V" \
+         "--cc=CC --work-dir=D [--cmake=CMAKE] [--generator=G] [--config=C]" \
+         "[--libdir=L] [--bindir=B] [--cmake-arg=-DX=Y ...]" >&2
     exit 2
 }
 # --key=value, so that an empty value (e.g. no build type) stays in place.
 build='' src='' version='' cc='' work='' cmake=cmake generator='' config='' libdir=lib bindir=bin
+static=0 extra_cmake_args=()
 for arg in "$@"; do
     case $arg in
+        --static) static=1 ;;
+        --cmake-arg=*) extra_cmake_args+=("${arg#*=}") ;;
         --build-dir=*) build=${arg#*=} ;;
         --source-dir=*) src=${arg#*=} ;;
         --version=*) version=${arg#*=} ;;
@@ -32,6 +39,10 @@ for arg in "$@"; do
         *) usage ;;
     esac
 done
+if [ "$static" -eq 1 ]; then
+    [ -z "$build" ] || usage  # the static build is made here
+    build=$work/static-build
+fi
 if [ -z "$build" ] || [ -z "$src" ] || [ -z "$version" ] || [ -z "$cc" ] || [ -z "$work" ]; then
     usage
 fi
@@ -56,6 +67,21 @@ prefix=$work/prefix
 # LD_LIBRARY_PATH pointing into the build tree.
 unset LD_LIBRARY_PATH CMAKE_PREFIX_PATH PKG_CONFIG_PATH regensim_DIR || true
 
+if [ "$static" -eq 1 ]; then
+    step "static build in $build"
+    started=$SECONDS
+    static_args=(-S "$src" -B "$build" -DBUILD_SHARED_LIBS=OFF
+                 -DREGENSIM_BUILD_TESTS=OFF -DREGENSIM_BUILD_BENCHMARKS=OFF
+                 -DCMAKE_C_COMPILER="$cc" "${extra_cmake_args[@]}")
+    [ -n "$generator" ] && static_args+=(-G "$generator")
+    [ -n "$config" ] && static_args+=(-DCMAKE_BUILD_TYPE="$config")
+    "$cmake" "${static_args[@]}" >/dev/null
+    static_build=(--build "$build" -j "$(nproc 2>/dev/null || echo 2)")
+    [ -n "$config" ] && static_build+=(--config "$config")
+    "$cmake" "${static_build[@]}" >/dev/null
+    echo "install_test: static build took $((SECONDS - started)) s" >&2
+fi
+
 step "install into $prefix"
 install_args=(--install "$build" --prefix "$prefix")
 [ -n "$config" ] && install_args+=(--config "$config")
@@ -73,7 +99,10 @@ for f in "$bindir/regensim" \
          "$libdir/cmake/regensim/regensimTargets.cmake"; do
     [ -e "$prefix/$f" ] || fail "not installed: $f"
 done
-if [ -e "$lib/libregensim.so" ]; then  # shared (the default); else static
+if [ "$static" -eq 1 ]; then
+    [ -e "$lib/libregensim.a" ] || fail "--static: no libregensim.a in $lib"
+    [ ! -e "$lib/libregensim.so" ] || fail "--static: a libregensim.so was installed"
+elif [ -e "$lib/libregensim.so" ]; then  # shared (the default); else static
     [ -e "$lib/libregensim.so.$major" ] || fail "no libregensim.so.$major (SOVERSION)"
     [ -e "$lib/libregensim.so.$version" ] || fail "no libregensim.so.$version"
 elif [ ! -e "$lib/libregensim.a" ]; then
@@ -141,6 +170,12 @@ build_args=(--build "$work/cmake-build")
 exe=$(find "$work/cmake-build" -name diffuse -type f -perm -u+x | head -n 1)
 [ -n "$exe" ] || fail "CMake build produced no diffuse program"
 "$exe" || fail "diffuse (CMake build) failed"
+no_shared_regensim() {  # a program linked against the static library
+    if [ ! -e "$lib/libregensim.so" ] && command -v ldd >/dev/null 2>&1; then
+        ! ldd "$1" | grep -q libregensim || fail "$1 loads a shared libregensim: $(ldd "$1")"
+    fi
+}
+no_shared_regensim "$exe"
 
 # run_model: a model file run, stopped and resumed through rs_run.
 cat > "$work/tiny.yaml" <<'YAML'
@@ -168,6 +203,7 @@ check_run_model() {
 exe=$(find "$work/cmake-build" -name run_model -type f -perm -u+x | head -n 1)
 [ -n "$exe" ] || fail "CMake build produced no run_model program"
 check_run_model "$exe"
+no_shared_regensim "$exe"
 
 step "examples with make (pkg-config)"
 command -v pkg-config >/dev/null 2>&1 || fail "pkg-config not found"
@@ -179,6 +215,18 @@ pkg-config --atleast-version="$version" regensim || fail "pkg-config --atleast-v
 echo "pkg-config: regensim $pcver: $(pkg-config --cflags --libs regensim)"
 [ "$(pkg-config --variable=prefix regensim)" = "$prefix" ] ||
     fail "regensim.pc prefix is '$(pkg-config --variable=prefix regensim)', expected '$prefix'"
+if [ ! -e "$lib/libregensim.so" ]; then
+    # A static libregensim: pkg-config --static must name every library its
+    # objects call into (Requires.private, Libs.private).
+    static_libs=$(pkg-config --libs --static regensim) || fail "pkg-config --libs --static"
+    echo "pkg-config --static: $static_libs"
+    for need in -lregensim -lhdf5_hl -lhdf5 -lfftw3 -lyaml -lz -lm -fopenmp; do
+        case " $static_libs " in
+            *" $need "* | *" $need="*) ;;  # (-fopenmp=libomp with clang)
+            *) fail "pkg-config --libs --static regensim lacks $need: $static_libs" ;;
+        esac
+    done
+fi
 mkdir -p "$work/make-build"
 cp "$src/examples/diffuse.c" "$src/examples/run_model.c" "$src/examples/Makefile" \
    "$work/make-build/"
@@ -186,7 +234,9 @@ make_args=(-C "$work/make-build" CC="$cc")
 [ -e "$lib/libregensim.so" ] || make_args+=(STATIC=1)
 make "${make_args[@]}"
 "$work/make-build/diffuse" || fail "diffuse (make build) failed"
+no_shared_regensim "$work/make-build/diffuse"
 rm -rf "$work/rm-whole" "$work/rm-part"
 check_run_model "$work/make-build/run_model"
+no_shared_regensim "$work/make-build/run_model"
 
 echo "install_test: all checks passed" >&2
