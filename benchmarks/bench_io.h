@@ -21,7 +21,8 @@ typedef struct bench_io_result {
 
 /* Writes `snapshots` snapshots of a smooth field on an n^3 grid into a
  * temporary directory (removed afterwards) and times each
- * rs_io_run_snapshot call (data, flushes, run.xmf). Always fills r. */
+ * snapshot (rs_io_run_snapshot_begin, the series appended, _commit: data,
+ * flushes, run.xmf). Always fills r. */
 void bench_io_run(int n, int snapshots, bench_io_result *r);
 
 /* The overhead model's clock: dt.diffusion 1 min, BENCH_IO_STEPS steps,
@@ -49,7 +50,7 @@ typedef struct bench_io_overhead {
     double output_fraction;        /* (with - without) / with */
     double output_mb;              /* run.h5 + checkpoint.h5 sizes, MB (1e6 B) */
     /* time inside the observer's callbacks in the best run with output:
-     * rs_io_run_snapshot, rs_io_run_metrics, rs_io_checkpoint_write */
+     * rs_sim_output_snapshot, rs_io_run_metrics, rs_sim_checkpoint_write */
     double seconds_in_snapshots, seconds_in_metrics, seconds_in_checkpoint;
 } bench_io_overhead;
 

@@ -3,7 +3,7 @@
  * here: mean, integral (sum times the voxel volume, dx^2 in 2D and dx^3 in
  * 3D), max and min of a substrate over all voxels or over the voxels whose
  * centres lie in a region (closed). Sums are reduced in a fixed order (one
- * partial per grid row from the kernel in field/aggregate.c, then rows in
+ * partial per grid row from the kernel in aggregate.c, then rows in
  * order), so the values are bitwise the
  * same for any number of threads. Cell aggregates are 0 (count) and NaN
  * (mean of a state) until cells exist; over an empty region mean, max and
