@@ -217,6 +217,16 @@ static void resume_and_overwrite_refused(void **state)
     fclose(f);
     assert_int_equal(rs_run_resume(&r, &cfg, &err), RS_EINVAL);
     assert_non_null(strstr(err.msg, "checkpoint"));
+    /* a checkpoint of an older format (regensim 0.1 wrote format 1) is
+     * refused, saying so */
+    rs_io_checkpoint *ck = NULL;
+    rs_io_section *root = NULL;
+    assert_int_equal(rs_io_checkpoint_create(&ck, p, &err), RS_OK);
+    assert_int_equal(rs_io_checkpoint_section(ck, NULL, &root, &err), RS_OK);
+    assert_int_equal(rs_io_section_put_int64(root, "format_version", 1, &err), RS_OK);
+    assert_int_equal(rs_io_checkpoint_commit(ck, &err), RS_OK);
+    assert_int_equal(rs_run_resume(&r, &cfg, &err), RS_EINVAL);
+    assert_non_null(strstr(err.msg, "checkpoint format 1"));
     rs_model_destroy(m2);
     rs_model_destroy(m);
 }

@@ -401,18 +401,19 @@ static rs_status load_root(rs_sim *s, rs_io_section *root, const char *path, int
     rs_sim_state *st = &s->st;
     char *format = NULL, *resolved = NULL, *mine = NULL;
     int64_t version = 0, nx = 0, ny = 0, nz = 0, np = -1;
-    rs_status r = rs_io_section_get_string(root, "format", &format, err);
-    if (r != RS_OK || strcmp(format, "regensim-checkpoint") != 0) {
-        free(format);
-        return rs_error_set(err, RS_EINVAL, "%s is not a regensim checkpoint", path);
-    }
-    free(format);
-    r = rs_io_section_get_int64(root, "format_version", &version, err);
+    /* The version first: it is an attribute in every format. */
+    rs_status r = rs_io_section_get_int64(root, "format_version", &version, err);
     if (r == RS_OK && version != RS_CHECKPOINT_FORMAT)
         return rs_error_set(err, RS_EINVAL,
                             "%s has checkpoint format %lld; this regensim (%s) reads format "
                             "%d: start the run again (--force) instead of resuming it",
                             path, (long long)version, rs_version(), RS_CHECKPOINT_FORMAT);
+    if (r == RS_OK) r = rs_io_section_get_string(root, "format", &format, err);
+    if (r != RS_OK || strcmp(format, "regensim-checkpoint") != 0) {
+        free(format);
+        return rs_error_set(err, RS_EINVAL, "%s is not a regensim checkpoint", path);
+    }
+    free(format);
     if (r == RS_OK) r = rs_io_section_get_string(root, "model_resolved", &resolved, err);
     if (r == RS_OK && rs_model_write_resolved(st->m, &mine) != RS_OK)
         r = rs_error_set(err, RS_ENOMEM, "out of memory");
