@@ -7,6 +7,7 @@
 #include "regensim/alloc.h"
 #include "regensim/log.h"
 #include "regensim/rng.h"
+#include "regensim/text.h"
 #include "regensim/grid.h"
 #include "regensim/diffusion.h"
 #include "regensim/expr.h"

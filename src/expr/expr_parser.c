@@ -256,29 +256,21 @@ static const char *cat_noun(name_cat c)
     return "unknown";
 }
 
-/* " (did you mean 'X'?)" into buf, or "" when no candidate is close. */
-static const char *did_you_mean(const rs_expr_suggest *s, char *buf, size_t n)
-{
-    if (s->best) snprintf(buf, n, " (did you mean '%s'?)", s->best);
-    else buf[0] = '\0';
-    return buf;
-}
-
 /* The error for a name that is nowhere, with a suggestion if one is close. */
 static int unknown_name(parser *p, const rs_expr_token *t)
 {
     const rs_expr_symbols *sym = p->sym;
     const char *s = p->text + t->pos;
-    rs_expr_suggest sg;
+    rs_suggester sg;
     char dym[QUOTE_MAX + 32];
-    rs_expr_suggest_init(&sg, s, (size_t)t->len);
-    rs_expr_suggest_offer_all(&sg, sym->parameter_names, sym->nparameters);
-    rs_expr_suggest_offer_all(&sg, sym->substrate_names, sym->nsubstrates);
-    rs_expr_suggest_offer_all(&sg, sym->state_names, sym->nstates);
-    rs_expr_suggest_offer_all(&sg, builtin_names, NBUILTINS);
+    rs_suggester_init(&sg, s, (size_t)t->len);
+    rs_suggester_offer_list(&sg, sym->parameter_names, sym->nparameters);
+    rs_suggester_offer_list(&sg, sym->substrate_names, sym->nsubstrates);
+    rs_suggester_offer_list(&sg, sym->state_names, sym->nstates);
+    rs_suggester_offer_list(&sg, builtin_names, NBUILTINS);
     if (sg.best)
         return fail(p, t->pos + 1, "unknown name '%.*s'%s", tok_quote_len(t), s,
-                    did_you_mean(&sg, dym, sizeof dym));
+                    rs_did_you_mean(sg.best, dym, sizeof dym));
     return fail(p, t->pos + 1,
                 "unknown name '%.*s' (not a parameter, substrate, state variable, t, x, y, z, "
                 "pi or e)",
@@ -512,11 +504,12 @@ static int aggregate_substrate(parser *p, const char *fname, const rs_expr_token
                     info->agg.kind == RS_AGG_MAX || info->agg.kind == RS_AGG_MIN
                         ? " (for the larger or smaller of two values give two arguments)"
                         : "");
-    rs_expr_suggest sg;
+    rs_suggester sg;
     char dym[QUOTE_MAX + 32];
-    rs_expr_suggest_init(&sg, s, (size_t)t->len);
-    rs_expr_suggest_offer_all(&sg, sym->substrate_names, sym->nsubstrates);
-    return fail(p, col, "unknown substrate '%.*s'%s", q, s, did_you_mean(&sg, dym, sizeof dym));
+    rs_suggester_init(&sg, s, (size_t)t->len);
+    rs_suggester_offer_list(&sg, sym->substrate_names, sym->nsubstrates);
+    return fail(p, col, "unknown substrate '%.*s'%s", q, s,
+                rs_did_you_mean(sg.best, dym, sizeof dym));
 }
 
 /* cell_type or cell_type.state for count and mean; p->pos at the type name. */
@@ -526,7 +519,7 @@ static int aggregate_cells(parser *p, const char *fname, rs_expr_agg_info *info)
     const rs_expr_token *t = cur(p);
     const char *s = p->text + t->pos;
     const int q = tok_quote_len(t);
-    rs_expr_suggest sg;
+    rs_suggester sg;
     char dym[QUOTE_MAX + 32], what[QUOTE_MAX + 32];
     int type = rs_expr_find_name(sym->cell_type_names, sym->ncell_types, s, (size_t)t->len);
     if (type < 0) {
@@ -537,10 +530,10 @@ static int aggregate_cells(parser *p, const char *fname, rs_expr_agg_info *info)
                         cat_noun(c), fname,
                         info->agg.kind == RS_AGG_COUNT ? "a cell type name"
                                                        : "a substrate or cell_type.state");
-        rs_expr_suggest_init(&sg, s, (size_t)t->len);
-        rs_expr_suggest_offer_all(&sg, sym->cell_type_names, sym->ncell_types);
+        rs_suggester_init(&sg, s, (size_t)t->len);
+        rs_suggester_offer_list(&sg, sym->cell_type_names, sym->ncell_types);
         return fail(p, t->pos + 1, "unknown cell type '%.*s'%s", q, s,
-                    did_you_mean(&sg, dym, sizeof dym));
+                    rs_did_you_mean(sg.best, dym, sizeof dym));
     }
     info->agg.cell_type = type;
     p->pos++;
@@ -556,10 +549,10 @@ static int aggregate_cells(parser *p, const char *fname, rs_expr_agg_info *info)
     const char *ss = p->text + st->pos;
     int state = rs_expr_find_name(names, nst, ss, (size_t)st->len);
     if (state < 0) {
-        rs_expr_suggest_init(&sg, ss, (size_t)st->len);
-        rs_expr_suggest_offer_all(&sg, names, nst);
+        rs_suggester_init(&sg, ss, (size_t)st->len);
+        rs_suggester_offer_list(&sg, names, nst);
         return fail(p, st->pos + 1, "cell type '%.*s' has no state variable '%.*s'%s", q, s,
-                    tok_quote_len(st), ss, did_you_mean(&sg, dym, sizeof dym));
+                    tok_quote_len(st), ss, rs_did_you_mean(sg.best, dym, sizeof dym));
     }
     info->agg.state = state;
     p->pos++;
@@ -706,13 +699,14 @@ static int parse_call(parser *p)
     name_cat c = resolve(p->sym, s, (size_t)nt->len, &index);
     if (c != CAT_NONE)
         return fail(p, col, "'%.*s' is %s, not a function", q, s, cat_noun(c));
-    rs_expr_suggest sg;
+    rs_suggester sg;
     char dym[QUOTE_MAX + 32];
-    rs_expr_suggest_init(&sg, s, (size_t)nt->len);
-    for (int k = 0; k < NFUNCTIONS; k++) rs_expr_suggest_offer(&sg, functions[k].name);
-    for (int k = 0; k < NAGGREGATES; k++) rs_expr_suggest_offer(&sg, aggregates[k].name);
-    for (int k = 0; k < NREGIONS; k++) rs_expr_suggest_offer(&sg, regions[k].name);
-    return fail(p, col, "unknown function '%.*s'%s", q, s, did_you_mean(&sg, dym, sizeof dym));
+    rs_suggester_init(&sg, s, (size_t)nt->len);
+    for (int k = 0; k < NFUNCTIONS; k++) rs_suggester_offer(&sg, functions[k].name);
+    for (int k = 0; k < NAGGREGATES; k++) rs_suggester_offer(&sg, aggregates[k].name);
+    for (int k = 0; k < NREGIONS; k++) rs_suggester_offer(&sg, regions[k].name);
+    return fail(p, col, "unknown function '%.*s'%s", q, s,
+                rs_did_you_mean(sg.best, dym, sizeof dym));
 }
 
 /* ---- expressions ---- */

@@ -149,19 +149,15 @@ void rs_model_apply_override(mctx *c, int idx, const char *text)
         tok[0] = (char *)"parameters";
         nt = 2;
         if (rs_model_find_parameter(m, tok[1]) < 0) {
-            const char *g = NULL;
-            char dym[80] = "";
-            const char **pn = malloc(((size_t)m->nparameters + 13) * sizeof *pn);
-            if (pn) {
-                for (int i = 0; i < m->nparameters; i++) pn[i] = m->parameters[i].name;
-                for (int i = 0; i < 13; i++) pn[m->nparameters + i] = top_keys[i];
-                g = rs_model_suggest(tok[1], pn, m->nparameters + 13);
-                free(pn);
-            }
-            if (g) snprintf(dym, sizeof dym, " (did you mean '%s'?)", g);
+            rs_suggester sg;
+            char dym[80];
+            rs_suggester_init(&sg, tok[1], strlen(tok[1]));
+            for (int i = 0; i < m->nparameters; i++)
+                rs_suggester_offer(&sg, m->parameters[i].name);
+            rs_suggester_offer_list(&sg, top_keys, 13);
             rs_model_err(c, pos, "%s: unknown parameter%s; expected a parameter of the "
                          "model or a dotted path such as substrates.NAME.diffusion", path,
-                         dym);
+                         rs_did_you_mean(sg.best, dym, sizeof dym));
             return;
         }
     }
@@ -173,13 +169,12 @@ void rs_model_apply_override(mctx *c, int idx, const char *text)
         size_t sl = strlen(shown);
         snprintf(shown + sl, sizeof shown - sl, "%s%s", sl ? "." : "", tok[i]);
         if (!f) {
-            const char *names[40];
-            for (int k = 0; k < d->nfields && k < 40; k++) names[k] = d->fields[k].key;
-            const char *g = rs_model_suggest(tok[i], names, d->nfields);
-            char dym[80] = "";
-            if (g) snprintf(dym, sizeof dym, " (did you mean '%s'?)", g);
-            rs_model_err(c, pos, "%s: unknown key '%s'%s in path '%s'", path, tok[i], dym,
-                         shown);
+            rs_suggester sg;
+            char dym[80];
+            rs_suggester_init(&sg, tok[i], strlen(tok[i]));
+            for (int k = 0; k < d->nfields; k++) rs_suggester_offer(&sg, d->fields[k].key);
+            rs_model_err(c, pos, "%s: unknown key '%s'%s in path '%s'", path, tok[i],
+                         rs_did_you_mean(sg.best, dym, sizeof dym), shown);
             return;
         }
         int last = i == nt - 1;
@@ -216,19 +211,14 @@ void rs_model_apply_override(mctx *c, int idx, const char *text)
                     if (strcmp(*(char **)(items + (size_t)k * f->sub->size), item) == 0) at = k;
             }
             if (at < 0) {
-                char dym[80] = "";
-                if (f->kind == FK_DICT && n > 0) {
-                    const char **names = malloc((size_t)n * sizeof *names);
-                    if (names) {
-                        for (int k = 0; k < n; k++)
-                            names[k] = *(char **)(items + (size_t)k * f->sub->size);
-                        const char *g = rs_model_suggest(item, names, n);
-                        if (g) snprintf(dym, sizeof dym, " (did you mean '%s'?)", g);
-                        free(names);
-                    }
-                }
+                rs_suggester sg;
+                char dym[80];
+                rs_suggester_init(&sg, item, strlen(item));
+                for (int k = 0; f->kind == FK_DICT && k < n; k++)
+                    rs_suggester_offer(&sg, *(char **)(items + (size_t)k * f->sub->size));
                 rs_model_err(c, pos, "%s: no %s '%s' in %s%s; expected %s", path,
-                             f->kind == FK_LIST ? "entry" : "name", item, shown, dym,
+                             f->kind == FK_LIST ? "entry" : "name", item, shown,
+                             rs_did_you_mean(sg.best, dym, sizeof dym),
                              f->kind == FK_LIST ? "an index of an existing entry"
                                                 : "a name the model defines");
                 return;
@@ -298,14 +288,13 @@ rs_status rs_model_load_string(rs_model **out, const char *text, size_t len,
         return RS_EINVAL;
     }
     rs_model *m = calloc(1, sizeof *m);
-    char *src = malloc(strlen(name) + 1);
+    char *src = rs_strdup(name);
     if (!m || !src) {
         free(m);
         free(src);
         yt_free(&doc);
         return rs_errors_add_at(errs, RS_ENOMEM, name, 0, 0, "out of memory");
     }
-    memcpy(src, name, strlen(name) + 1);
     m->source = src;
     mctx c = {name, errs, 0, m, overrides, 0};
     rs_model_parse_struct(&c, &rs_model_schema_top, doc.root, m, "");

@@ -97,9 +97,8 @@ static void only_keys(mctx *c, const yt_node *map, const char *const *keys, int 
         for (int k = 0; k < nkeys; k++)
             if (strcmp(map->keys[i]->text, keys[k]) == 0) ok = 1;
         if (ok) continue;
-        const char *g = rs_model_suggest(map->keys[i]->text, keys, nkeys);
-        char dym[80] = "";
-        if (g) snprintf(dym, sizeof dym, " (did you mean '%s'?)", g);
+        char dym[80];
+        rs_did_you_mean(rs_suggest(map->keys[i]->text, keys, nkeys), dym, sizeof dym);
         rs_model_err(c, rs_model_pos_of(map->keys[i]), "%s: unknown key '%s'%s; expected %s%s%s%s%s",
                      path, map->keys[i]->text, dym, keys[0], nkeys > 1 ? ", " : "",
                      nkeys > 1 ? keys[1] : "", nkeys > 2 ? ", " : "", nkeys > 2 ? keys[2] : "");
@@ -130,9 +129,8 @@ void rs_model_parse_region(mctx *c, const yt_node *n, rs_model_region *r, const 
     for (int i = 1; i < NKINDS; i++)
         if (strcmp(kind, kinds[i]) == 0) k = i;
     if (k < 0) {
-        const char *g = rs_model_suggest(kind, kinds + 1, NKINDS - 1);
-        char dym[80] = "";
-        if (g) snprintf(dym, sizeof dym, " (did you mean '%s'?)", g);
+        char dym[80];
+        rs_did_you_mean(rs_suggest(kind, kinds + 1, NKINDS - 1), dym, sizeof dym);
         rs_model_err(c, rs_model_pos_of(n->keys[0]),
                      "%s: unknown region '%s'%s; expected disk, sphere, box, annulus, shell, "
                      "union or difference", path, kind, dym);

@@ -237,10 +237,9 @@ static int check_ref(mctx *c, rs_model_pos pos, const char *path, const char *na
     if (!name) return 0;
     for (int i = 0; i < n; i++)
         if (strcmp(known[i], name) == 0) return 1;
-    const char *g = rs_model_suggest(name, known, n);
-    char dym[80] = "";
-    if (g) snprintf(dym, sizeof dym, " (did you mean '%s'?)", g);
-    rs_model_err(c, pos, "%s: unknown %s '%s'%s; expected %s", path, what, name, dym,
+    char dym[80];
+    rs_model_err(c, pos, "%s: unknown %s '%s'%s; expected %s", path, what, name,
+                 rs_did_you_mean(rs_suggest(name, known, n), dym, sizeof dym),
                  n ? "one defined in the model" : "one to be defined in the model first");
     return 0;
 }

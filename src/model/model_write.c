@@ -11,41 +11,20 @@
 
 #include "model/model_impl.h"
 
-/* A growing text buffer; `failed` is sticky after an allocation failure. */
+/* The YAML being written: the text, and whether the next key line starts
+ * a list item ("- "). */
 typedef struct buf {
-    char *s;
-    size_t len, cap;
-    int failed;
-    int dash; /* the next key line starts a list item ("- ") */
+    rs_strbuf text;
+    int dash;
 } buf;
 
 static void put(buf *b, const char *fmt, ...) RS_PRINTF(2, 3);
 static void put(buf *b, const char *fmt, ...)
 {
-    if (b->failed) return;
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        /* No buffer yet (cap 0): measure only; NULL + 0 is undefined. */
-        int n = vsnprintf(b->s ? b->s + b->len : NULL, b->cap - b->len, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            b->failed = 1;
-            return;
-        }
-        if ((size_t)n < b->cap - b->len) {
-            b->len += (size_t)n;
-            return;
-        }
-        size_t cap = 2 * b->cap + (size_t)n + 64;
-        char *s = realloc(b->s, cap);
-        if (!s) {
-            b->failed = 1;
-            return;
-        }
-        b->s = s;
-        b->cap = cap;
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    rs_strbuf_vappendf(&b->text, fmt, ap);
+    va_end(ap);
 }
 
 /* The shortest %g form of v that reads back as v. */
@@ -308,16 +287,12 @@ static void put_struct(buf *b, const struct_desc *d, const void *base, int inden
 
 rs_status rs_model_write_resolved(const rs_model *m, char **text)
 {
-    buf b = {0};
-    *text = NULL;
+    buf b = {{0}, 0};
+    rs_strbuf_init(&b.text);
     put(&b, "# %s, resolved by regensim: defaults filled in, overrides applied.\n"
             "# Units: micrometres (um) and minutes (min).\n",
         m->source ? m->source : "model");
     put_struct(&b, &rs_model_schema_top, m, 0);
-    if (b.failed) {
-        free(b.s);
-        return RS_ENOMEM;
-    }
-    *text = b.s;
-    return RS_OK;
+    *text = rs_strbuf_take(&b.text);
+    return *text ? RS_OK : RS_ENOMEM;
 }
