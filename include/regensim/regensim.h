@@ -9,6 +9,7 @@
 #include "regensim/rng.h"
 #include "regensim/text.h"
 #include "regensim/grid.h"
+#include "regensim/region.h"
 #include "regensim/diffusion.h"
 #include "regensim/expr.h"
 #include "regensim/model.h"

@@ -130,12 +130,12 @@ typedef struct rs_expr_node {
     int col;      /* 1-based column of the token it came from */
 } rs_expr_node;
 
-/* An aggregate as parsed: the public description, and for each region
- * parameter the node holding its (constant) value, or -1 for a fixed value
- * (the unbounded z of a 2D box). */
+/* An aggregate as parsed: the public description, and for each number of
+ * its region (rs_region_number order, which is the order of the region's
+ * arguments) the node holding its (constant) value. */
 typedef struct rs_expr_agg_info {
     rs_expr_aggregate agg;
-    int pnode[6];
+    int pnode[RS_REGION_MAX_NUMBERS];
     int col;               /* of the region constructor (value checks) */
     int tok_first, tok_end; /* the region's tokens, for de-duplication */
 } rs_expr_agg_info;
@@ -200,7 +200,7 @@ struct rs_expr {
     int nparams;
 
     rs_expr_aggregate *aggs;
-    int (*agg_pnode)[6];
+    int (*agg_pnode)[RS_REGION_MAX_NUMBERS];
     int naggs;
 
     int is_constant;

@@ -355,39 +355,6 @@ static void substrate_specs(const rs_model *m, rs_substrate_spec *specs)
     }
 }
 
-/* Volume (area in 2D) of a region, children added (an upper bound for a
- * union); the domain's for `all`. */
-static double region_volume(const rs_model_region *r, const rs_grid *g, int dims)
-{
-    const double pi = 3.14159265358979323846;
-    double depth = dims == 3 ? g->nz * g->dx : 1.0;
-    switch (r->kind) {
-    case RS_REGION_ALL: return g->nx * g->dx * g->ny * g->dx * depth;
-    case RS_REGION_DISK: return pi * r->radius.value * r->radius.value * depth;
-    case RS_REGION_SPHERE: return 4.0 / 3.0 * pi * pow(r->radius.value, 3);
-    case RS_REGION_ANNULUS:
-        return pi * (pow(r->outer.value, 2) - pow(r->inner.value, 2)) * depth;
-    case RS_REGION_SHELL: return 4.0 / 3.0 * pi * (pow(r->outer.value, 3) - pow(r->inner.value, 3));
-    case RS_REGION_BOX: {
-        double v = 1;
-        for (int a = 0; a < r->ncoords; a++) v *= fabs(r->hi[a].value - r->lo[a].value);
-        return r->ncoords == 2 ? v * depth : v;
-    }
-    case RS_REGION_UNION: {
-        double v = 0;
-        for (int i = 0; i < r->nchildren; i++) v += region_volume(&r->children[i], g, dims);
-        return v;
-    }
-    case RS_REGION_DIFFERENCE: {
-        double v = r->nchildren == 2 ? region_volume(&r->children[0], g, dims) -
-                                           region_volume(&r->children[1], g, dims)
-                                     : 0;
-        return v > 0 ? v : 0;
-    }
-    }
-    return 0;
-}
-
 /* Estimated bytes per cell (positions, velocities, radius, type, ids,
  * states, neighbour bins). */
 #define RS_MODEL_BYTES_PER_CELL 256.0
@@ -410,8 +377,8 @@ void rs_model_summarize(const rs_model *m, rs_model_summary *sum)
         if (!isnan(in->count.value))
             sum->expected_cells += in->count.value;
         else if (!isnan(in->density.value))
-            sum->expected_cells += in->density.value * region_volume(&in->region, &sum->grid,
-                                                                    sum->dims);
+            sum->expected_cells +=
+                in->density.value * rs_region_volume(&in->region.shape, &sum->grid, sum->dims);
     }
     sum->explicit_dt_limit = INFINITY;
     double per_voxel = 8.0 * m->nsubstrates;

@@ -349,8 +349,8 @@ static rs_status plan_interventions(rs_sim *s, rs_error *err)
             if (src->until >= 0 && src->until <= src->from) src->until = src->from + 1;
             src->rate = iv->source.rate.value;
             s->nsources++;
-            rs_status st = rs_field_region_voxels(&s->g, &iv->source.region, &src->idx,
-                                                  &src->n, err);
+            rs_status st = rs_region_voxels(&s->g, &iv->source.region.shape, &src->idx,
+                                            &src->n, err);
             if (st != RS_OK) return st;
             if (src->n == 0)
                 return rs_error_set(err, RS_EINVAL,
