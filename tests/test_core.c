@@ -1,6 +1,7 @@
-/* test_core.c: the error record, aligned allocation, the logging hook and
- * the version. */
+/* test_core.c: the error record, aligned allocation, the logging hook, the
+ * version, and the text helpers (did-you-mean, string builder, strdup). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "rs_test.h"
@@ -123,6 +124,157 @@ static void version_is_consistent(void **state)
     assert_string_equal(v, RS_VERSION_STRING);
 }
 
+/* ---- text.h: the suggester and the string builder ---- */
+
+static void suggest_exact_hit_and_typos(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"diffusion", "decay", "boundary", "initial"};
+    /* An exact hit is returned as itself (distance 0 beats everything). */
+    assert_string_equal(rs_suggest("decay", names, 4), "decay");
+    /* Deletion, insertion, substitution, adjacent swap. */
+    assert_string_equal(rs_suggest("difusion", names, 4), "diffusion");
+    assert_string_equal(rs_suggest("decayy", names, 4), "decay");
+    assert_string_equal(rs_suggest("boundery", names, 4), "boundary");
+    assert_string_equal(rs_suggest("intial", names, 4), "initial");
+    assert_string_equal(rs_suggest("inital", names, 4), "initial");
+    assert_string_equal(rs_suggest("dceay", names, 4), "decay"); /* one swap */
+    /* The returned pointer is the candidate itself, not a copy. */
+    assert_ptr_equal(rs_suggest("decya", names, 4), names[1]);
+}
+
+static void suggest_threshold_follows_length(void **state)
+{
+    (void)state;
+    static const char *const one[] = {"k"}, *const hill[] = {"hill"},
+                             *const expl[] = {"explicit"};
+    /* One character: only an exact hit; 2 to 4: one edit. */
+    assert_null(rs_suggest("x", (const char *const[]){"y"}, 1));
+    assert_string_equal(rs_suggest("kk", one, 1), "k");
+    assert_string_equal(rs_suggest("hil", hill, 1), "hill");
+    assert_null(rs_suggest("hl", hill, 1));     /* 2 edits for 2 letters */
+    assert_null(rs_suggest("hxly", hill, 1));   /* 2 edits for 4 letters */
+    assert_string_equal(rs_suggest("hilxy", hill, 1), "hill"); /* 5 letters: 2 */
+    /* 8 letters: three edits. */
+    assert_string_equal(rs_suggest("implicit", expl, 1), "explicit");
+    assert_string_equal(rs_suggest("implicit", (const char *const[]){"xyzlicit"}, 1),
+                        "xyzlicit");
+    assert_null(rs_suggest("implicit", (const char *const[]){"abcdicit"}, 1)); /* 4 */
+}
+
+static void suggest_nothing_for_unrelated_or_empty(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"myelin", "cytokine", NULL, "oligodendrocyte"};
+    assert_null(rs_suggest("temperature", names, 4));
+    assert_null(rs_suggest("foo", names, 4));
+    assert_null(rs_suggest("myelin", NULL, 0));
+    assert_null(rs_suggest("myelin", names, 0));
+    assert_null(rs_suggest("", names, 4));
+    assert_null(rs_suggest(NULL, names, 4));
+    /* Words longer than RS_SUGGEST_MAX_LEN are not compared. */
+    char longw[RS_SUGGEST_MAX_LEN + 2];
+    memset(longw, 'a', sizeof longw - 1);
+    longw[sizeof longw - 1] = '\0';
+    const char *const same[] = {longw};
+    assert_null(rs_suggest(longw, same, 1));
+    longw[RS_SUGGEST_MAX_LEN] = '\0'; /* exactly the limit: compared */
+    assert_string_equal(rs_suggest(longw, same, 1), longw);
+}
+
+static void suggest_ties_go_to_the_first_offered(void **state)
+{
+    (void)state;
+    static const char *const ab[] = {"cat", "cut"}, *const ba[] = {"cut", "cat"};
+    assert_string_equal(rs_suggest("cot", ab, 2), "cat");
+    assert_string_equal(rs_suggest("cot", ba, 2), "cut");
+    /* A closer candidate later in the list still wins. */
+    static const char *const later[] = {"cytokines", "cytokine"};
+    assert_string_equal(rs_suggest("cytokin", later, 2), "cytokine");
+    /* The incremental form over several lists, word not NUL-terminated. */
+    rs_suggester sg;
+    rs_suggester_init(&sg, "mylein + 1", 6);
+    rs_suggester_offer(&sg, NULL);
+    rs_suggester_offer_list(&sg, NULL, 3);
+    rs_suggester_offer_list(&sg, (const char *const[]){"k", "D"}, 2);
+    rs_suggester_offer(&sg, "myelin");
+    rs_suggester_offer(&sg, "mylein2"); /* also 1 edit: the first stays */
+    assert_string_equal(sg.best, "myelin");
+    char dym[64];
+    assert_string_equal(rs_did_you_mean(sg.best, dym, sizeof dym),
+                        " (did you mean 'myelin'?)");
+    assert_string_equal(rs_did_you_mean(NULL, dym, sizeof dym), "");
+}
+
+static void strbuf_grows_past_its_capacity(void **state)
+{
+    (void)state;
+    rs_strbuf b;
+    rs_strbuf_init(&b);
+    assert_null(b.s);
+    for (int i = 0; i < 1000; i++) rs_strbuf_append(&b, "0123456789");
+    rs_strbuf_append(&b, NULL);
+    assert_false(b.failed);
+    assert_int_equal(b.len, 10000);
+    assert_true(b.cap > b.len);
+    assert_int_equal(strlen(b.s), 10000);
+    for (int i = 0; i < 1000; i++) assert_memory_equal(b.s + 10 * i, "0123456789", 10);
+    char *s = rs_strbuf_take(&b);
+    assert_non_null(s);
+    assert_int_equal(strlen(s), 10000);
+    free(s);
+    assert_null(b.s);
+    assert_int_equal(b.len, 0);
+    /* Nothing appended: take gives "". */
+    s = rs_strbuf_take(&b);
+    assert_non_null(s);
+    assert_string_equal(s, "");
+    free(s);
+    rs_strbuf_free(&b);
+    rs_strbuf_free(NULL);
+}
+
+static void strbuf_appendf_long_formats(void **state)
+{
+    (void)state;
+    rs_strbuf b;
+    rs_strbuf_init(&b);
+    rs_strbuf_appendf(&b, "%s=%d;", "n", 42);
+    assert_string_equal(b.s, "n=42;");
+    /* One format far longer than the capacity so far. */
+    char big[5000];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    rs_strbuf_appendf(&b, "[%s|%.17g|%s]", big, 0.1, big);
+    assert_false(b.failed);
+    size_t want = 5 + 1 + 4999 + 1 + strlen("0.10000000000000001") + 1 + 4999 + 1;
+    assert_int_equal(b.len, want);
+    assert_int_equal(strlen(b.s), want);
+    assert_memory_equal(b.s, "n=42;[xxx", 9);
+    assert_string_equal(b.s + want - 4, "xxx]");
+    assert_non_null(strstr(b.s, "|0.10000000000000001|"));
+    /* An empty format appends nothing. */
+    rs_strbuf_appendf(&b, "%s", "");
+    assert_int_equal(b.len, want);
+    rs_strbuf_free(&b);
+    assert_null(b.s);
+}
+
+static void strdup_copies_and_allows_null(void **state)
+{
+    (void)state;
+    assert_null(rs_strdup(NULL));
+    const char *src = "cytokine";
+    char *d = rs_strdup(src);
+    assert_non_null(d);
+    assert_ptr_not_equal(d, src);
+    assert_string_equal(d, src);
+    free(d);
+    d = rs_strdup("");
+    assert_string_equal(d, "");
+    free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -135,6 +287,13 @@ int main(void)
         cmocka_unit_test(memory_available_is_plausible),
         cmocka_unit_test(log_filters_by_level),
         cmocka_unit_test(version_is_consistent),
+        cmocka_unit_test(suggest_exact_hit_and_typos),
+        cmocka_unit_test(suggest_threshold_follows_length),
+        cmocka_unit_test(suggest_nothing_for_unrelated_or_empty),
+        cmocka_unit_test(suggest_ties_go_to_the_first_offered),
+        cmocka_unit_test(strbuf_grows_past_its_capacity),
+        cmocka_unit_test(strbuf_appendf_long_formats),
+        cmocka_unit_test(strdup_copies_and_allows_null),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

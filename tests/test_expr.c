@@ -256,10 +256,12 @@ static void folding_and_rebind(void **state)
     /* Region arguments follow the rebind too. */
     e = compile_ok("mean(myelin, disk(r0, r0 / 2, r0 / 4))", RS_EXPR_ALLOW_AGGREGATES);
     const rs_expr_aggregate *a = rs_expr_aggregate_at(e, 0);
-    assert_true(a->region.p[0] == 100.0 && a->region.p[1] == 50.0 && a->region.p[2] == 25.0);
+    assert_true(a->region.center[0] == 100.0 && a->region.center[1] == 50.0 &&
+                a->region.radius == 25.0);
     const double v4[NPARAMS] = {0, 0, 0, 40.0};
     rs_expr_rebind(e, v4);
-    assert_true(a->region.p[0] == 40.0 && a->region.p[1] == 20.0 && a->region.p[2] == 10.0);
+    assert_true(a->region.center[0] == 40.0 && a->region.center[1] == 20.0 &&
+                a->region.radius == 10.0);
     rs_expr_destroy(e);
 
     /* Harmless calls. */
@@ -484,21 +486,24 @@ static void aggregates_are_listed_and_deduplicated(void **state)
     assert_int_equal(a->kind, RS_AGG_MEAN);
     assert_int_equal(a->substrate, S_MYE);
     assert_int_equal(a->cell_type, -1);
-    assert_int_equal(a->region.kind, RS_EXPR_REGION_ALL);
+    assert_int_equal(a->region.kind, RS_REGION_ALL);
     a = rs_expr_aggregate_at(e, 1);
     assert_int_equal(a->kind, RS_AGG_INTEGRAL);
     assert_int_equal(a->substrate, S_CYT);
-    assert_int_equal(a->region.kind, RS_EXPR_REGION_DISK);
-    assert_true(a->region.p[0] == 100 && a->region.p[1] == 200 && a->region.p[2] == 50);
+    assert_int_equal(a->region.kind, RS_REGION_DISK);
+    assert_int_equal(a->region.ncoords, 2);
+    assert_true(a->region.center[0] == 100 && a->region.center[1] == 200 &&
+                a->region.radius == 50);
     a = rs_expr_aggregate_at(e, 2);
     assert_int_equal(a->kind, RS_AGG_MAX);
     assert_int_equal(a->substrate, S_MYE);
     a = rs_expr_aggregate_at(e, 3);
     assert_int_equal(a->kind, RS_AGG_MIN);
-    assert_int_equal(a->region.kind, RS_EXPR_REGION_BOX);
-    assert_true(a->region.p[0] == 0 && a->region.p[1] == 0 && a->region.p[3] == 10 &&
-                a->region.p[4] == 20);
-    assert_true(a->region.p[2] == -HUGE_VAL && a->region.p[5] == HUGE_VAL);
+    assert_int_equal(a->region.kind, RS_REGION_BOX);
+    assert_int_equal(a->region.ncoords, 2); /* 4 arguments: z ignored */
+    assert_true(a->region.lo[0] == 0 && a->region.lo[1] == 0 && a->region.hi[0] == 10 &&
+                a->region.hi[1] == 20);
+    assert_true(rs_region_contains(&a->region, 5, 5, -1e300));
     a = rs_expr_aggregate_at(e, 4);
     assert_int_equal(a->kind, RS_AGG_COUNT);
     assert_int_equal(a->cell_type, 0);
@@ -508,21 +513,25 @@ static void aggregates_are_listed_and_deduplicated(void **state)
     assert_int_equal(a->kind, RS_AGG_MEAN);
     assert_int_equal(a->cell_type, 1);
     assert_int_equal(a->state, 0);
-    assert_int_equal(a->region.kind, RS_EXPR_REGION_SPHERE);
-    assert_true(a->region.p[3] == 4);
+    assert_int_equal(a->region.kind, RS_REGION_SPHERE);
+    assert_int_equal(a->region.ncoords, 3);
+    assert_true(a->region.radius == 4);
     a = rs_expr_aggregate_at(e, 6);
     assert_int_equal(a->kind, RS_AGG_COUNT);
-    assert_int_equal(a->region.kind, RS_EXPR_REGION_ANNULUS);
-    assert_true(a->region.p[2] == 5 && a->region.p[3] == 10);
+    assert_int_equal(a->region.kind, RS_REGION_ANNULUS);
+    assert_true(a->region.inner == 5 && a->region.outer == 10);
     a = rs_expr_aggregate_at(e, 7);
     assert_int_equal(a->kind, RS_AGG_MAX);
-    assert_int_equal(a->region.kind, RS_EXPR_REGION_SHELL);
-    assert_true(a->region.p[4] == 5);
+    assert_int_equal(a->region.kind, RS_REGION_SHELL);
+    assert_true(a->region.outer == 5);
     /* disk(100, 200, 5e1) is the same region as disk(100, 200, 50) */
     a = rs_expr_aggregate_at(e, 8);
     assert_int_equal(a->kind, RS_AGG_MIN);
-    assert_int_equal(a->region.kind, RS_EXPR_REGION_BOX);
-    for (int j = 0; j < 6; j++) assert_true(a->region.p[j] == j);
+    assert_int_equal(a->region.kind, RS_REGION_BOX);
+    assert_int_equal(a->region.ncoords, 3);
+    assert_int_equal(rs_region_nnumbers(&a->region), 6);
+    for (int j = 0; j < 6; j++) assert_true(rs_region_value(&a->region, j) == j);
+    for (int j = 0; j < 3; j++) assert_true(a->region.lo[j] == j && a->region.hi[j] == j + 3);
     assert_null(rs_expr_aggregate_at(e, 9));
     assert_null(rs_expr_aggregate_at(e, -1));
     /* The value adds the aggregates as given (two of them twice). */
@@ -692,6 +701,10 @@ static void errors_aggregates(void **state)
                 "'box': the lower y bound 5 is above the upper bound 2 (um)");
     check_error("mean(myelin, sphere(0, 0, 1/0, 1))", A, 14,
                 "'sphere': argument 3 is inf; expected a finite number (um)");
+    check_error("mean(myelin, box(0, 0, 1/0, 2))", A, 14,
+                "'box': argument 3 is inf; expected a finite number (um)");
+    check_error("mean(myelin, box(0, 0, 0, 1, 2, -1/0))", A, 14,
+                "'box': argument 6 is -inf; expected a finite number (um)");
 }
 
 static void errors_syntax(void **state)

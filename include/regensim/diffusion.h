@@ -61,6 +61,17 @@ typedef struct rs_diffusion_config {
     rs_fft_rigor fft_rigor; /* spectral */
 } rs_diffusion_config;
 
+/* The source/uptake step every solver applies per voxel, as a plain loop:
+ * dst[i] = (src[i] + dt S[i]) / (1 + dt U[i]) for i < n; with S only
+ * src + dt S, with U only src / (1 + dt U), with neither a copy (nothing
+ * when dst == src). s or u may be NULL. dst may be src itself (in place)
+ * but must not otherwise overlap it. No allocation, no threading: callers
+ * split whole rows, planes or chunks over threads, so every voxel gets the
+ * same operations for any number of threads. The simulation applies it to
+ * the fields that skip the solver, so the formula exists once. */
+RS_API void rs_source_step(double *dst, const double *src, const double *restrict s,
+                           const double *restrict u, size_t n, double dt);
+
 /* A solver: an opaque plan made by rs_diffusion_create. */
 typedef struct rs_diffusion rs_diffusion;
 

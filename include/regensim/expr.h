@@ -18,6 +18,7 @@
 
 #include <stddef.h>
 #include "regensim/error.h"
+#include "regensim/region.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -64,27 +65,17 @@ typedef enum rs_expr_agg_kind {
     RS_AGG_COUNT      /* number of cells of a type */
 } rs_expr_agg_kind;
 
-typedef enum rs_expr_region_kind {
-    RS_EXPR_REGION_ALL = 0,
-    RS_EXPR_REGION_DISK,    /* p = cx, cy, r              (2D; z ignored) */
-    RS_EXPR_REGION_SPHERE,  /* p = cx, cy, cz, r */
-    RS_EXPR_REGION_BOX,     /* p = x0, y0, z0, x1, y1, z1 (2D form: z = -inf..inf) */
-    RS_EXPR_REGION_ANNULUS, /* p = cx, cy, r_inner, r_outer */
-    RS_EXPR_REGION_SHELL    /* p = cx, cy, cz, r_inner, r_outer */
-} rs_expr_region_kind;
-
-typedef struct rs_expr_region {
-    rs_expr_region_kind kind;
-    double p[6];
-} rs_expr_region;
-
 /* One aggregate an expression uses: over substrate `substrate` (>= 0), or
  * over cells of type `cell_type` (>= 0) counting them or averaging state
- * `state` (>= 0), within `region`. */
+ * `state` (>= 0), within `region` (region.h): RS_REGION_ALL when none is
+ * given, else the disk, sphere, box, annulus or shell written as the
+ * second argument, its numbers in argument order (disk(cx, cy, r): center
+ * [cx, cy], radius r; box(x0, y0, x1, y1): a 2-coordinate box, z ignored),
+ * re-evaluated by rs_expr_rebind. No children. */
 typedef struct rs_expr_aggregate {
     rs_expr_agg_kind kind;
     int substrate, cell_type, state;
-    rs_expr_region region;
+    rs_region region;
 } rs_expr_aggregate;
 
 typedef struct rs_expr rs_expr;

@@ -21,6 +21,7 @@
 
 #include "regensim/error.h"
 #include "regensim/grid.h"
+#include "regensim/region.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -55,27 +56,23 @@ typedef struct rs_model_expr {
     rs_model_pos pos;
 } rs_model_expr;
 
-/* A region of the domain (initial conditions, interventions). */
-typedef enum rs_model_region_kind {
-    RS_REGION_ALL = 0,
-    RS_REGION_DISK,       /* center [x, y], radius (2D) */
-    RS_REGION_SPHERE,     /* center [x, y, z], radius (3D) */
-    RS_REGION_BOX,        /* min [...], max [...] */
-    RS_REGION_ANNULUS,    /* center [x, y], inner, outer (2D) */
-    RS_REGION_SHELL,      /* center [x, y, z], inner, outer (3D) */
-    RS_REGION_UNION,      /* any of the children */
-    RS_REGION_DIFFERENCE  /* children[0] minus children[1] */
-} rs_model_region_kind;
+/* Where a region's numbers came from, beside the region itself: for the
+ * i-th number of the shape (rs_region_number order: centre, then radius or
+ * inner and outer; a box's min then max) its expression text (NULL for a
+ * plain number) and position, and the same for each child. */
+typedef struct rs_model_region_src {
+    char *expr[RS_REGION_MAX_NUMBERS];
+    rs_model_pos at[RS_REGION_MAX_NUMBERS];
+    struct rs_model_region_src *children; /* one per child of the shape */
+    rs_model_pos pos;                      /* of the region itself */
+} rs_model_region_src;
 
+/* A region of the domain (initial conditions, interventions): `shape` is
+ * the region (region.h), its numbers evaluated (they may be expressions of
+ * parameters, e.g. radius: "2 * r0"); src says where they came from. */
 typedef struct rs_model_region {
-    rs_model_region_kind kind;
-    int ncoords;              /* entries used in center/lo/hi: 2 or 3 */
-    rs_model_number center[3]; /* disk, sphere, annulus, shell */
-    rs_model_number lo[3], hi[3]; /* box */
-    rs_model_number radius, inner, outer;
-    int nchildren;
-    struct rs_model_region *children;
-    rs_model_pos pos;
+    rs_region shape;
+    rs_model_region_src src;
 } rs_model_region;
 
 /* A named number (parameters, secretion and uptake rates, chemotaxis). */

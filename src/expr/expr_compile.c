@@ -70,8 +70,8 @@ void rs_expr_refold(rs_expr *e)
     }
     for (int i = 0; i < e->npool; i++) e->pool[i] = e->value[e->pool_node[i]];
     for (int i = 0; i < e->naggs; i++)
-        for (int j = 0; j < 6; j++)
-            if (e->agg_pnode[i][j] >= 0) e->aggs[i].region.p[j] = e->value[e->agg_pnode[i][j]];
+        for (int j = 0; j < rs_region_nnumbers(&e->aggs[i].region); j++)
+            *rs_region_number(&e->aggs[i].region, j) = e->value[e->agg_pnode[i][j]];
     if (e->is_constant) e->constant = e->value[e->root];
 }
 
@@ -212,33 +212,33 @@ static rs_status emit_code(rs_expr *e, const unsigned char *emit, rs_error *err)
  * ordered bounds. */
 static rs_status check_regions(const rs_expr *e, const rs_expr_tree *t, rs_error *err)
 {
-    static const char *const names[] = {"all", "disk", "sphere", "box", "annulus", "shell"};
     for (int i = 0; i < e->naggs; i++) {
-        const rs_expr_region *r = &e->aggs[i].region;
+        const rs_region *r = &e->aggs[i].region;
         const int col = t->aggs[i].col;
-        const char *name = names[r->kind];
-        for (int j = 0; j < 6; j++)
-            if (e->agg_pnode[i][j] >= 0 && !isfinite(r->p[j]))
+        const char *name = rs_region_kind_name(r->kind);
+        for (int j = 0; j < rs_region_nnumbers(r); j++)
+            if (!isfinite(rs_region_value(r, j)))
                 return rs_error_set_at(err, RS_EINVAL, NULL, 1, col,
                                        "'%s': argument %d is %g; expected a finite number (um)",
-                                       name, j + 1 - (r->kind == RS_EXPR_REGION_BOX &&
-                                                      e->agg_pnode[i][2] < 0 && j > 2),
-                                       r->p[j]);
+                                       name, j + 1, rs_region_value(r, j));
         double rin = 0.0, rout = 0.0;
         switch (r->kind) {
-        case RS_EXPR_REGION_DISK: rout = r->p[2]; break;
-        case RS_EXPR_REGION_SPHERE: rout = r->p[3]; break;
-        case RS_EXPR_REGION_ANNULUS: rin = r->p[2]; rout = r->p[3]; break;
-        case RS_EXPR_REGION_SHELL: rin = r->p[3]; rout = r->p[4]; break;
-        case RS_EXPR_REGION_BOX:
-            for (int j = 0; j < 3; j++)
-                if (r->p[j] > r->p[j + 3])
+        case RS_REGION_DISK:
+        case RS_REGION_SPHERE: rout = r->radius; break;
+        case RS_REGION_ANNULUS:
+        case RS_REGION_SHELL:
+            rin = r->inner;
+            rout = r->outer;
+            break;
+        case RS_REGION_BOX:
+            for (int j = 0; j < r->ncoords; j++)
+                if (r->lo[j] > r->hi[j])
                     return rs_error_set_at(err, RS_EINVAL, NULL, 1, col,
                                            "'box': the lower %c bound %g is above the upper "
                                            "bound %g (um)",
-                                           "xyz"[j], r->p[j], r->p[j + 3]);
+                                           "xyz"[j], r->lo[j], r->hi[j]);
             break;
-        case RS_EXPR_REGION_ALL: break;
+        default: break; /* all (aggregates have no union or difference) */
         }
         if (rout < 0.0)
             return rs_error_set_at(err, RS_EINVAL, NULL, 1, col,

@@ -4,14 +4,16 @@
  * tokens, expr_parser.c builds the syntax tree (resolving names against the
  * symbol table, listing aggregates), expr_compile.c folds constants and
  * emits bytecode, expr_eval.c runs the bytecode over blocks of points, and
- * expr_names.c finds names and suggests near misses. expr_math.h holds the
- * scalar meaning of every operation, shared by folding and evaluation. */
+ * expr_names.c finds names (near misses are suggested by rs_suggester,
+ * regensim/text.h). expr_math.h holds the scalar meaning of every
+ * operation, shared by folding and evaluation. */
 #ifndef RS_EXPR_IMPL_H
 #define RS_EXPR_IMPL_H
 
 #include <stddef.h>
 
 #include "regensim/expr.h"
+#include "regensim/text.h"
 
 /* Deepest nesting of parentheses, calls, unary operators and exponents the
  * parser accepts (it recurses once per level, so this bounds its C stack). */
@@ -128,12 +130,12 @@ typedef struct rs_expr_node {
     int col;      /* 1-based column of the token it came from */
 } rs_expr_node;
 
-/* An aggregate as parsed: the public description, and for each region
- * parameter the node holding its (constant) value, or -1 for a fixed value
- * (the unbounded z of a 2D box). */
+/* An aggregate as parsed: the public description, and for each number of
+ * its region (rs_region_number order, which is the order of the region's
+ * arguments) the node holding its (constant) value. */
 typedef struct rs_expr_agg_info {
     rs_expr_aggregate agg;
-    int pnode[6];
+    int pnode[RS_REGION_MAX_NUMBERS];
     int col;               /* of the region constructor (value checks) */
     int tok_first, tok_end; /* the region's tokens, for de-duplication */
 } rs_expr_agg_info;
@@ -157,20 +159,6 @@ rs_status rs_expr_parse(const char *text, const rs_expr_token *tok, int ntok,
 /* Index of the name equal to s[0..len) in names[0..n), or -1. NULL arrays
  * and NULL entries are allowed (they match nothing). */
 int rs_expr_find_name(const char *const *names, int n, const char *s, size_t len);
-
-/* Did-you-mean: keeps the closest candidate to a word. */
-typedef struct rs_expr_suggest {
-    const char *word;
-    size_t len;
-    const char *best; /* NULL while none is close enough */
-    int best_distance;
-} rs_expr_suggest;
-
-void rs_expr_suggest_init(rs_expr_suggest *s, const char *word, size_t len);
-/* Offers one candidate (NULL is ignored). */
-void rs_expr_suggest_offer(rs_expr_suggest *s, const char *candidate);
-/* Offers every name of a list (NULL list or entries allowed). */
-void rs_expr_suggest_offer_all(rs_expr_suggest *s, const char *const *names, int n);
 
 /* ---- bytecode (expr_compile.c, expr_eval.c) ---- */
 
@@ -212,7 +200,7 @@ struct rs_expr {
     int nparams;
 
     rs_expr_aggregate *aggs;
-    int (*agg_pnode)[6];
+    int (*agg_pnode)[RS_REGION_MAX_NUMBERS];
     int naggs;
 
     int is_constant;

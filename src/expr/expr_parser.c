@@ -65,21 +65,28 @@ static const agg_info aggregates[] = {
 };
 #define NAGGREGATES ((int)(sizeof aggregates / sizeof aggregates[0]))
 
+/* The regions an aggregate may take (names: rs_region_kind_name), by kind;
+ * nargs 0 for the kinds that are not written as a call (all, union,
+ * difference). */
 typedef struct region_info {
-    const char *name;
-    rs_expr_region_kind kind;
     int nargs, nargs_alt; /* nargs_alt: 0, or the other accepted count (box) */
     const char *args;
 } region_info;
 
-static const region_info regions[] = {
-    {"disk", RS_EXPR_REGION_DISK, 3, 0, "(cx, cy, r)"},
-    {"sphere", RS_EXPR_REGION_SPHERE, 4, 0, "(cx, cy, cz, r)"},
-    {"box", RS_EXPR_REGION_BOX, 4, 6, "(x0, y0, x1, y1) or 6 (x0, y0, z0, x1, y1, z1)"},
-    {"annulus", RS_EXPR_REGION_ANNULUS, 4, 0, "(cx, cy, r_inner, r_outer)"},
-    {"shell", RS_EXPR_REGION_SHELL, 5, 0, "(cx, cy, cz, r_inner, r_outer)"},
+static const region_info regions[RS_REGION_NKINDS] = {
+    [RS_REGION_DISK] = {3, 0, "(cx, cy, r)"},
+    [RS_REGION_SPHERE] = {4, 0, "(cx, cy, cz, r)"},
+    [RS_REGION_BOX] = {4, 6, "(x0, y0, x1, y1) or 6 (x0, y0, z0, x1, y1, z1)"},
+    [RS_REGION_ANNULUS] = {4, 0, "(cx, cy, r_inner, r_outer)"},
+    [RS_REGION_SHELL] = {5, 0, "(cx, cy, cz, r_inner, r_outer)"},
 };
-#define NREGIONS ((int)(sizeof regions / sizeof regions[0]))
+
+/* The region kind an expression may call by the name text[0..len), or -1. */
+static int region_call(const char *text, size_t len)
+{
+    int k = rs_region_kind_from_name(text, len);
+    return k >= 0 && regions[k].nargs > 0 ? k : -1;
+}
 
 static const char *const builtin_names[] = {"t", "x", "y", "z", "pi", "e"};
 #define NBUILTINS 6
@@ -256,29 +263,21 @@ static const char *cat_noun(name_cat c)
     return "unknown";
 }
 
-/* " (did you mean 'X'?)" into buf, or "" when no candidate is close. */
-static const char *did_you_mean(const rs_expr_suggest *s, char *buf, size_t n)
-{
-    if (s->best) snprintf(buf, n, " (did you mean '%s'?)", s->best);
-    else buf[0] = '\0';
-    return buf;
-}
-
 /* The error for a name that is nowhere, with a suggestion if one is close. */
 static int unknown_name(parser *p, const rs_expr_token *t)
 {
     const rs_expr_symbols *sym = p->sym;
     const char *s = p->text + t->pos;
-    rs_expr_suggest sg;
+    rs_suggester sg;
     char dym[QUOTE_MAX + 32];
-    rs_expr_suggest_init(&sg, s, (size_t)t->len);
-    rs_expr_suggest_offer_all(&sg, sym->parameter_names, sym->nparameters);
-    rs_expr_suggest_offer_all(&sg, sym->substrate_names, sym->nsubstrates);
-    rs_expr_suggest_offer_all(&sg, sym->state_names, sym->nstates);
-    rs_expr_suggest_offer_all(&sg, builtin_names, NBUILTINS);
+    rs_suggester_init(&sg, s, (size_t)t->len);
+    rs_suggester_offer_list(&sg, sym->parameter_names, sym->nparameters);
+    rs_suggester_offer_list(&sg, sym->substrate_names, sym->nsubstrates);
+    rs_suggester_offer_list(&sg, sym->state_names, sym->nstates);
+    rs_suggester_offer_list(&sg, builtin_names, NBUILTINS);
     if (sg.best)
         return fail(p, t->pos + 1, "unknown name '%.*s'%s", tok_quote_len(t), s,
-                    did_you_mean(&sg, dym, sizeof dym));
+                    rs_did_you_mean(sg.best, dym, sizeof dym));
     return fail(p, t->pos + 1,
                 "unknown name '%.*s' (not a parameter, substrate, state variable, t, x, y, z, "
                 "pi or e)",
@@ -411,34 +410,33 @@ static int parse_region(parser *p, const char *owner, rs_expr_agg_info *info)
 {
     const rs_expr_token *t = cur(p);
     char what[QUOTE_MAX + 32];
-    const region_info *r = NULL;
-    for (int i = 0; i < NREGIONS && t->kind == RS_TOK_NAME; i++)
-        if (same_text(p, t, regions[i].name)) r = &regions[i];
-    if (!r || p->tok[p->pos + 1].kind != RS_TOK_LPAREN)
+    const int kind = t->kind == RS_TOK_NAME ? region_call(p->text + t->pos, (size_t)t->len) : -1;
+    if (kind < 0 || p->tok[p->pos + 1].kind != RS_TOK_LPAREN)
         return fail(p, t->pos + 1,
                     "expected a region (disk, sphere, box, annulus or shell) as the second "
                     "argument of '%s', found %s",
                     owner, describe(p, t, what, sizeof what));
+    const region_info *r = &regions[kind];
+    const char *rname = rs_region_kind_name((rs_region_kind)kind);
     const int name = p->pos;
-    int args[6];
+    int args[RS_REGION_MAX_NUMBERS];
     const char *saved = p->const_owner;
-    p->const_owner = r->name;
-    int n = parse_args(p, name, args, 6);
+    p->const_owner = rname;
+    int n = parse_args(p, name, args, RS_REGION_MAX_NUMBERS);
     p->const_owner = saved;
     if (n < 0) return -1;
     if (n != r->nargs && n != r->nargs_alt)
-        return fail(p, t->pos + 1, "'%s' expects %d arguments %s, got %d", r->name, r->nargs,
+        return fail(p, t->pos + 1, "'%s' expects %d arguments %s, got %d", rname, r->nargs,
                     r->args, n);
-    info->agg.region.kind = r->kind;
-    for (int j = 0; j < 6; j++) info->pnode[j] = j < n ? args[j] : -1;
-    if (r->kind == RS_EXPR_REGION_BOX && n == 4) {
-        /* x0, y0, x1, y1 -> x0, y0, -inf, x1, y1, +inf */
-        info->pnode[3] = args[2];
-        info->pnode[4] = args[3];
-        info->pnode[2] = info->pnode[5] = -1;
-        info->agg.region.p[2] = -HUGE_VAL;
-        info->agg.region.p[5] = HUGE_VAL;
-    }
+    /* The arguments are the region's numbers in order (rs_region_number):
+     * the centre then one radius (disk, sphere) or two (annulus, shell);
+     * a box's lower then upper corner, 2 coordinates (z ignored) or 3. */
+    rs_region *rg = &info->agg.region;
+    rg->kind = (rs_region_kind)kind;
+    rg->ncoords = kind == RS_REGION_BOX                                 ? n / 2
+                  : kind == RS_REGION_DISK || kind == RS_REGION_SPHERE ? n - 1
+                                                                       : n - 2;
+    for (int j = 0; j < RS_REGION_MAX_NUMBERS; j++) info->pnode[j] = j < n ? args[j] : -1;
     info->col = t->pos + 1;
     info->tok_first = name;
     info->tok_end = p->pos;
@@ -512,11 +510,12 @@ static int aggregate_substrate(parser *p, const char *fname, const rs_expr_token
                     info->agg.kind == RS_AGG_MAX || info->agg.kind == RS_AGG_MIN
                         ? " (for the larger or smaller of two values give two arguments)"
                         : "");
-    rs_expr_suggest sg;
+    rs_suggester sg;
     char dym[QUOTE_MAX + 32];
-    rs_expr_suggest_init(&sg, s, (size_t)t->len);
-    rs_expr_suggest_offer_all(&sg, sym->substrate_names, sym->nsubstrates);
-    return fail(p, col, "unknown substrate '%.*s'%s", q, s, did_you_mean(&sg, dym, sizeof dym));
+    rs_suggester_init(&sg, s, (size_t)t->len);
+    rs_suggester_offer_list(&sg, sym->substrate_names, sym->nsubstrates);
+    return fail(p, col, "unknown substrate '%.*s'%s", q, s,
+                rs_did_you_mean(sg.best, dym, sizeof dym));
 }
 
 /* cell_type or cell_type.state for count and mean; p->pos at the type name. */
@@ -526,7 +525,7 @@ static int aggregate_cells(parser *p, const char *fname, rs_expr_agg_info *info)
     const rs_expr_token *t = cur(p);
     const char *s = p->text + t->pos;
     const int q = tok_quote_len(t);
-    rs_expr_suggest sg;
+    rs_suggester sg;
     char dym[QUOTE_MAX + 32], what[QUOTE_MAX + 32];
     int type = rs_expr_find_name(sym->cell_type_names, sym->ncell_types, s, (size_t)t->len);
     if (type < 0) {
@@ -537,10 +536,10 @@ static int aggregate_cells(parser *p, const char *fname, rs_expr_agg_info *info)
                         cat_noun(c), fname,
                         info->agg.kind == RS_AGG_COUNT ? "a cell type name"
                                                        : "a substrate or cell_type.state");
-        rs_expr_suggest_init(&sg, s, (size_t)t->len);
-        rs_expr_suggest_offer_all(&sg, sym->cell_type_names, sym->ncell_types);
+        rs_suggester_init(&sg, s, (size_t)t->len);
+        rs_suggester_offer_list(&sg, sym->cell_type_names, sym->ncell_types);
         return fail(p, t->pos + 1, "unknown cell type '%.*s'%s", q, s,
-                    did_you_mean(&sg, dym, sizeof dym));
+                    rs_did_you_mean(sg.best, dym, sizeof dym));
     }
     info->agg.cell_type = type;
     p->pos++;
@@ -556,10 +555,10 @@ static int aggregate_cells(parser *p, const char *fname, rs_expr_agg_info *info)
     const char *ss = p->text + st->pos;
     int state = rs_expr_find_name(names, nst, ss, (size_t)st->len);
     if (state < 0) {
-        rs_expr_suggest_init(&sg, ss, (size_t)st->len);
-        rs_expr_suggest_offer_all(&sg, names, nst);
+        rs_suggester_init(&sg, ss, (size_t)st->len);
+        rs_suggester_offer_list(&sg, names, nst);
         return fail(p, st->pos + 1, "cell type '%.*s' has no state variable '%.*s'%s", q, s,
-                    tok_quote_len(st), ss, did_you_mean(&sg, dym, sizeof dym));
+                    tok_quote_len(st), ss, rs_did_you_mean(sg.best, dym, sizeof dym));
     }
     info->agg.state = state;
     p->pos++;
@@ -597,9 +596,9 @@ static int parse_aggregate(parser *p, int name, rs_expr_agg_kind kind)
     memset(&info, 0, sizeof info);
     info.agg.kind = kind;
     info.agg.substrate = info.agg.cell_type = info.agg.state = -1;
-    info.agg.region.kind = RS_EXPR_REGION_ALL;
+    info.agg.region.kind = RS_REGION_ALL;
     info.tok_first = info.tok_end = -1;
-    for (int j = 0; j < 6; j++) info.pnode[j] = -1;
+    for (int j = 0; j < RS_REGION_MAX_NUMBERS; j++) info.pnode[j] = -1;
 
     const rs_expr_token *t = cur(p);
     if (t->kind != RS_TOK_NAME)
@@ -659,9 +658,8 @@ static int is_aggregate_form(const parser *p, int name)
         else if (tk[i].kind == RS_TOK_RPAREN && level-- == 0) return 0;
         else if (tk[i].kind == RS_TOK_COMMA && level == 0) {
             const rs_expr_token *r = &tk[i + 1];
-            for (int k = 0; k < NREGIONS; k++)
-                if (same_text(p, r, regions[k].name) && r[1].kind == RS_TOK_LPAREN) return 1;
-            return 0;
+            return r->kind == RS_TOK_NAME && r[1].kind == RS_TOK_LPAREN &&
+                   region_call(p->text + r->pos, (size_t)r->len) >= 0;
         }
     }
     return 0;
@@ -696,23 +694,24 @@ static int parse_call(parser *p)
                             : "");
         return make_op(p, f->fn, col, kids[0], kids[1], kids[2]);
     }
-    for (int k = 0; k < NREGIONS; k++)
-        if (same_text(p, nt, regions[k].name))
-            return fail(p, col,
-                        "'%s' makes a region, which can only be the second argument of an "
-                        "aggregate, e.g. mean(myelin, disk(500, 500, 100))",
-                        regions[k].name);
+    if (region_call(s, (size_t)nt->len) >= 0)
+        return fail(p, col,
+                    "'%.*s' makes a region, which can only be the second argument of an "
+                    "aggregate, e.g. mean(myelin, disk(500, 500, 100))",
+                    q, s);
     int index;
     name_cat c = resolve(p->sym, s, (size_t)nt->len, &index);
     if (c != CAT_NONE)
         return fail(p, col, "'%.*s' is %s, not a function", q, s, cat_noun(c));
-    rs_expr_suggest sg;
+    rs_suggester sg;
     char dym[QUOTE_MAX + 32];
-    rs_expr_suggest_init(&sg, s, (size_t)nt->len);
-    for (int k = 0; k < NFUNCTIONS; k++) rs_expr_suggest_offer(&sg, functions[k].name);
-    for (int k = 0; k < NAGGREGATES; k++) rs_expr_suggest_offer(&sg, aggregates[k].name);
-    for (int k = 0; k < NREGIONS; k++) rs_expr_suggest_offer(&sg, regions[k].name);
-    return fail(p, col, "unknown function '%.*s'%s", q, s, did_you_mean(&sg, dym, sizeof dym));
+    rs_suggester_init(&sg, s, (size_t)nt->len);
+    for (int k = 0; k < NFUNCTIONS; k++) rs_suggester_offer(&sg, functions[k].name);
+    for (int k = 0; k < NAGGREGATES; k++) rs_suggester_offer(&sg, aggregates[k].name);
+    for (int k = 0; k < RS_REGION_NKINDS; k++)
+        if (regions[k].nargs > 0) rs_suggester_offer(&sg, rs_region_kind_name((rs_region_kind)k));
+    return fail(p, col, "unknown function '%.*s'%s", q, s,
+                rs_did_you_mean(sg.best, dym, sizeof dym));
 }
 
 /* ---- expressions ---- */

@@ -22,6 +22,7 @@
 #include "regensim/alloc.h"
 #include "field/diffusion_impl.h"
 #include "field/explicit_kernel.h"
+#include "field/source_kernel.h"
 
 typedef struct explicit_coef {
     double r;  /* dt D / dx^2 */
@@ -168,10 +169,10 @@ static void row_writeback(const explicit_job *job, int k, int j, const double *b
 {
     const rs_grid *g = &job->s->base.cfg.grid;
     size_t off = (size_t)k * g->nx * g->ny + (size_t)j * g->nx;
-    rs_explicit_writeback(job->c + off, buf + (size_t)j * g->nx,
-                          job->source ? job->source + off : NULL,
-                          job->uptake ? job->uptake + off : NULL, g->nx,
-                          job->s->base.cfg.dt);
+    rs_source_step(job->c + off, buf + (size_t)j * g->nx,
+                   job->source ? job->source + off : NULL,
+                   job->uptake ? job->uptake + off : NULL, (size_t)g->nx,
+                   job->s->base.cfg.dt);
 }
 
 /* Shared rows: every thread of the team takes part in each plane. Row j of

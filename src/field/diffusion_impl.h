@@ -65,10 +65,4 @@ static inline int rs_face_active(const rs_grid *g, int f)
     return f < RS_FACE_ZLO || g->nz > 1;
 }
 
-/* Implicit source/uptake update for one voxel: (c + dt S) / (1 + dt U). */
-static inline double rs_source_uptake(double c, double dt, double s, double u)
-{
-    return (c + dt * s) / (1.0 + dt * u);
-}
-
 #endif

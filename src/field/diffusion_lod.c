@@ -24,6 +24,7 @@
 #include "regensim/alloc.h"
 #include "field/diffusion_impl.h"
 #include "field/lod_kernel.h"
+#include "field/source_kernel.h"
 
 /* Columns per block of the 2D y pass. */
 #define LOD_COLUMN_BLOCK 64
@@ -178,8 +179,8 @@ static void lod_substrate(const lod_solver *s, int n, double *c, const double *s
             const int rows = ny - j0 < LOD_ROW_BLOCK ? ny - j0 : LOD_ROW_BLOCK;
             const size_t off = (size_t)j0 * nx;
             if (src || upt)
-                rs_lod_source_uptake(c + off, src ? src + off : NULL,
-                                     upt ? upt + off : NULL, (size_t)rows * nx, dt);
+                rs_source_step(c + off, c + off, src ? src + off : NULL,
+                               upt ? upt + off : NULL, (size_t)rows * nx, dt);
             rs_lod_lines(c + off, (size_t)nx, rows, dx, cn);
         }
         const int ncols = (nx + LOD_COLUMN_BLOCK - 1) / LOD_COLUMN_BLOCK;

@@ -39,6 +39,7 @@
 
 #include "regensim/alloc.h"
 #include "field/diffusion_impl.h"
+#include "field/source_kernel.h"
 #include "field/spectral_kernel.h"
 
 /* A 1D factor exp(-dt D k^2) below exp(-SPECTRAL_FLUSH) is stored as 0: such
@@ -230,8 +231,8 @@ static void spectral_field_3d(const spectral_solver *s, int n, double *c,
 #pragma omp for schedule(static)
     for (int k = 0; k < nz; k++) {
         const size_t off = (size_t)k * plane;
-        rs_spectral_source_uptake(c + off, source ? source + off : NULL,
-                                  uptake ? uptake + off : NULL, plane, dt);
+        rs_source_step(c + off, c + off, source ? source + off : NULL,
+                       uptake ? uptake + off : NULL, plane, dt);
         fftw_execute_r2r(s->plane_fwd, c + off, c + off);
     }
 #pragma omp for schedule(static)
@@ -257,7 +258,7 @@ static void spectral_field_2d(const spectral_solver *s, int n, double *c,
     const double *fx = s->factor + (size_t)n * ((size_t)nx + ny + 1);
     const double *fy = fx + nx;
 
-    rs_spectral_source_uptake(c, source, uptake, (size_t)nx * ny, s->base.cfg.dt);
+    rs_source_step(c, c, source, uptake, (size_t)nx * ny, s->base.cfg.dt);
     fftw_execute_r2r(s->plane_fwd, c, c);
     rs_spectral_scale_rows(c, (size_t)nx, ny, nx, fx, fy, 1.0);
     fftw_execute_r2r(s->plane_bwd, c, c);

@@ -1,7 +1,6 @@
 /* explicit_kernel.c: the hot loops of the explicit solver (see
  * explicit_kernel.h). Kept apart from the driver so they stay plain loops
  * the compiler vectorises. */
-#include "field/diffusion_impl.h"
 #include "field/explicit_kernel.h"
 
 void rs_explicit_row(double *restrict out, const double *restrict c,
@@ -22,24 +21,4 @@ void rs_explicit_row(double *restrict out, const double *restrict c,
         out[i] = wc * c[i] + r * ((c[i - 1] + c[i + 1]) + (ym[i] + yp[i]) + (zm[i] + zp[i])) + k;
     const int e = nx - 1;
     out[e] = wc * c[e] + r * ((c[e - 1] + ghost_hi) + (ym[e] + yp[e]) + (zm[e] + zp[e])) + k;
-}
-
-void rs_explicit_writeback(double *restrict dst, const double *restrict src,
-                           const double *restrict source, const double *restrict uptake,
-                           int nx, double dt)
-{
-    if (!source && !uptake) {
-#pragma omp simd
-        for (int i = 0; i < nx; i++) dst[i] = src[i];
-    } else if (!uptake) {
-#pragma omp simd
-        for (int i = 0; i < nx; i++) dst[i] = src[i] + dt * source[i];
-    } else if (!source) {
-#pragma omp simd
-        for (int i = 0; i < nx; i++) dst[i] = src[i] / (1.0 + dt * uptake[i]);
-    } else {
-#pragma omp simd
-        for (int i = 0; i < nx; i++)
-            dst[i] = rs_source_uptake(src[i], dt, source[i], uptake[i]);
-    }
 }

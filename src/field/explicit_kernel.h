@@ -22,11 +22,4 @@ void rs_explicit_row(double *restrict out, const double *restrict c,
                      const double *restrict zm, const double *restrict zp, int nx,
                      double r, double wc, double k, const rs_explicit_xbc *xbc);
 
-/* Copies a finished row back into the field, applying the implicit
- * source/uptake step (dst = (src + dt S) / (1 + dt U)) where S or U is
- * given (either may be NULL). */
-void rs_explicit_writeback(double *restrict dst, const double *restrict src,
-                           const double *restrict source, const double *restrict uptake,
-                           int nx, double dt);
-
 #endif

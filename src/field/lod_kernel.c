@@ -4,8 +4,8 @@
  * hardware prefetcher keeps up with these streams); the y and z sweeps run
  * along rows of contiguous values and vectorise across them, and the z
  * sweep, whose rows lie a plane apart, prefetches rows ahead. */
-#include "field/diffusion_impl.h"
 #include "field/lod_kernel.h"
+#include "field/source_kernel.h"
 
 /* Lines swept together by the x kernels. */
 #define LOD_GROUP 8
@@ -17,21 +17,6 @@
 #else
 #define LOD_PREFETCH(p) ((void)(p))
 #endif
-
-void rs_lod_source_uptake(double *restrict c, const double *restrict s,
-                          const double *restrict u, size_t n, double dt)
-{
-    if (s && u) {
-#pragma omp simd
-        for (size_t i = 0; i < n; i++) c[i] = rs_source_uptake(c[i], dt, s[i], u[i]);
-    } else if (s) {
-#pragma omp simd
-        for (size_t i = 0; i < n; i++) c[i] = c[i] + dt * s[i];
-    } else if (u) {
-#pragma omp simd
-        for (size_t i = 0; i < n; i++) c[i] = c[i] / (1.0 + dt * u[i]);
-    }
-}
 
 /* Back substitution x_i = y_i + up_i x_{i+1} of L lines whose forward
  * sweep left y in c and the last y in yl. */
@@ -308,8 +293,8 @@ void rs_lod_plane(double *c, const double *s, const double *u, double dt,
         const int rows = ny - done >= LOD_GROUP ? LOD_GROUP : 1;
         const size_t off = (size_t)done * nx;
         if (s || u)
-            rs_lod_source_uptake(c + off, s ? s + off : NULL, u ? u + off : NULL,
-                                 nx * (size_t)rows, dt);
+            rs_source_step(c + off, c + off, s ? s + off : NULL, u ? u + off : NULL,
+                           nx * (size_t)rows, dt);
         lines_range(c, nx, done, done + rows, x, cn);
         done += rows;
         if (ny > 1) {

@@ -35,11 +35,6 @@ typedef struct rs_lod_dir {
     const double *up;  /* n multipliers r inv[i] */
 } rs_lod_dir;
 
-/* The implicit source/uptake step c <- (c + dt S) / (1 + dt U) on n
- * contiguous values; s or u may be NULL (both NULL: nothing to do). */
-void rs_lod_source_uptake(double *restrict c, const double *restrict s,
-                          const double *restrict u, size_t n, double dt);
-
 /* x sweeps of `nlines` lines of x->n contiguous values, line l at
  * c + l * stride: backward Euler (cn = 0) or Crank-Nicolson (cn = 1). */
 void rs_lod_lines(double *c, size_t stride, int nlines, const rs_lod_dir *x, int cn);

@@ -7,12 +7,6 @@
 
 #include <stddef.h>
 
-/* Applies the implicit source/uptake step c = (c + dt S) / (1 + dt U) in
- * place to n voxels, where S or U is given (either may be NULL; both NULL
- * is a no-op). */
-void rs_spectral_source_uptake(double *restrict c, const double *restrict source,
-                               const double *restrict uptake, size_t n, double dt);
-
 /* Multiplies nrows rows of nx coefficients, row r starting at c + r*stride,
  * by the separable factor: c[r*stride + i] *= fx[i] * (f * frow[r]). The
  * rows must not overlap. */

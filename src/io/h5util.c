@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "regensim/text.h"
 #include "io/io_impl.h"
 
 void rs_io_quiet_begin(rs_io_quiet *q)
@@ -132,13 +133,8 @@ int rs_io_read_string(hid_t loc, const char *name, char **out)
     char *v = NULL;
     int rc = -1;
     if (d >= 0 && H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, &v) >= 0) {
-        size_t n = v ? strlen(v) : 0;
-        *out = malloc(n + 1);
-        if (*out) {
-            if (n) memcpy(*out, v, n);
-            (*out)[n] = '\0';
-            rc = 0;
-        }
+        *out = rs_strdup(v ? v : "");
+        if (*out) rc = 0;
         /* The library allocated v: give it back through the library. */
         hid_t s = H5Dget_space(d);
         if (s >= 0) {

@@ -149,19 +149,15 @@ void rs_model_apply_override(mctx *c, int idx, const char *text)
         tok[0] = (char *)"parameters";
         nt = 2;
         if (rs_model_find_parameter(m, tok[1]) < 0) {
-            const char *g = NULL;
-            char dym[80] = "";
-            const char **pn = malloc(((size_t)m->nparameters + 13) * sizeof *pn);
-            if (pn) {
-                for (int i = 0; i < m->nparameters; i++) pn[i] = m->parameters[i].name;
-                for (int i = 0; i < 13; i++) pn[m->nparameters + i] = top_keys[i];
-                g = rs_model_suggest(tok[1], pn, m->nparameters + 13);
-                free(pn);
-            }
-            if (g) snprintf(dym, sizeof dym, " (did you mean '%s'?)", g);
+            rs_suggester sg;
+            char dym[80];
+            rs_suggester_init(&sg, tok[1], strlen(tok[1]));
+            for (int i = 0; i < m->nparameters; i++)
+                rs_suggester_offer(&sg, m->parameters[i].name);
+            rs_suggester_offer_list(&sg, top_keys, 13);
             rs_model_err(c, pos, "%s: unknown parameter%s; expected a parameter of the "
                          "model or a dotted path such as substrates.NAME.diffusion", path,
-                         dym);
+                         rs_did_you_mean(sg.best, dym, sizeof dym));
             return;
         }
     }
@@ -173,13 +169,12 @@ void rs_model_apply_override(mctx *c, int idx, const char *text)
         size_t sl = strlen(shown);
         snprintf(shown + sl, sizeof shown - sl, "%s%s", sl ? "." : "", tok[i]);
         if (!f) {
-            const char *names[40];
-            for (int k = 0; k < d->nfields && k < 40; k++) names[k] = d->fields[k].key;
-            const char *g = rs_model_suggest(tok[i], names, d->nfields);
-            char dym[80] = "";
-            if (g) snprintf(dym, sizeof dym, " (did you mean '%s'?)", g);
-            rs_model_err(c, pos, "%s: unknown key '%s'%s in path '%s'", path, tok[i], dym,
-                         shown);
+            rs_suggester sg;
+            char dym[80];
+            rs_suggester_init(&sg, tok[i], strlen(tok[i]));
+            for (int k = 0; k < d->nfields; k++) rs_suggester_offer(&sg, d->fields[k].key);
+            rs_model_err(c, pos, "%s: unknown key '%s'%s in path '%s'", path, tok[i],
+                         rs_did_you_mean(sg.best, dym, sizeof dym), shown);
             return;
         }
         int last = i == nt - 1;
@@ -216,19 +211,14 @@ void rs_model_apply_override(mctx *c, int idx, const char *text)
                     if (strcmp(*(char **)(items + (size_t)k * f->sub->size), item) == 0) at = k;
             }
             if (at < 0) {
-                char dym[80] = "";
-                if (f->kind == FK_DICT && n > 0) {
-                    const char **names = malloc((size_t)n * sizeof *names);
-                    if (names) {
-                        for (int k = 0; k < n; k++)
-                            names[k] = *(char **)(items + (size_t)k * f->sub->size);
-                        const char *g = rs_model_suggest(item, names, n);
-                        if (g) snprintf(dym, sizeof dym, " (did you mean '%s'?)", g);
-                        free(names);
-                    }
-                }
+                rs_suggester sg;
+                char dym[80];
+                rs_suggester_init(&sg, item, strlen(item));
+                for (int k = 0; f->kind == FK_DICT && k < n; k++)
+                    rs_suggester_offer(&sg, *(char **)(items + (size_t)k * f->sub->size));
                 rs_model_err(c, pos, "%s: no %s '%s' in %s%s; expected %s", path,
-                             f->kind == FK_LIST ? "entry" : "name", item, shown, dym,
+                             f->kind == FK_LIST ? "entry" : "name", item, shown,
+                             rs_did_you_mean(sg.best, dym, sizeof dym),
                              f->kind == FK_LIST ? "an index of an existing entry"
                                                 : "a name the model defines");
                 return;
@@ -298,14 +288,13 @@ rs_status rs_model_load_string(rs_model **out, const char *text, size_t len,
         return RS_EINVAL;
     }
     rs_model *m = calloc(1, sizeof *m);
-    char *src = malloc(strlen(name) + 1);
+    char *src = rs_strdup(name);
     if (!m || !src) {
         free(m);
         free(src);
         yt_free(&doc);
         return rs_errors_add_at(errs, RS_ENOMEM, name, 0, 0, "out of memory");
     }
-    memcpy(src, name, strlen(name) + 1);
     m->source = src;
     mctx c = {name, errs, 0, m, overrides, 0};
     rs_model_parse_struct(&c, &rs_model_schema_top, doc.root, m, "");
@@ -366,39 +355,6 @@ static void substrate_specs(const rs_model *m, rs_substrate_spec *specs)
     }
 }
 
-/* Volume (area in 2D) of a region, children added (an upper bound for a
- * union); the domain's for `all`. */
-static double region_volume(const rs_model_region *r, const rs_grid *g, int dims)
-{
-    const double pi = 3.14159265358979323846;
-    double depth = dims == 3 ? g->nz * g->dx : 1.0;
-    switch (r->kind) {
-    case RS_REGION_ALL: return g->nx * g->dx * g->ny * g->dx * depth;
-    case RS_REGION_DISK: return pi * r->radius.value * r->radius.value * depth;
-    case RS_REGION_SPHERE: return 4.0 / 3.0 * pi * pow(r->radius.value, 3);
-    case RS_REGION_ANNULUS:
-        return pi * (pow(r->outer.value, 2) - pow(r->inner.value, 2)) * depth;
-    case RS_REGION_SHELL: return 4.0 / 3.0 * pi * (pow(r->outer.value, 3) - pow(r->inner.value, 3));
-    case RS_REGION_BOX: {
-        double v = 1;
-        for (int a = 0; a < r->ncoords; a++) v *= fabs(r->hi[a].value - r->lo[a].value);
-        return r->ncoords == 2 ? v * depth : v;
-    }
-    case RS_REGION_UNION: {
-        double v = 0;
-        for (int i = 0; i < r->nchildren; i++) v += region_volume(&r->children[i], g, dims);
-        return v;
-    }
-    case RS_REGION_DIFFERENCE: {
-        double v = r->nchildren == 2 ? region_volume(&r->children[0], g, dims) -
-                                           region_volume(&r->children[1], g, dims)
-                                     : 0;
-        return v > 0 ? v : 0;
-    }
-    }
-    return 0;
-}
-
 /* Estimated bytes per cell (positions, velocities, radius, type, ids,
  * states, neighbour bins). */
 #define RS_MODEL_BYTES_PER_CELL 256.0
@@ -421,8 +377,8 @@ void rs_model_summarize(const rs_model *m, rs_model_summary *sum)
         if (!isnan(in->count.value))
             sum->expected_cells += in->count.value;
         else if (!isnan(in->density.value))
-            sum->expected_cells += in->density.value * region_volume(&in->region, &sum->grid,
-                                                                    sum->dims);
+            sum->expected_cells +=
+                in->density.value * rs_region_volume(&in->region.shape, &sum->grid, sum->dims);
     }
     sum->explicit_dt_limit = INFINITY;
     double per_voxel = 8.0 * m->nsubstrates;

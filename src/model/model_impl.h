@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "regensim/model.h"
+#include "regensim/text.h"
 #include "model/yaml_tree.h"
 
 typedef enum fkind {
@@ -88,9 +89,6 @@ void rs_model_err(mctx *c, rs_model_pos pos, const char *fmt, ...)
 
 /* "a diffusion coefficient >= 0 (um^2/min)" for f, into buf. */
 void rs_model_expected(const field_desc *f, char *buf, size_t size);
-
-/* The closest of n candidate names to s (edit distance), or NULL. */
-const char *rs_model_suggest(const char *s, const char *const *names, int n);
 
 /* Parses node into the field f of the struct at base (path names it). */
 void rs_model_parse_field(mctx *c, const field_desc *f, const yt_node *n, void *base,

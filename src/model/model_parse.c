@@ -47,56 +47,6 @@ void rs_model_expected(const field_desc *f, char *buf, size_t size)
     if (f->unit && k < size) snprintf(buf + k, size - k, " (%s)", f->unit);
 }
 
-/* Edit distance between a and b, capped at 9 (enough to rank suggestions). */
-static int distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 40 || lb > 40) return 9;
-    int row[41];
-    for (size_t j = 0; j <= lb; j++) row[j] = (int)j;
-    for (size_t i = 1; i <= la; i++) {
-        int prev = row[0];
-        row[0] = (int)i;
-        for (size_t j = 1; j <= lb; j++) {
-            int cur = row[j];
-            int sub = prev + (a[i - 1] != b[j - 1]);
-            int best = row[j] + 1 < row[j - 1] + 1 ? row[j] + 1 : row[j - 1] + 1;
-            row[j] = sub < best ? sub : best;
-            prev = cur;
-        }
-    }
-    return row[lb] > 9 ? 9 : row[lb];
-}
-
-const char *rs_model_suggest(const char *s, const char *const *names, int n)
-{
-    const char *best = NULL;
-    int bestd = 9;
-    size_t len = strlen(s);
-    int limit = len < 4 ? 1 : len < 8 ? 2 : 3;
-    for (int i = 0; i < n; i++) {
-        if (!names[i]) continue;
-        int d = distance(s, names[i]);
-        if (d < bestd) {
-            bestd = d;
-            best = names[i];
-        }
-    }
-    return bestd <= limit ? best : NULL;
-}
-
-/* " (did you mean 'x'?)" or "" into buf. */
-static const char *did_you_mean(const char *s, const char *const *names, int n, char *buf,
-                                size_t size)
-{
-    const char *g = rs_model_suggest(s, names, n);
-    if (g)
-        snprintf(buf, size, " (did you mean '%s'?)", g);
-    else
-        buf[0] = '\0';
-    return buf;
-}
-
 /* path + "." + key (or key alone at the top). */
 static void join(char *out, size_t size, const char *path, const char *key)
 {
@@ -104,15 +54,6 @@ static void join(char *out, size_t size, const char *path, const char *key)
         snprintf(out, size, "%s.%s", path, key);
     else
         snprintf(out, size, "%s", key);
-}
-
-static char *dup_str(const char *s)
-{
-    if (!s) return NULL;
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d) memcpy(d, s, n);
-    return d;
 }
 
 /* True if the whole text is a decimal number (no hex, inf or nan). */
@@ -190,7 +131,7 @@ void rs_model_parse_number(mctx *c, const field_desc *f, const yt_node *n,
         rs_model_err(c, pos, "%s: '%s' is not a number; expected %s", path, n->text, exp);
         return;
     }
-    num->expr = dup_str(n->text);
+    num->expr = rs_strdup(n->text);
 }
 
 /* Default for an absent number: f->def, or NaN for an optional one. */
@@ -244,7 +185,7 @@ static void parse_boundary(mctx *c, const field_desc *f, const yt_node *n, rs_mo
         for (int k = 0; k < RS_NFACES; k++) {
             free(bc[k].value.expr);
             bc[k] = all;
-            if (k && all.value.expr) bc[k].value.expr = dup_str(all.value.expr);
+            if (k && all.value.expr) bc[k].value.expr = rs_strdup(all.value.expr);
         }
         return;
     }
@@ -269,7 +210,8 @@ static void parse_boundary(mctx *c, const field_desc *f, const yt_node *n, rs_mo
         if (face < 0) {
             rs_model_err(c, rs_model_pos_of(n->keys[i]),
                          "%s: unknown face '%s'%s; expected all, xmin, xmax, ymin, ymax, "
-                         "zmin or zmax", path, key, did_you_mean(key, keys, 7, dym, sizeof dym));
+                         "zmin or zmax", path, key,
+                         rs_did_you_mean(rs_suggest(key, keys, 7), dym, sizeof dym));
             continue;
         }
         rs_model_pos fp = pos.set ? pos : rs_model_pos_of(n->items[i]);
@@ -331,7 +273,7 @@ static void parse_dict(mctx *c, const field_desc *f, const yt_node *n, void *bas
             continue;
         }
         void *item = items + (size_t)*FIELD_N(base, f) * d->size;
-        *(char **)item = dup_str(name);
+        *(char **)item = rs_strdup(name);
         (*FIELD_N(base, f))++;
         const yt_node *v = n->items[i];
         if (d->inline_item)
@@ -415,11 +357,11 @@ static void parse_absent(mctx *c, const field_desc *f, void *base, const char *p
         break;
     case FK_STRING:
     case FK_ENUM:
-        *FIELD(base, f, char *) = dup_str(f->def_str);
+        *FIELD(base, f, char *) = rs_strdup(f->def_str);
         break;
     case FK_BOOL: *FIELD(base, f, int) = f->def != 0; break;
     case FK_EXPR:
-        FIELD(base, f, rs_model_expr)->text = dup_str(f->def_str);
+        FIELD(base, f, rs_model_expr)->text = rs_strdup(f->def_str);
         break;
     case FK_STRUCT:
         if (!f->optional) {
@@ -475,12 +417,14 @@ void rs_model_parse_field(mctx *c, const field_desc *f, const yt_node *n, void *
                 char dym[80];
                 rs_model_expected(f, exp, sizeof exp);
                 rs_model_err(c, pos, "%s: unknown value '%s'%s; expected %s", path, n->text,
-                             did_you_mean(n->text, f->choices, nc, dym, sizeof dym), exp);
+                             rs_did_you_mean(rs_suggest(n->text, f->choices, nc), dym,
+                                             sizeof dym),
+                             exp);
                 return;
             }
         }
         free(*s);
-        *s = dup_str(n->text);
+        *s = rs_strdup(n->text);
         return;
     }
     case FK_BOOL:
@@ -501,7 +445,7 @@ void rs_model_parse_field(mctx *c, const field_desc *f, const yt_node *n, void *
             return;
         }
         free(e->text);
-        e->text = dup_str(n->text);
+        e->text = rs_strdup(n->text);
         e->pos = pos;
         return;
     }
@@ -568,7 +512,7 @@ void rs_model_parse_struct(mctx *c, const struct_desc *d, const yt_node *n, void
                 k += (size_t)snprintf(list + k, sizeof list - k, "%s%s",
                                       j == 0 ? "" : j == d->nfields - 1 ? " or " : ", ",
                                       d->fields[j].key);
-            did_you_mean(key, names, d->nfields, dym, sizeof dym);
+            rs_did_you_mean(rs_suggest(key, names, d->nfields), dym, sizeof dym);
             if (path[0])
                 rs_model_err(c, rs_model_pos_of(n->keys[i]),
                              "%s: unknown key '%s'%s; expected %s", path, key, dym, list);

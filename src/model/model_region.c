@@ -1,8 +1,10 @@
 /* model_region.c: regions of the domain in model files (initial
  * conditions, interventions): `all`, {disk|sphere: {center, radius}},
  * {box: {min, max}}, {annulus|shell: {center, inner, outer}},
- * {union: [...]}, {difference: [A, B]}. Parsing, freeing, and visiting
- * their numbers (which may be expressions of parameters). */
+ * {union: [...]}, {difference: [A, B]}. Parsed into the shared region
+ * type (rs_region, region.h: values) plus a source record of where each
+ * number came from (its expression of parameters, if any, and position),
+ * and freed. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,30 +22,41 @@ static const field_desc outer_desc = {.key = "outer", .kind = FK_NUMBER,
                                       .range = R_MIN | R_MIN_OPEN, .min = 0,
                                       .what = "an outer radius", .unit = "um"};
 
-static const char *const kinds[] = {"all", "disk", "sphere", "box", "annulus",
-                                    "shell", "union", "difference"};
-#define NKINDS 8
-
-const char *rs_model_region_name(rs_model_region_kind k);
-const char *rs_model_region_name(rs_model_region_kind k)
+/* Frees the expression texts of s and its children (the shape r says how
+ * many children there are). */
+static void free_src(const rs_region *r, rs_model_region_src *s)
 {
-    return (int)k >= 0 && (int)k < NKINDS ? kinds[k] : "?";
+    for (int i = 0; i < RS_REGION_MAX_NUMBERS; i++) {
+        free(s->expr[i]);
+        s->expr[i] = NULL;
+    }
+    if (s->children)
+        for (int i = 0; i < r->nchildren; i++) free_src(&r->children[i], &s->children[i]);
+    free(s->children);
+    s->children = NULL;
 }
 
 void rs_model_free_region(rs_model_region *r)
 {
     if (!r) return;
-    rs_model_number *nums[] = {&r->center[0], &r->center[1], &r->center[2], &r->lo[0],
-                               &r->lo[1], &r->lo[2], &r->hi[0], &r->hi[1], &r->hi[2],
-                               &r->radius, &r->inner, &r->outer};
-    for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
-        free(nums[i]->expr);
-        nums[i]->expr = NULL;
+    free_src(&r->shape, &r->src);
+    rs_region_free(&r->shape);
+}
+
+/* Hands a parsed number over to number i of the shape (its value) and of
+ * the source record (its text and position); a number the shape has no
+ * place for (after an error) is dropped. */
+static void store(rs_region *r, rs_model_region_src *s, int i, rs_model_number *num)
+{
+    double *v = rs_region_number(r, i);
+    if (v) {
+        *v = num->value;
+        s->expr[i] = num->expr;
+        s->at[i] = num->pos;
+    } else {
+        free(num->expr);
     }
-    for (int i = 0; i < r->nchildren; i++) rs_model_free_region(&r->children[i]);
-    free(r->children);
-    r->children = NULL;
-    r->nchildren = 0;
+    num->expr = NULL;
 }
 
 /* A list of 2 or 3 coordinates into v; returns the count or 0. */
@@ -97,19 +110,19 @@ static void only_keys(mctx *c, const yt_node *map, const char *const *keys, int 
         for (int k = 0; k < nkeys; k++)
             if (strcmp(map->keys[i]->text, keys[k]) == 0) ok = 1;
         if (ok) continue;
-        const char *g = rs_model_suggest(map->keys[i]->text, keys, nkeys);
-        char dym[80] = "";
-        if (g) snprintf(dym, sizeof dym, " (did you mean '%s'?)", g);
+        char dym[80];
+        rs_did_you_mean(rs_suggest(map->keys[i]->text, keys, nkeys), dym, sizeof dym);
         rs_model_err(c, rs_model_pos_of(map->keys[i]), "%s: unknown key '%s'%s; expected %s%s%s%s%s",
                      path, map->keys[i]->text, dym, keys[0], nkeys > 1 ? ", " : "",
                      nkeys > 1 ? keys[1] : "", nkeys > 2 ? ", " : "", nkeys > 2 ? keys[2] : "");
     }
 }
 
-void rs_model_parse_region(mctx *c, const yt_node *n, rs_model_region *r, const char *path,
-                           rs_model_pos pos)
+/* Parses the region at n into the shape r and its source record s. */
+static void parse_tree(mctx *c, const yt_node *n, rs_region *r, rs_model_region_src *s,
+                       const char *path, rs_model_pos pos)
 {
-    r->pos = pos;
+    s->pos = pos;
     r->kind = RS_REGION_ALL;
     if (n->kind == YT_SCALAR && strcmp(n->text, "all") == 0) return;
     if (n->kind != YT_MAP || n->n != 1) {
@@ -126,19 +139,20 @@ void rs_model_parse_region(mctx *c, const yt_node *n, rs_model_region *r, const 
     char p[300];
     snprintf(p, sizeof p, "%s.%s", path, kind);
     rs_model_pos vp = pos.set ? pos : rs_model_pos_of(v);
-    int k = -1;
-    for (int i = 1; i < NKINDS; i++)
-        if (strcmp(kind, kinds[i]) == 0) k = i;
-    if (k < 0) {
-        const char *g = rs_model_suggest(kind, kinds + 1, NKINDS - 1);
-        char dym[80] = "";
-        if (g) snprintf(dym, sizeof dym, " (did you mean '%s'?)", g);
+    int k = rs_region_kind_from_name(kind, strlen(kind));
+    if (k <= RS_REGION_ALL) { /* `all` is a plain value, not a key */
+        rs_suggester sg;
+        char dym[80];
+        rs_suggester_init(&sg, kind, strlen(kind));
+        for (int i = RS_REGION_ALL + 1; i < RS_REGION_NKINDS; i++)
+            rs_suggester_offer(&sg, rs_region_kind_name((rs_region_kind)i));
         rs_model_err(c, rs_model_pos_of(n->keys[0]),
                      "%s: unknown region '%s'%s; expected disk, sphere, box, annulus, shell, "
-                     "union or difference", path, kind, dym);
+                     "union or difference", path, kind,
+                     rs_did_you_mean(sg.best, dym, sizeof dym));
         return;
     }
-    r->kind = (rs_model_region_kind)k;
+    r->kind = (rs_region_kind)k;
     if (k == RS_REGION_UNION || k == RS_REGION_DIFFERENCE) {
         int want = k == RS_REGION_DIFFERENCE ? 2 : 0;
         if (v->kind != YT_SEQ || v->n < 1 || (want && v->n != want)) {
@@ -149,7 +163,12 @@ void rs_model_parse_region(mctx *c, const yt_node *n, rs_model_region *r, const 
             return;
         }
         r->children = calloc((size_t)v->n, sizeof *r->children);
-        if (!r->children) {
+        s->children = calloc((size_t)v->n, sizeof *s->children);
+        if (!r->children || !s->children) {
+            free(r->children);
+            free(s->children);
+            r->children = NULL;
+            s->children = NULL;
             rs_model_err(c, vp, "%s: out of memory", p);
             r->kind = RS_REGION_ALL;
             return;
@@ -158,8 +177,8 @@ void rs_model_parse_region(mctx *c, const yt_node *n, rs_model_region *r, const 
         for (int i = 0; i < v->n; i++) {
             char q[320];
             snprintf(q, sizeof q, "%s[%d]", p, i);
-            rs_model_parse_region(c, v->items[i], &r->children[i], q,
-                                  pos.set ? pos : rs_model_pos_of(v->items[i]));
+            parse_tree(c, v->items[i], &r->children[i], &s->children[i], q,
+                       pos.set ? pos : rs_model_pos_of(v->items[i]));
         }
         return;
     }
@@ -172,6 +191,9 @@ void rs_model_parse_region(mctx *c, const yt_node *n, rs_model_region *r, const 
         return;
     }
     char q[320];
+    rs_model_number a[3], b[3]; /* centre or min, max */
+    memset(a, 0, sizeof a);
+    memset(b, 0, sizeof b);
     int want = (k == RS_REGION_DISK || k == RS_REGION_ANNULUS) ? 2
                : (k == RS_REGION_SPHERE || k == RS_REGION_SHELL) ? 3 : 0;
     if (k == RS_REGION_BOX) {
@@ -179,25 +201,42 @@ void rs_model_parse_region(mctx *c, const yt_node *n, rs_model_region *r, const 
         only_keys(c, v, keys, 2, p);
         snprintf(q, sizeof q, "%s.min", p);
         const yt_node *lo = yt_get(v, "min"), *hi = yt_get(v, "max");
-        int a = parse_point(c, lo, r->lo, q, lo && !pos.set ? rs_model_pos_of(lo) : vp, 0);
+        int na = parse_point(c, lo, a, q, lo && !pos.set ? rs_model_pos_of(lo) : vp, 0);
         snprintf(q, sizeof q, "%s.max", p);
-        int b = parse_point(c, hi, r->hi, q, hi && !pos.set ? rs_model_pos_of(hi) : vp, a);
-        r->ncoords = a;
-        if (a && b && a != b) r->ncoords = 0;
-        return;
-    }
-    const yt_node *ce = yt_get(v, "center");
-    snprintf(q, sizeof q, "%s.center", p);
-    r->ncoords = parse_point(c, ce, r->center, q, ce && !pos.set ? rs_model_pos_of(ce) : vp,
-                             want);
-    if (k == RS_REGION_DISK || k == RS_REGION_SPHERE) {
-        static const char *const keys[] = {"center", "radius"};
-        only_keys(c, v, keys, 2, p);
-        parse_key(c, v, &radius_desc, &r->radius, p, vp);
+        int nb = parse_point(c, hi, b, q, hi && !pos.set ? rs_model_pos_of(hi) : vp, na);
+        r->ncoords = na && nb && na != nb ? 0 : na;
+        for (int i = 0; i < r->ncoords; i++) {
+            store(r, s, i, &a[i]);
+            store(r, s, r->ncoords + i, &b[i]);
+        }
     } else {
-        static const char *const keys[] = {"center", "inner", "outer"};
-        only_keys(c, v, keys, 3, p);
-        parse_key(c, v, &inner_desc, &r->inner, p, vp);
-        parse_key(c, v, &outer_desc, &r->outer, p, vp);
+        const yt_node *ce = yt_get(v, "center");
+        snprintf(q, sizeof q, "%s.center", p);
+        r->ncoords = parse_point(c, ce, a, q, ce && !pos.set ? rs_model_pos_of(ce) : vp,
+                                 want);
+        for (int i = 0; i < r->ncoords; i++) store(r, s, i, &a[i]);
+        if (k == RS_REGION_DISK || k == RS_REGION_SPHERE) {
+            static const char *const keys[] = {"center", "radius"};
+            only_keys(c, v, keys, 2, p);
+            parse_key(c, v, &radius_desc, &b[0], p, vp);
+            store(r, s, r->ncoords, &b[0]);
+        } else {
+            static const char *const keys[] = {"center", "inner", "outer"};
+            only_keys(c, v, keys, 3, p);
+            parse_key(c, v, &inner_desc, &b[0], p, vp);
+            parse_key(c, v, &outer_desc, &b[1], p, vp);
+            store(r, s, r->ncoords, &b[0]);
+            store(r, s, r->ncoords + 1, &b[1]);
+        }
     }
+    for (int i = 0; i < 3; i++) { /* what was not stored (after an error) */
+        free(a[i].expr);
+        free(b[i].expr);
+    }
+}
+
+void rs_model_parse_region(mctx *c, const yt_node *n, rs_model_region *r, const char *path,
+                           rs_model_pos pos)
+{
+    parse_tree(c, n, &r->shape, &r->src, path, pos);
 }

@@ -154,15 +154,19 @@ static const field_desc region_number = {.kind = FK_NUMBER, .what = "a coordinat
                                          .unit = "um"};
 static const field_desc bc_number = {.kind = FK_NUMBER, .what = "a boundary concentration"};
 
-/* Evaluates the numbers of a region (and its children). */
-static void walk_region(walker *w, rs_model_region *r, const char *path)
+/* Evaluates the numbers of a region (and its children) given as
+ * expressions, into the shape. */
+static void walk_region(walker *w, rs_region *r, const rs_model_region_src *s,
+                        const char *path)
 {
-    rs_model_number *nums[] = {&r->center[0], &r->center[1], &r->center[2], &r->lo[0],
-                               &r->lo[1], &r->lo[2], &r->hi[0], &r->hi[1], &r->hi[2],
-                               &r->radius, &r->inner, &r->outer};
-    for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++)
-        eval_number(w, &region_number, nums[i], path);
-    for (int i = 0; i < r->nchildren; i++) walk_region(w, &r->children[i], path);
+    for (int i = 0; i < rs_region_nnumbers(r); i++) {
+        double *v = rs_region_number(r, i);
+        rs_model_number num = {*v, s->expr[i], 0, s->at[i]};
+        eval_number(w, &region_number, &num, path);
+        *v = num.value;
+    }
+    for (int i = 0; i < r->nchildren; i++)
+        walk_region(w, &r->children[i], &s->children[i], path);
 }
 
 static void walk_struct(walker *w, const struct_desc *d, void *base, const char *path);
@@ -190,7 +194,11 @@ static void walk_field(walker *w, const field_desc *f, void *base, const char *p
             if (bc[k].kind == RS_BC_DIRICHLET) eval_number(w, &bc_number, &bc[k].value, path);
         return;
     }
-    case FK_REGION: walk_region(w, FIELD(base, f, rs_model_region), path); return;
+    case FK_REGION: {
+        rs_model_region *r = FIELD(base, f, rs_model_region);
+        walk_region(w, &r->shape, &r->src, path);
+        return;
+    }
     case FK_STRUCT: walk_struct(w, f->sub, FIELD(base, f, char), path); return;
     case FK_DICT:
     case FK_LIST: {
@@ -237,10 +245,9 @@ static int check_ref(mctx *c, rs_model_pos pos, const char *path, const char *na
     if (!name) return 0;
     for (int i = 0; i < n; i++)
         if (strcmp(known[i], name) == 0) return 1;
-    const char *g = rs_model_suggest(name, known, n);
-    char dym[80] = "";
-    if (g) snprintf(dym, sizeof dym, " (did you mean '%s'?)", g);
-    rs_model_err(c, pos, "%s: unknown %s '%s'%s; expected %s", path, what, name, dym,
+    char dym[80];
+    rs_model_err(c, pos, "%s: unknown %s '%s'%s; expected %s", path, what, name,
+                 rs_did_you_mean(rs_suggest(name, known, n), dym, sizeof dym),
                  n ? "one defined in the model" : "one to be defined in the model first");
     return 0;
 }

@@ -11,41 +11,20 @@
 
 #include "model/model_impl.h"
 
-/* A growing text buffer; `failed` is sticky after an allocation failure. */
+/* The YAML being written: the text, and whether the next key line starts
+ * a list item ("- "). */
 typedef struct buf {
-    char *s;
-    size_t len, cap;
-    int failed;
-    int dash; /* the next key line starts a list item ("- ") */
+    rs_strbuf text;
+    int dash;
 } buf;
 
 static void put(buf *b, const char *fmt, ...) RS_PRINTF(2, 3);
 static void put(buf *b, const char *fmt, ...)
 {
-    if (b->failed) return;
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        /* No buffer yet (cap 0): measure only; NULL + 0 is undefined. */
-        int n = vsnprintf(b->s ? b->s + b->len : NULL, b->cap - b->len, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            b->failed = 1;
-            return;
-        }
-        if ((size_t)n < b->cap - b->len) {
-            b->len += (size_t)n;
-            return;
-        }
-        size_t cap = 2 * b->cap + (size_t)n + 64;
-        char *s = realloc(b->s, cap);
-        if (!s) {
-            b->failed = 1;
-            return;
-        }
-        b->s = s;
-        b->cap = cap;
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    rs_strbuf_vappendf(&b->text, fmt, ap);
+    va_end(ap);
 }
 
 /* The shortest %g form of v that reads back as v. */
@@ -102,46 +81,54 @@ static void key_line(buf *b, int indent, const char *key)
     put(b, "%s:", key);
 }
 
-static void put_region(buf *b, const rs_model_region *r)
+/* Number i of a region: its expression text if it was given as one, else
+ * its value. */
+static void put_region_number(buf *b, const rs_region *r, const rs_model_region_src *s, int i)
 {
-    static const char *const kinds[] = {"all", "disk", "sphere", "box", "annulus",
-                                        "shell", "union", "difference"};
+    if (s->expr[i])
+        put_quoted(b, s->expr[i]);
+    else
+        put_double(b, rs_region_value(r, i));
+}
+
+static void put_region(buf *b, const rs_region *r, const rs_model_region_src *s)
+{
     if (r->kind == RS_REGION_ALL) {
         put(b, "all");
         return;
     }
-    put(b, "{%s: ", kinds[r->kind]);
+    put(b, "{%s: ", rs_region_kind_name(r->kind));
     if (r->kind == RS_REGION_UNION || r->kind == RS_REGION_DIFFERENCE) {
         put(b, "[");
         for (int i = 0; i < r->nchildren; i++) {
             if (i) put(b, ", ");
-            put_region(b, &r->children[i]);
+            put_region(b, &r->children[i], &s->children[i]);
         }
         put(b, "]}");
         return;
     }
-    const rs_model_number *p1 = r->kind == RS_REGION_BOX ? r->lo : r->center;
-    put(b, "{%s: [", r->kind == RS_REGION_BOX ? "min" : "center");
-    for (int a = 0; a < r->ncoords; a++) {
+    const int n = r->ncoords, box = r->kind == RS_REGION_BOX;
+    put(b, "{%s: [", box ? "min" : "center");
+    for (int a = 0; a < n; a++) {
         if (a) put(b, ", ");
-        put_number(b, &p1[a]);
+        put_region_number(b, r, s, a);
     }
     put(b, "]");
-    if (r->kind == RS_REGION_BOX) {
+    if (box) {
         put(b, ", max: [");
-        for (int a = 0; a < r->ncoords; a++) {
+        for (int a = 0; a < n; a++) {
             if (a) put(b, ", ");
-            put_number(b, &r->hi[a]);
+            put_region_number(b, r, s, n + a);
         }
         put(b, "]");
     } else if (r->kind == RS_REGION_DISK || r->kind == RS_REGION_SPHERE) {
         put(b, ", radius: ");
-        put_number(b, &r->radius);
+        put_region_number(b, r, s, n);
     } else {
         put(b, ", inner: ");
-        put_number(b, &r->inner);
+        put_region_number(b, r, s, n);
         put(b, ", outer: ");
-        put_number(b, &r->outer);
+        put_region_number(b, r, s, n + 1);
     }
     put(b, "}}");
 }
@@ -254,12 +241,14 @@ static void put_field(buf *b, const field_desc *f, const void *base, int indent)
         }
         return;
     }
-    case FK_REGION:
+    case FK_REGION: {
+        const rs_model_region *r = p;
         key_line(b, indent, f->key);
         put(b, " ");
-        put_region(b, p);
+        put_region(b, &r->shape, &r->src);
         put(b, "\n");
         return;
+    }
     case FK_STRUCT:
         key_line(b, indent, f->key);
         put(b, "\n");
@@ -308,16 +297,12 @@ static void put_struct(buf *b, const struct_desc *d, const void *base, int inden
 
 rs_status rs_model_write_resolved(const rs_model *m, char **text)
 {
-    buf b = {0};
-    *text = NULL;
+    buf b = {{0}, 0};
+    rs_strbuf_init(&b.text);
     put(&b, "# %s, resolved by regensim: defaults filled in, overrides applied.\n"
             "# Units: micrometres (um) and minutes (min).\n",
         m->source ? m->source : "model");
     put_struct(&b, &rs_model_schema_top, m, 0);
-    if (b.failed) {
-        free(b.s);
-        return RS_ENOMEM;
-    }
-    *text = b.s;
-    return RS_OK;
+    *text = rs_strbuf_take(&b.text);
+    return *text ? RS_OK : RS_ENOMEM;
 }

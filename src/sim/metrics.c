@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "regensim/region.h"
 #include "sim/sim_impl.h"
 
 struct rs_metrics {
@@ -93,7 +94,7 @@ void rs_metrics_rebind(rs_metrics *mt, const double *params)
 static double field_aggregate(rs_metrics *mt, const rs_expr_aggregate *a, const rs_grid *g,
                               const double *f)
 {
-    rs_aggregate_rows(g, f, &a->region, mt->psum, mt->pmax, mt->pmin, mt->pcount);
+    rs_region_reduce_rows(g, f, &a->region, mt->psum, mt->pmax, mt->pmin, mt->pcount);
     long nrows = (long)mt->nrows;
     double sum = 0, mx = -INFINITY, mn = INFINITY, cnt = 0;
     for (long r = 0; r < nrows; r++) {

@@ -81,7 +81,7 @@ static rs_status plan_sources(reactions *r, rs_sim_state *st, rs_error *err)
         src->rate_num = &iv->source.rate;
         src->rate = iv->source.rate.value;
         r->nsources++;
-        rs_status s = rs_field_region_voxels(&st->g, &iv->source.region, &src->idx, &src->n, err);
+        rs_status s = rs_region_voxels(&st->g, &iv->source.region.shape, &src->idx, &src->n, err);
         if (s != RS_OK) return s;
         if (src->n == 0)
             return rs_error_set(err, RS_EINVAL,

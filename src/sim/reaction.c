@@ -6,6 +6,7 @@
  * docs/numerics.md, "Reactions". */
 #include <string.h>
 
+#include "regensim/diffusion.h"
 #include "sim/sim_impl.h"
 
 /* rate = e over every voxel, chunk by chunk. */
@@ -45,20 +46,17 @@ void rs_reaction_add_at(double *rate, const size_t *idx, size_t n, double v)
     for (long i = 0; i < nn; i++) rate[idx[i]] += v;
 }
 
-/* f <- (f + dt S) / (1 + dt U) with S or U NULL for none: explicit Euler for
- * the source, implicit for the uptake (as the solvers apply them). */
+/* f <- (f + dt S) / (1 + dt U) with S or U NULL for none: the solvers'
+ * own per-voxel step (rs_source_step), over fixed chunks on the threads. */
 void rs_reaction_apply(double *f, const double *S, const double *U, double dt, size_t n)
 {
-    long nn = (long)n;
     if (!S && !U) return;
-    if (!U) {
-        rs_reaction_euler(f, S, dt, n);
-    } else if (!S) {
-#pragma omp parallel for simd schedule(static)
-        for (long i = 0; i < nn; i++) f[i] = f[i] / (1.0 + dt * U[i]);
-    } else {
-#pragma omp parallel for simd schedule(static)
-        for (long i = 0; i < nn; i++) f[i] = (f[i] + dt * S[i]) / (1.0 + dt * U[i]);
+    long nchunks = (long)((n + RS_REACTION_CHUNK - 1) / RS_REACTION_CHUNK);
+#pragma omp parallel for schedule(static)
+    for (long c = 0; c < nchunks; c++) {
+        size_t b = (size_t)c * RS_REACTION_CHUNK;
+        size_t len = n - b < RS_REACTION_CHUNK ? n - b : RS_REACTION_CHUNK;
+        rs_source_step(f + b, f + b, S ? S + b : NULL, U ? U + b : NULL, len, dt);
     }
 }
 

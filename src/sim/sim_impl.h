@@ -1,8 +1,9 @@
 /* sim_impl.h: internal interfaces of the simulation driver (src/sim/sim.c)
  * and its helpers: the step clock (sim_clock.c), expression symbol tables
- * (sim_symbols.c), initial fields and regions (field_init.c), the
- * reaction and aggregate kernels (reaction.c, aggregate.c) and
- * metrics (metrics.c). Not installed; nothing here is exported. */
+ * (sim_symbols.c), initial fields (field_init.c), the reaction kernel
+ * (reaction.c) and metrics (metrics.c; their reductions over regions are
+ * the field layer's rs_region_reduce_rows). Not installed; nothing here is
+ * exported. */
 #ifndef RS_SIM_SIM_IMPL_H
 #define RS_SIM_SIM_IMPL_H
 
@@ -13,6 +14,7 @@
 #include "regensim/expr.h"
 #include "regensim/grid.h"
 #include "regensim/model.h"
+#include "regensim/region.h"
 
 /* ---- clock (sim_clock.c) ---------------------------------------------- */
 
@@ -49,22 +51,10 @@ void rs_sim_symbols_free(rs_sim_symbols *sy);
 rs_expr_symbols rs_sim_symbols_table(const rs_sim_symbols *sy, const rs_model *m,
                                      const double *values, unsigned allow);
 
-/* ---- regions and initial fields (field_init.c) ------------------ */
-
-/* Whether the point (x, y, z) lies in region r (closed: boundaries are
- * inside); 2D regions (disk, annulus, 2-entry boxes) ignore z. */
-int rs_field_region_contains(const rs_model_region *r, double x, double y, double z);
-
-/* Whether (x, y, z) lies in an expression aggregate's region (same rules). */
-int rs_field_expr_region_contains(const rs_expr_region *r, double x, double y, double z);
+/* ---- initial fields (field_init.c) ----------------------------------- */
 
 /* Voxel centre coordinates of grid g into x, y, z (nvoxels each). */
 void rs_field_coordinates(const rs_grid *g, double *x, double *y, double *z);
-
-/* The indices of the voxels of g whose centres lie in r, in increasing
- * order, in a malloc'd array (*idx NULL when *n is 0). RS_ENOMEM. */
-rs_status rs_field_region_voxels(const rs_grid *g, const rs_model_region *r, size_t **idx,
-                                 size_t *n, rs_error *err);
 
 /* Sets every field to its initial state: the substrate's `initial` (number
  * or expression of x, y, z and parameters), then each `initial:` entry with
@@ -95,17 +85,9 @@ void rs_reaction_add_at(double *rate, const size_t *idx, size_t n, double v);
 /* Explicit Euler: f[i] += dt * rate[i]. */
 void rs_reaction_euler(double *f, const double *rate, double dt, size_t n);
 
-/* f[i] <- (f[i] + dt S[i]) / (1 + dt U[i]); S or U NULL: none (U NULL is
- * exactly rs_reaction_euler). */
+/* f[i] <- (f[i] + dt S[i]) / (1 + dt U[i]); S or U NULL: none (U NULL:
+ * f + dt S, bitwise rs_reaction_euler). */
 void rs_reaction_apply(double *f, const double *S, const double *U, double dt, size_t n);
-
-/* ---- aggregate kernel (aggregate.c) ----------------------------- */
-
-/* Per grid row (row = j + ny k, ny * nz of them): the sum, max, min and
- * count of f over the voxels of the row in region r (-inf / +inf / 0 for
- * none). */
-void rs_aggregate_rows(const rs_grid *g, const double *f, const rs_expr_region *r,
-                       double *psum, double *pmax, double *pmin, double *pcount);
 
 /* ---- metrics (metrics.c) ---------------------------------------------- */
 

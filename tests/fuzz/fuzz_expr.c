@@ -165,9 +165,9 @@ static void check_error(rs_status st, const rs_expr *e, const rs_error *err, siz
     check(err->col >= 0 && (size_t)err->col <= len + 1);
 }
 
-static int region_ok(const rs_expr_region *r)
+static int region_ok(const rs_region *r)
 {
-    return r->kind >= RS_EXPR_REGION_ALL && r->kind <= RS_EXPR_REGION_SHELL;
+    return r->kind >= RS_REGION_ALL && r->kind <= RS_REGION_SHELL && r->nchildren == 0;
 }
 
 static void check_aggregates(const rs_expr *e, unsigned allow, size_t len)
