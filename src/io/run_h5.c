@@ -21,17 +21,8 @@
 #include "io/io_impl.h"
 #include "regensim/alloc.h"
 #include "regensim/io.h"
+#include "regensim/text.h"
 #include "regensim/version.h"
-
-/* A malloc'd copy of s (NULL for NULL). */
-static char *dup_string(const char *s)
-{
-    if (!s) return NULL;
-    size_t n = strlen(s) + 1;
-    char *p = malloc(n);
-    if (p) memcpy(p, s, n);
-    return p;
-}
 
 /* Copies n strings; NULL on allocation failure or a NULL entry. */
 static char **dup_strings(int n, const char *const *v)
@@ -39,7 +30,7 @@ static char **dup_strings(int n, const char *const *v)
     char **p = calloc((size_t)(n > 0 ? n : 1), sizeof *p);
     if (!p) return NULL;
     for (int i = 0; i < n; i++) {
-        p[i] = v && v[i] ? dup_string(v[i]) : NULL;
+        p[i] = v && v[i] ? rs_strdup(v[i]) : NULL;
         if (!p[i]) {
             for (int j = 0; j < i; j++) free(p[j]);
             free(p);
@@ -154,7 +145,7 @@ static rs_status run_alloc(rs_io_run **out, const rs_io_run_info *info, rs_error
     if (!w) return rs_error_set(err, RS_ENOMEM, "out of memory");
     w->grid = info->grid;
     w->nmetrics = info->nmetrics;
-    w->dir = dup_string(info->dir);
+    w->dir = rs_strdup(info->dir);
     w->metric_names = dup_strings(info->nmetrics, info->metric_names);
     w->metrics = calloc((size_t)(w->nmetrics > 0 ? w->nmetrics : 1), sizeof *w->metrics);
     w->file = w->time = w->ts_time = w->x = w->y = w->z = -1;

@@ -15,6 +15,7 @@
 
 #include "io/io_impl.h"
 #include "regensim/alloc.h"
+#include "regensim/text.h"
 
 /* Deflate level of grid series (1: fast, most of the ratio of higher ones
  * on smooth fields). */
@@ -22,19 +23,10 @@
 /* Largest chunk of a grid series (bytes). */
 #define RS_IO_CHUNK_BYTES (4u << 20)
 
-/* A malloc'd copy of s, or NULL. */
-static char *copy(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *p = malloc(n);
-    if (p) memcpy(p, s, n);
-    return p;
-}
-
 rs_io_section *rs_io_section_new(hid_t group, const char *name, rs_io_run *run, int writing)
 {
     rs_io_section *s = calloc(1, sizeof *s);
-    char *n = copy(name);
+    char *n = rs_strdup(name);
     if (!s || !n) {
         free(s);
         free(n);
@@ -150,7 +142,7 @@ rs_status rs_io_section_grid_series(rs_io_section *sec, const char *name, const 
     memset(ser, 0, sizeof *ser);
     ser->d = -1;
     size_t plen = strlen(sec->name) + strlen(name) + 2;
-    ser->name = copy(name);
+    ser->name = rs_strdup(name);
     ser->path = malloc(plen);
     if (!ser->name || !ser->path) {
         free(ser->name);
