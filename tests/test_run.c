@@ -231,11 +231,44 @@ static void resume_and_overwrite_refused(void **state)
     rs_model_destroy(m);
 }
 
+/* A blow-up ends the run failed (not completed), says where in the status
+ * file, and run.h5 keeps the snapshots before it. */
+static void blowup_fails_the_run(void **state)
+{
+    const char *dir = *state;
+    const char *sets[] = {"substrates.b.reaction=-0.2 * a * b + (t > 1.2) * exp(1000 * b)"};
+    rs_model *m = load(sets, 1);
+    rs_run_config cfg = {.model = m, .model_text = model, .dir = dir, .force = 1};
+    rs_run *r = NULL;
+    rs_error err;
+    assert_int_equal(rs_run_create(&r, &cfg, &err), RS_OK);
+    assert_int_equal(rs_run_execute(r, &err), RS_ENONFINITE);
+    assert_int_equal(rs_run_outcome_of(r), RS_RUN_FAILED);
+    assert_int_equal(rs_run_nsnapshots(r), 3); /* t = 0, 0.5, 1; caught at 1.5 */
+    rs_run_destroy(r);
+    rs_model_destroy(m);
+    char p[512], text[1024] = "";
+    snprintf(p, sizeof p, "%s/status", dir);
+    FILE *f = fopen(p, "r");
+    assert_non_null(f);
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    /* b becomes inf, and a (which reads b) NaN: the first in model order */
+    if (!strstr(text, "failed: substrate 'a' is NaN at t = 1.5 min") || !strstr(text, "blew up"))
+        fail_msg("status: %s", text);
+    size_t nb;
+    unsigned char *times = dataset_bytes(dir, "/time", &nb);
+    assert_int_equal(nb, 3 * sizeof(double));
+    free(times);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(threads_and_resume_are_bitwise, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(resume_and_overwrite_refused, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(blowup_fails_the_run, setup_dir, teardown_dir),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

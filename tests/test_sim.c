@@ -782,6 +782,57 @@ static void review_fixes(void **state)
     rs_model_destroy(m);
 }
 
+/* A blow-up is caught at the first snapshot or metrics step after it,
+ * before anything of that step is reported; a non-finite initial value is
+ * refused at create. */
+static void blowup_is_caught(void **state)
+{
+    (void)state;
+    /* u' = k exp(1000 k u): inf in the first step after k = 1 (t = 3); metrics
+     * every 1 min */
+    static const char *const blowup =
+        "regensim: 1\nname: b\ndomain: {size: [50, 40], dx: 10}\n"
+        "time: {end: 10, dt: {diffusion: 0.5}, save_every: 2, metrics_every: 1}\n"
+        "parameters: {k: 0}\n"
+        "substrates:\n  ok: {initial: 1}\n"
+        "  u: {initial: 1, reaction: \"k * exp(1000 * k * u)\"}\n"
+        "interventions:\n  - {at: 3, set: {parameter: k, value: 1}}\n";
+    rs_model *m = load(blowup, NULL, 0);
+    rs_sim *s = make(m);
+    record r;
+    memset(&r, 0, sizeof r);
+    rs_sim_observer obs = {&r, on_snapshot, on_metrics, on_checkpoint, NULL};
+    rs_error err;
+    assert_int_equal(rs_sim_run(s, &obs, &err), RS_ENONFINITE);
+    /* reported: metrics at 0, 1, 2, 3 and snapshots at 0, 2; stopped at
+     * the metrics step t = 4 (u is inf after the steps from t = 3) */
+    assert_int_equal(r.n[1], 4);
+    assert_int_equal(r.n[0], 2);
+    assert_true(rs_sim_time(s) == 4.0);
+    assert_non_null(strstr(err.msg, "substrate 'u' is +inf at t = 4 min at voxel (0, 0, 0)"));
+    assert_non_null(strstr(err.msg, "blew up"));
+    rs_sim_destroy(s);
+    rs_model_destroy(m);
+
+    /* log of a negative value: NaN, found at its voxel */
+    const char *nan_sets[] = {"substrates.u.reaction=log(x - 200)", "k=1"};
+    m = load(blowup, nan_sets, 2);
+    s = make(m);
+    assert_int_equal(rs_sim_run(s, NULL, &err), RS_ENONFINITE);
+    assert_non_null(strstr(err.msg, "substrate 'u' is NaN at t = 1 min at voxel (0, 0, 0)"));
+    rs_sim_destroy(s);
+    rs_model_destroy(m);
+
+    /* a non-finite initial value is refused before the run */
+    const char *init_sets[] = {"substrates.u.initial=log(x - 200)"};
+    m = load(blowup, init_sets, 1);
+    assert_int_equal(rs_sim_create(&s, m, &err), RS_EINVAL);
+    assert_null(s);
+    assert_non_null(strstr(err.msg, "substrate 'u' is NaN initially at voxel (0, 0, 0), centre "
+                                    "(5, 5, 5) um"));
+    rs_model_destroy(m);
+}
+
 static void bad_input_refused(void **state)
 {
     (void)state;
@@ -814,6 +865,7 @@ int main(void)
         cmocka_unit_test(two_threads_match_one_bitwise),
         cmocka_unit_test(restore_continues_bitwise),
         cmocka_unit_test(review_fixes),
+        cmocka_unit_test(blowup_is_caught),
         cmocka_unit_test(bad_input_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -17,7 +17,8 @@ typedef enum rs_status {
     RS_EIO = -3,          /* a file could not be read or written */
     RS_EUNSTABLE = -4,    /* a time step above a scheme's stability limit */
     RS_EUNSUPPORTED = -5, /* a valid request this component cannot serve */
-    RS_ETOOBIG = -6       /* a request larger than the machine can hold */
+    RS_ETOOBIG = -6,      /* a request larger than the machine can hold */
+    RS_ENONFINITE = -7    /* a field became NaN or infinite (a blow-up) */
 } rs_status;
 
 /* What went wrong: the code, a sentence naming the offending value and what

@@ -16,6 +16,7 @@ const char *rs_strerror(rs_status s)
     case RS_EUNSTABLE: return "unstable time step";
     case RS_EUNSUPPORTED: return "not supported";
     case RS_ETOOBIG: return "request too large";
+    case RS_ENONFINITE: return "not a finite number (numerical blow-up)";
     }
     return "unknown status";
 }

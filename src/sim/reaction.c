@@ -4,6 +4,8 @@
  * any number of threads. Scheduling (which substrates, when, which sources
  * are on) is the driver's (src/sim/proc_reactions.c); the splitting is described in
  * docs/numerics.md, "Reactions". */
+#include <float.h>
+#include <math.h>
 #include <string.h>
 
 #include "regensim/diffusion.h"
@@ -66,4 +68,29 @@ void rs_reaction_euler(double *f, const double *rate, double dt, size_t n)
     long nn = (long)n;
 #pragma omp parallel for simd schedule(static)
     for (long i = 0; i < nn; i++) f[i] += dt * rate[i];
+}
+
+/* The lowest index i < n with f[i] not finite, or n: each fixed chunk
+ * finds its own first, then the lowest chunk wins, so the answer is the
+ * same for any number of threads. A plain pass over the array. */
+size_t rs_field_first_nonfinite(const double *f, size_t n)
+{
+    long nchunks = (long)((n + RS_REACTION_CHUNK - 1) / RS_REACTION_CHUNK);
+    size_t first = n;
+#pragma omp parallel for schedule(static) reduction(min : first)
+    for (long c = 0; c < nchunks; c++) {
+        size_t b = (size_t)c * RS_REACTION_CHUNK;
+        size_t e = n - b < RS_REACTION_CHUNK ? n : b + RS_REACTION_CHUNK;
+        /* a branch-free first look (|f| <= DBL_MAX is false for NaN and
+         * infinities), the exact place only for a chunk that has one */
+        int bad = 0;
+        for (size_t i = b; i < e; i++) bad |= !(fabs(f[i]) <= DBL_MAX);
+        if (!bad) continue;
+        for (size_t i = b; i < e; i++)
+            if (!isfinite(f[i])) {
+                if (i < first) first = i;
+                break;
+            }
+    }
+    return first;
 }

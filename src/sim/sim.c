@@ -201,6 +201,35 @@ static rs_status create_processes(rs_sim *s, rs_error *err)
     return RS_OK;
 }
 
+/* RS_ENONFINITE naming the first field (in model order) with a value that
+ * is NaN or infinite, its voxel, position and the time; RS_OK when every
+ * value is finite. `what` says when ("at t = 12 min"). */
+static rs_status check_finite(const rs_sim_state *st, const char *what, rs_status code,
+                              rs_error *err)
+{
+    for (int i = 0; i < st->nf; i++) {
+        size_t v = rs_field_first_nonfinite(st->fields[i], st->nvox);
+        if (v == st->nvox) continue;
+        const rs_grid *g = &st->g;
+        int x = (int)(v % (size_t)g->nx), y = (int)(v / (size_t)g->nx % (size_t)g->ny),
+            z = (int)(v / ((size_t)g->nx * (size_t)g->ny));
+        double bad = st->fields[i][v];
+        return rs_error_set(err, code,
+                            "substrate '%s' is %s %s at voxel (%d, %d, %d), centre (%g, %g, "
+                            "%g) um%s",
+                            st->m->substrates[i].name,
+                            isnan(bad) ? "NaN" : bad > 0 ? "+inf" : "-inf", what, x, y, z,
+                            rs_grid_centre(g, x), rs_grid_centre(g, y), rs_grid_centre(g, z),
+                            code == RS_ENONFINITE
+                                ? ": the run blew up (a reaction too stiff for the step: "
+                                  "lower time.dt.diffusion or set time.dt.reaction; or a "
+                                  "log, division or power out of its domain); the last "
+                                  "snapshot before it is kept"
+                                : "");
+    }
+    return RS_OK;
+}
+
 /* Evaluates the metrics at the current step. */
 static void eval_metrics(rs_sim *s)
 {
@@ -231,6 +260,7 @@ rs_status rs_sim_create(rs_sim **out, const rs_model *m, rs_error *err)
     }
     if (r == RS_OK) r = plan_clock(s, err);
     if (r == RS_OK) r = init_state(s, err);
+    if (r == RS_OK) r = check_finite(st, "initially", RS_EINVAL, err);
     if (r == RS_OK) r = plan_interventions(s, err);
     if (r == RS_OK) r = create_processes(s, err);
     if (r == RS_OK) r = rs_metrics_create(&s->metrics, m, &st->sy, st->params, err);
@@ -294,6 +324,13 @@ static rs_status report(rs_sim *s, const rs_sim_observer *obs, rs_error *err)
     int snap = end || n == 0 || rs_clock_due(n, s->save_period);
     int ck = end || (n > 0 && rs_clock_due(n, s->checkpoint_period));
     rs_status r = RS_OK;
+    /* A blow-up stops the run before anything of this step is reported:
+     * run.h5 keeps the last good snapshot and metric row. */
+    if (met || snap || ck) {
+        char when[64];
+        snprintf(when, sizeof when, "at t = %.9g min", rs_sim_time(s));
+        if ((r = check_finite(&s->st, when, RS_ENONFINITE, err)) != RS_OK) return r;
+    }
     if (met) {
         eval_metrics(s);
         if (obs && obs->metrics) r = obs->metrics(obs->user, s, err);

@@ -82,6 +82,10 @@ void rs_reaction_fill(double *rate, size_t n, double v);
 /* rate[idx[i]] += v for i < n (indices distinct). */
 void rs_reaction_add_at(double *rate, const size_t *idx, size_t n, double v);
 
+/* The lowest index with f[i] NaN or infinite, or n when every value is
+ * finite (the same for any number of threads). */
+size_t rs_field_first_nonfinite(const double *f, size_t n);
+
 /* Explicit Euler: f[i] += dt * rate[i]. */
 void rs_reaction_euler(double *f, const double *rate, double dt, size_t n);
 
