@@ -14,7 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "rs_test.h"
@@ -189,7 +191,13 @@ static void resume_and_overwrite_refused(void **state)
     rs_run_config cfg = {.model = m, .model_text = model, .dir = dir};
     rs_run *r = (rs_run *)&r;
     rs_error err;
-    /* nothing to resume */
+    /* nothing to resume: no directory (none is made), then no checkpoint */
+    char missing[300];
+    snprintf(missing, sizeof missing, "%s/not-there", dir);
+    rs_run_config cfg0 = {.model = m, .model_text = model, .dir = missing};
+    assert_int_equal(rs_run_resume(&r, &cfg0, &err), RS_EINVAL);
+    assert_non_null(strstr(err.msg, "nothing to resume"));
+    assert_int_not_equal(access(missing, F_OK), 0);
     assert_int_equal(rs_run_resume(&r, &cfg, &err), RS_EINVAL);
     assert_null(r);
     assert_non_null(strstr(err.msg, "checkpoint.h5"));
@@ -263,12 +271,59 @@ static void blowup_fails_the_run(void **state)
     free(times);
 }
 
+/* One live run per output directory: a second is refused (with or
+ * without force) naming the live run's pid; the lock of a dead process
+ * does not block. */
+static void directory_lock(void **state)
+{
+    const char *dir = *state;
+    rs_model *m = load(NULL, 0);
+    rs_run_config cfg = {.model = m, .model_text = model, .dir = dir, .force = 1};
+    rs_run *a = NULL, *b = (rs_run *)&b;
+    rs_error err;
+    assert_int_equal(rs_run_create(&a, &cfg, &err), RS_OK);
+    assert_int_equal(rs_run_create(&b, &cfg, &err), RS_EINVAL);
+    assert_null(b);
+    char want[64];
+    snprintf(want, sizeof want, "in use by a live run (pid %ld)", (long)getpid());
+    assert_non_null(strstr(err.msg, want));
+    assert_int_equal(rs_run_resume(&b, &cfg, &err), RS_EINVAL);
+    assert_non_null(strstr(err.msg, want));
+    assert_int_equal(rs_run_execute(a, &err), RS_OK);
+    rs_run_destroy(a);
+    /* a process that holds the lock and dies leaves it free */
+    int pfd[2];
+    assert_int_equal(pipe(pfd), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        rs_io_lock *l = NULL;
+        rs_error e;
+        if (rs_io_dir_lock(dir, 0, &l, &e) != RS_OK) _exit(2);
+        (void)!write(pfd[1], "l", 1);
+        pause();
+        _exit(0);
+    }
+    char c;
+    assert_int_equal(read(pfd[0], &c, 1), 1);
+    assert_int_equal(rs_run_create(&b, &cfg, &err), RS_EINVAL); /* the child holds it */
+    kill(pid, SIGKILL);
+    int wst;
+    assert_int_equal(waitpid(pid, &wst, 0), pid);
+    assert_int_equal(rs_run_create(&b, &cfg, &err), RS_OK);
+    rs_run_destroy(b);
+    close(pfd[0]);
+    close(pfd[1]);
+    rs_model_destroy(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(threads_and_resume_are_bitwise, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(resume_and_overwrite_refused, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(blowup_fails_the_run, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(directory_lock, setup_dir, teardown_dir),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

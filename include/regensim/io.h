@@ -63,6 +63,16 @@ typedef struct rs_io_run_info {
 
 typedef struct rs_io_run rs_io_run;
 typedef struct rs_io_section rs_io_section;
+typedef struct rs_io_lock rs_io_lock;
+
+/* Takes the output directory dir (made with its parents if missing and
+ * make, else RS_EINVAL when it does not exist) for one run: an exclusive lock on dir/run.lock, held until rs_io_dir_unlock
+ * or the process ends (however it ends: the lock of a dead run never
+ * blocks). A directory locked by a live run is refused (RS_EINVAL, naming
+ * its pid). Take it before anything in dir is created, replaced or
+ * resumed (rs_run does). */
+RS_API rs_status rs_io_dir_lock(const char *dir, int make, rs_io_lock **out, rs_error *err);
+RS_API void rs_io_dir_unlock(rs_io_lock *l);
 
 /* Creates OUT (and parents) and a new run.h5 (under a temporary name until
  * rs_io_run_ready) with the protocol's groups, scales and attributes.

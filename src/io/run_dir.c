@@ -1,9 +1,14 @@
-/* run_dir.c: the run directory: creating it (and its parents), refusing to
- * overwrite an existing run's output without force, and the status file. */
+/* run_dir.c: the run directory: creating it (and its parents), its lock
+ * (one live run per directory), refusing to overwrite an existing run's
+ * output without force, and the status file. */
+#define _DEFAULT_SOURCE /* flock */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -81,4 +86,66 @@ rs_status rs_io_status_write(const char *dir, const char *text, rs_error *err)
     size_t len = (size_t)n < sizeof line ? (size_t)n : sizeof line - 1;
     if ((size_t)n >= sizeof line) line[len - 1] = '\n'; /* truncated: keep the newline */
     return rs_io_write_atomic(p, line, len, err);
+}
+
+struct rs_io_lock {
+    int fd;
+};
+
+/* The lock is flock(2) on OUT/run.lock, held by an open descriptor: the
+ * kernel drops it when the process ends however it ends, so the lock of a
+ * dead run never blocks, and the file (which says the holder's pid, for
+ * the message) is never removed: removing a lock file another process has
+ * open would let a third take a second "exclusive" lock. */
+rs_status rs_io_dir_lock(const char *dir, int make, rs_io_lock **out, rs_error *err)
+{
+    if (!out) return rs_error_set(err, RS_EINVAL, "rs_io_dir_lock: out is NULL");
+    *out = NULL;
+    if (!dir || !*dir) return rs_error_set(err, RS_EINVAL, "no output directory given");
+    struct stat st;
+    if (!make && (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)))
+        return rs_error_set(err, RS_EINVAL, "%s is not a directory: nothing to resume there",
+                            dir);
+    if (mkdir_parents(dir) != 0)
+        return rs_error_set(err, RS_EIO, "cannot create output directory %s: %s", dir,
+                            strerror(errno));
+    char p[4096];
+    if (rs_io_path(p, sizeof p, dir, "run.lock") != 0)
+        return rs_error_set(err, RS_EINVAL, "output path too long: %s", dir);
+    int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) return rs_error_set(err, RS_EIO, "cannot open %s: %s", p, strerror(errno));
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int e = errno;
+        char pid[32] = "";
+        ssize_t n = pread(fd, pid, sizeof pid - 1, 0);
+        pid[n > 0 ? n : 0] = '\0';
+        pid[strcspn(pid, "\n")] = '\0';
+        close(fd);
+        if (e == EWOULDBLOCK)
+            return rs_error_set(err, RS_EINVAL,
+                                "%s is in use by a live run (pid %s); wait for it to end, or "
+                                "give another output directory",
+                                dir, pid[0] ? pid : "unknown");
+        return rs_error_set(err, RS_EIO, "cannot lock %s: %s", p, strerror(e));
+    }
+    char pid[32];
+    int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+    if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)n, 0) != n) {
+        /* The lock holds without the pid; the message would say "unknown". */
+    }
+    rs_io_lock *l = malloc(sizeof *l);
+    if (!l) {
+        close(fd);
+        return rs_error_set(err, RS_ENOMEM, "out of memory");
+    }
+    l->fd = fd;
+    *out = l;
+    return RS_OK;
+}
+
+void rs_io_dir_unlock(rs_io_lock *l)
+{
+    if (!l) return;
+    close(l->fd); /* releases the flock */
+    free(l);
 }

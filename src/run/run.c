@@ -18,6 +18,7 @@ struct rs_run {
     const rs_model *m;
     rs_sim *sim;
     rs_io_run *w;
+    rs_io_lock *lock;      /* OUT is this run's until destroy */
     char *checkpoint_path; /* OUT/checkpoint.h5 */
     int (*progress)(void *user, const rs_sim *s);
     void *user;
@@ -62,13 +63,14 @@ void rs_run_destroy(rs_run *r)
     if (!r) return;
     rs_io_run_destroy(r->w);
     rs_sim_destroy(r->sim);
+    rs_io_dir_unlock(r->lock);
     free(r->checkpoint_path);
     free(r);
 }
 
 /* What both constructors share: checks cfg, creates the simulation and
  * the checkpoint path. */
-static rs_status run_alloc(rs_run **out, const rs_run_config *cfg, rs_error *err)
+static rs_status run_alloc(rs_run **out, const rs_run_config *cfg, int resume, rs_error *err)
 {
     rs_error_clear(err);
     if (!out) return rs_error_set(err, RS_EINVAL, "rs_run: out is NULL");
@@ -88,7 +90,11 @@ static rs_status run_alloc(rs_run **out, const rs_run_config *cfg, rs_error *err
     r->m = cfg->model;
     r->progress = cfg->progress;
     r->user = cfg->user;
-    rs_status s = rs_sim_create(&r->sim, cfg->model, err);
+    /* The directory first: nothing in it is read or changed before this run
+     * holds it (two runs into one directory, with or without --force, would
+     * mix their files). */
+    rs_status s = rs_io_dir_lock(cfg->dir, !resume, &r->lock, err);
+    if (s == RS_OK) s = rs_sim_create(&r->sim, cfg->model, err);
     if (s != RS_OK) {
         rs_run_destroy(r);
         return s;
@@ -149,7 +155,7 @@ rs_status rs_run_create(rs_run **out, const rs_run_config *cfg, rs_error *err)
 {
     if (out) *out = NULL;
     rs_run *r;
-    rs_status s = run_alloc(&r, cfg, err);
+    rs_status s = run_alloc(&r, cfg, 0, err);
     if (s != RS_OK) return s;
     s = open_output(r, cfg, 0, 0.0, err);
     if (s != RS_OK) {
@@ -164,7 +170,7 @@ rs_status rs_run_resume(rs_run **out, const rs_run_config *cfg, rs_error *err)
 {
     if (out) *out = NULL;
     rs_run *r;
-    rs_status s = run_alloc(&r, cfg, err);
+    rs_status s = run_alloc(&r, cfg, 1, err);
     if (s != RS_OK) return s;
     s = rs_sim_checkpoint_read(r->sim, r->checkpoint_path, err);
     if (s == RS_EIO) {
