@@ -216,13 +216,48 @@ static void resume_and_overwrite_refused(void **state)
     rs_run_config cfg2 = {.model = m2, .model_text = model, .dir = dir};
     assert_int_equal(rs_run_resume(&r, &cfg2, &err), RS_EINVAL);
     assert_non_null(strstr(err.msg, "different model"));
+    /* the right checkpoint with another model's run.h5 beside it is
+     * refused before either file changes: run.h5 is checked too */
+    char other_dir[300], cmd[700];
+    snprintf(other_dir, sizeof other_dir, "%s/other", dir);
+    rs_run_config cfg3 = {.model = m2, .model_text = model, .dir = other_dir};
+    assert_int_equal(rs_run_create(&r, &cfg3, &err), RS_OK);
+    assert_int_equal(rs_run_execute(r, &err), RS_OK);
+    rs_run_destroy(r);
+    snprintf(cmd, sizeof cmd, "cp '%s/run.h5' '%s/run.h5' && cp '%s/run.h5' '%s/saved.h5'",
+             other_dir, dir, dir, dir);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(rs_run_resume(&r, &cfg, &err), RS_EINVAL);
+    assert_non_null(strstr(err.msg, "run.h5 was written by a different model"));
+    snprintf(cmd, sizeof cmd, "cmp -s '%s/run.h5' '%s/saved.h5'", dir, dir);
+    assert_int_equal(system(cmd), 0); /* untouched */
+    /* a run.h5 of this model that lost snapshots (a counter set back) is
+     * not this run's output either */
+    assert_int_equal(rs_run_create(&r, &cfg3, &err), RS_EINVAL); /* exists, no force */
+    cfg3.model = m;
+    cfg3.force = 1;
+    assert_int_equal(rs_run_create(&r, &cfg3, &err), RS_OK);
+    assert_int_equal(rs_run_execute(r, &err), RS_OK);
+    rs_run_destroy(r);
+    char h5[400];
+    snprintf(h5, sizeof h5, "%s/run.h5", other_dir);
+    hid_t f = H5Fopen(h5, H5F_ACC_RDWR, H5P_DEFAULT);
+    assert_true(f >= 0);
+    hid_t a = H5Aopen(f, "nsnapshots", H5P_DEFAULT);
+    int64_t two = 2;
+    assert_true(a >= 0 && H5Awrite(a, H5T_NATIVE_INT64, &two) >= 0);
+    H5Aclose(a);
+    H5Fclose(f);
+    cfg3.force = 0;
+    assert_int_equal(rs_run_resume(&r, &cfg3, &err), RS_EINVAL);
+    assert_non_null(strstr(err.msg, "holds 2 snapshots up to t = 3 min where this run wrote 7"));
     /* a foreign checkpoint.h5 is refused, not crashed on */
     char p[300];
     snprintf(p, sizeof p, "%s/checkpoint.h5", dir);
-    FILE *f = fopen(p, "w");
-    assert_non_null(f);
-    fputs("garbage", f);
-    fclose(f);
+    FILE *fp = fopen(p, "w");
+    assert_non_null(fp);
+    fputs("garbage", fp);
+    fclose(fp);
     assert_int_equal(rs_run_resume(&r, &cfg, &err), RS_EINVAL);
     assert_non_null(strstr(err.msg, "checkpoint"));
     /* a checkpoint of an older format (regensim 0.1 wrote format 1) is

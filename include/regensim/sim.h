@@ -94,6 +94,11 @@ RS_API const double *rs_sim_parameters(const rs_sim *s);
  * reach some). 0 for an index out of range. */
 RS_API int rs_sim_intervention_reached(const rs_sim *s, int i);
 
+/* How many snapshots a run of this model has written once it reached the
+ * current step (t = 0, every save_every, the end): what a resumed run.h5
+ * must hold. */
+RS_API int64_t rs_sim_snapshots_written(const rs_sim *s);
+
 /* Declares every process's series in w (a run.h5 just created or
  * reopened, before rs_io_run_ready). */
 RS_API rs_status rs_sim_output_declare(rs_sim *s, rs_io_run *w, rs_error *err);

@@ -277,7 +277,8 @@ done:
     return rc;
 }
 
-static rs_status reopen_layout(rs_io_run *w, double t, const char *path, rs_error *err);
+static rs_status reopen_layout(rs_io_run *w, const rs_io_run_info *info, double t,
+                               const char *path, rs_error *err);
 static int truncate_layout(rs_io_run *w);
 
 /* Grows w->times to hold n entries. */
@@ -444,7 +445,8 @@ static int64_t count_upto(const double *v, int64_t n, double t)
 
 /* Opens the datasets of an existing run.h5, checks them against w's grid,
  * and truncates snapshots and metric rows after t. */
-static rs_status reopen_layout(rs_io_run *w, double t, const char *path, rs_error *err)
+static rs_status reopen_layout(rs_io_run *w, const rs_io_run_info *info, double t,
+                               const char *path, rs_error *err)
 {
     hid_t f = w->file;
     int64_t nsnap = 0, nrows = 0;
@@ -458,6 +460,18 @@ static rs_status reopen_layout(rs_io_run *w, double t, const char *path, rs_erro
         return rs_error_set(err, RS_EIO, "%s lacks /time or /timeseries", path);
     }
     H5Gclose(ts);
+    /* The file must be this model's output: the resolved model texts agree
+     * (a run.h5 of another model would be continued and the two mixed). */
+    if (info->model_resolved) {
+        char *text = NULL;
+        int same = rs_io_read_string(f, "model/resolved", &text) == 0 &&
+                   strcmp(text, info->model_resolved) == 0;
+        free(text);
+        if (!same)
+            return rs_error_set(err, RS_EINVAL,
+                                "%s was written by a different model (or other --set "
+                                "overrides) than this run's: it cannot be continued", path);
+    }
     for (int i = 0; i < w->nmetrics; i++) {
         char name[512];
         snprintf(name, sizeof name, "timeseries/%s", w->metric_names[i]);
@@ -547,7 +561,7 @@ rs_status rs_io_run_reopen(rs_io_run **out, const rs_io_run_info *info, double t
     if (w->file < 0)
         s = rs_error_set(err, RS_EIO, "cannot open %s for writing", path);
     else
-        s = reopen_layout(w, t, path, err);
+        s = reopen_layout(w, info, t, path, err);
     rs_io_quiet_end(&q);
     if (s != RS_OK) {
         rs_io_run_destroy(w);

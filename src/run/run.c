@@ -138,6 +138,14 @@ static rs_status open_output(rs_run *r, const rs_run_config *cfg, int resume, do
         };
         s = resume ? rs_io_run_reopen(&r->w, &info, t, err) : rs_io_run_create(&r->w, &info, err);
     }
+    /* A resumed run.h5 must hold exactly the snapshots this model wrote up
+     * to the checkpoint (fewer: not this run's file, or damaged). */
+    if (s == RS_OK && resume && rs_io_run_nsnapshots(r->w) != rs_sim_snapshots_written(r->sim))
+        s = rs_error_set(err, RS_EINVAL,
+                         "%s/run.h5 holds %d snapshots up to t = %g min where this run wrote "
+                         "%lld: it is not this run's output (start again with --force)",
+                         cfg->dir, rs_io_run_nsnapshots(r->w), t,
+                         (long long)rs_sim_snapshots_written(r->sim));
     if (s == RS_OK) s = rs_sim_output_declare(r->sim, r->w, err);
     if (s == RS_OK) s = rs_io_run_ready(r->w, err);
     if (s != RS_OK) {

@@ -549,6 +549,15 @@ const double *rs_sim_metric_values(const rs_sim *s) { return s->metric_values; }
 int rs_sim_nparameters(const rs_sim *s) { return s->st.np; }
 const double *rs_sim_parameters(const rs_sim *s) { return s->st.params; }
 
+/* Snapshots at step 0, every save period and at the end (report()). */
+int64_t rs_sim_snapshots_written(const rs_sim *s)
+{
+    const int64_t n = s->st.steps, p = s->save_period;
+    int64_t k = 1 + (p > 0 ? n / p : 0);
+    if (n > 0 && n == s->st.total && !rs_clock_due(n, p)) k++;
+    return k;
+}
+
 int rs_sim_intervention_reached(const rs_sim *s, int i)
 {
     if (i < 0 || i >= s->st.m->ninterventions) return 0;
