@@ -8,6 +8,7 @@
  * why, without a checkpoint or with another model; an existing output is
  * refused without force. */
 #define _XOPEN_SOURCE 700
+#include <fcntl.h>
 #include <ftw.h>
 #include <hdf5.h>
 #include <omp.h>
@@ -184,6 +185,17 @@ static void threads_and_resume_are_bitwise(void **state)
     unsetenv("REGENSIM_MIN_WORK_PER_THREAD");
 }
 
+/* Sets run.h5's snapshot counter (to damage a file on purpose). */
+static void nsnap_fix(const char *h5, int64_t n)
+{
+    hid_t f = H5Fopen(h5, H5F_ACC_RDWR, H5P_DEFAULT);
+    assert_true(f >= 0);
+    hid_t a = H5Aopen(f, "nsnapshots", H5P_DEFAULT);
+    assert_true(a >= 0 && H5Awrite(a, H5T_NATIVE_INT64, &n) >= 0);
+    H5Aclose(a);
+    H5Fclose(f);
+}
+
 static void resume_and_overwrite_refused(void **state)
 {
     const char *dir = *state;
@@ -241,16 +253,34 @@ static void resume_and_overwrite_refused(void **state)
     rs_run_destroy(r);
     char h5[400];
     snprintf(h5, sizeof h5, "%s/run.h5", other_dir);
-    hid_t f = H5Fopen(h5, H5F_ACC_RDWR, H5P_DEFAULT);
-    assert_true(f >= 0);
-    hid_t a = H5Aopen(f, "nsnapshots", H5P_DEFAULT);
-    int64_t two = 2;
-    assert_true(a >= 0 && H5Awrite(a, H5T_NATIVE_INT64, &two) >= 0);
-    H5Aclose(a);
-    H5Fclose(f);
+    nsnap_fix(h5, 2);
     cfg3.force = 0;
     assert_int_equal(rs_run_resume(&r, &cfg3, &err), RS_EINVAL);
     assert_non_null(strstr(err.msg, "holds 2 snapshots up to t = 3 min where this run wrote 7"));
+    /* a checkpoint with one flipped byte in its field data is refused */
+    char ckpath[400];
+    snprintf(ckpath, sizeof ckpath, "%s/checkpoint.h5", other_dir);
+    hid_t cf = H5Fopen(ckpath, H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t cd = H5Dopen2(cf, "fields/a", H5P_DEFAULT);
+    assert_true(cf >= 0 && cd >= 0);
+    haddr_t addr = 0;
+    hsize_t csize = 0;
+    unsigned mask = 0;
+    hsize_t origin[3] = {0, 0, 0};
+    assert_true(H5Dget_chunk_info_by_coord(cd, origin, &mask, &addr, &csize) >= 0);
+    H5Dclose(cd);
+    H5Fclose(cf);
+    assert_true(csize > 1000);
+    int fd = open(ckpath, O_RDWR);
+    unsigned char byte;
+    assert_int_equal(pread(fd, &byte, 1, (off_t)addr + 500), 1);
+    byte ^= 0x10;
+    assert_int_equal(pwrite(fd, &byte, 1, (off_t)addr + 500), 1);
+    close(fd);
+    nsnap_fix(h5, 7); /* run.h5 itself made whole again */
+    assert_int_equal(rs_run_resume(&r, &cfg3, &err), RS_EINVAL);
+    assert_non_null(strstr(err.msg, "fields/a"));
+    assert_non_null(strstr(err.msg, "corrupt"));
     /* a foreign checkpoint.h5 is refused, not crashed on */
     char p[300];
     snprintf(p, sizeof p, "%s/checkpoint.h5", dir);

@@ -389,6 +389,10 @@ static rs_status save_root(const rs_sim *s, rs_io_section *root, const char *res
     if (r == RS_OK) r = rs_io_section_put_int64(root, "format_version", RS_CHECKPOINT_FORMAT, err);
     if (r == RS_OK) r = rs_io_section_put_string(root, "regensim_version", rs_version(), err);
     if (r == RS_OK) r = rs_io_section_put_int64(root, "steps", st->steps, err);
+    /* the clock again as a checksummed array (attributes carry none) */
+    const double clock[2] = {(double)st->steps, rs_sim_time(s)};
+    const size_t two = 2;
+    if (r == RS_OK) r = rs_io_section_put_doubles(root, "clock", 1, &two, clock, err);
     if (r == RS_OK) r = rs_io_section_put_double(root, "t", rs_sim_time(s), err);
     if (r == RS_OK) r = rs_io_section_put_uint64(root, "seed", st->seed, err);
     if (r == RS_OK) r = rs_io_section_put_int64(root, "nx", st->g.nx, err);
@@ -463,6 +467,12 @@ static rs_status load_root(rs_sim *s, rs_io_section *root, const char *path, int
     free(resolved);
     free(mine);
     if (r == RS_OK) r = rs_io_section_get_int64(root, "steps", steps, err);
+    double clock[2] = {-1, -1};
+    const size_t two = 2;
+    if (r == RS_OK) r = rs_io_section_get_doubles(root, "clock", 1, &two, clock, err);
+    if (r == RS_OK && clock[0] != (double)*steps)
+        r = rs_error_set(err, RS_EIO, "%s is corrupt: its step count %lld disagrees with its "
+                         "checksummed clock (%.17g)", path, (long long)*steps, clock[0]);
     if (r == RS_OK) r = rs_io_section_get_int64(root, "nx", &nx, err);
     if (r == RS_OK) r = rs_io_section_get_int64(root, "ny", &ny, err);
     if (r == RS_OK) r = rs_io_section_get_int64(root, "nz", &nz, err);
