@@ -2,10 +2,12 @@
  * defaults are applied, errors carry file:line:col and are all collected,
  * --set overrides reach parameters and any scalar, the resolved YAML loads
  * back to an identical model, and absurd inputs are refused. */
+#define _POSIX_C_SOURCE 200809L /* mkfifo */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "rs_test.h"
 
@@ -324,6 +326,16 @@ static void yaml_hazards_are_refused(void **state)
     /* A missing file. */
     assert_int_equal(rs_model_load(&m, "/nonexistent/model.yaml", NULL, 0, &errs), RS_EIO);
     assert_null(m);
+    /* A FIFO is refused at once (it used to wait forever for a writer), and
+     * so is a directory. */
+    const char *fifo = "/tmp/regensim_test_model_fifo.yaml";
+    remove(fifo);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    assert_int_equal(rs_model_load(&m, fifo, NULL, 0, &errs), RS_EINVAL);
+    assert_non_null(strstr(errline(&errs, 0), "is not a regular file (a FIFO"));
+    remove(fifo);
+    assert_int_equal(rs_model_load(&m, "/tmp", NULL, 0, &errs), RS_EINVAL);
+    assert_non_null(strstr(errline(&errs, 0), "/tmp: is a directory"));
 }
 
 int main(void)

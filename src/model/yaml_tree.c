@@ -4,10 +4,12 @@
  * aliases and tags are refused as they appear, so no input expands. */
 #define _POSIX_C_SOURCE 200809L /* fileno */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <yaml.h>
 
 #include "model/yaml_tree.h"
@@ -82,13 +84,22 @@ rs_status yt_read_file(const char *path, char **bytes, size_t *len, rs_error *er
 {
     *bytes = NULL;
     *len = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f) return rs_error_set(err, RS_EIO, "%s: cannot open: %s", path, strerror(errno));
+    /* Opened without blocking, so that a FIFO (or a device) is refused
+     * instead of waiting forever for a writer; then read as a stream. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) return rs_error_set(err, RS_EIO, "%s: cannot open: %s", path, strerror(errno));
     struct stat st;
-    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-        fclose(f);
-        return rs_error_set(err, RS_EINVAL, "%s: is a directory; expected a model file",
-                            path);
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        int dir = S_ISDIR(st.st_mode);
+        close(fd);
+        return rs_error_set(err, RS_EINVAL, "%s: is %s; expected a model file (a regular file)",
+                            path, dir ? "a directory" : "not a regular file (a FIFO, socket or "
+                                                         "device)");
+    }
+    FILE *f = fcntl(fd, F_SETFL, 0) == 0 ? fdopen(fd, "rb") : NULL;
+    if (!f) {
+        close(fd);
+        return rs_error_set(err, RS_EIO, "%s: cannot read: %s", path, strerror(errno));
     }
     if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > YT_MAX_BYTES) {
         fclose(f);
