@@ -338,6 +338,25 @@ static void yaml_hazards_are_refused(void **state)
     assert_non_null(strstr(errline(&errs, 0), "/tmp: is a directory"));
 }
 
+/* Names that would break the output's readers (a substrate or metric
+ * called time, x, y or z would clash with the dimension scales) are
+ * refused at their position. */
+static void reader_names_are_refused(void **state)
+{
+    (void)state;
+    static const char *const text =
+        "regensim: 1\nname: n\ndomain: {size: [100, 100], dx: 10}\ntime: {end: 10}\n"
+        "substrates:\n  time: {diffusion: 10}\n  ok: {}\nmetrics:\n  z: \"mean(ok)\"\n";
+    rs_model *m = NULL;
+    rs_errors errs;
+    assert_int_equal(load(text, &m, &errs, NULL, 0), RS_EINVAL);
+    assert_int_equal(errs.count, 2);
+    assert_string_equal(errline(&errs, 0), "t.yaml:6:3: substrates: 'time' is a reserved name "
+                                           "(x, y, z, t, time, pi, e); expected another name");
+    assert_string_equal(errline(&errs, 1), "t.yaml:9:3: metrics: 'z' is a reserved name "
+                                           "(x, y, z, t, time, pi, e); expected another name");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -351,6 +370,7 @@ int main(void)
         cmocka_unit_test(bad_overrides_are_errors),
         cmocka_unit_test(resolved_model_round_trips),
         cmocka_unit_test(yaml_hazards_are_refused),
+        cmocka_unit_test(reader_names_are_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

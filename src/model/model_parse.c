@@ -235,7 +235,9 @@ static int valid_name(const char *s)
     return strlen(s) <= 64;
 }
 
-static const char *const reserved[] = {"x", "y", "z", "t", "pi", "e", NULL};
+/* Names that expressions (x, y, z, t, pi, e) or the output files (time: the
+ * time scale of /fields and /timeseries) already use. */
+static const char *const reserved[] = {"x", "y", "z", "t", "time", "pi", "e", NULL};
 
 /* A dict: mapping of names to items of f->sub. */
 static void parse_dict(mctx *c, const field_desc *f, const yt_node *n, void *base,
@@ -268,8 +270,10 @@ static void parse_dict(mctx *c, const field_desc *f, const yt_node *n, void *bas
         for (int r = 0; reserved[r]; r++)
             if (strcmp(name, reserved[r]) == 0) bad = 1;
         if (bad) {
-            rs_model_err(c, kp, "%s: '%s' is a reserved name (x, y, z, t, pi, e); expected "
-                         "another name", path, name);
+            rs_model_err(c, kp,
+                         "%s: '%s' is a reserved name (x, y, z, t, time, pi, e); expected "
+                         "another name",
+                         path, name);
             continue;
         }
         void *item = items + (size_t)*FIELD_N(base, f) * d->size;
