@@ -338,6 +338,35 @@ static void yaml_hazards_are_refused(void **state)
     assert_non_null(strstr(errline(&errs, 0), "/tmp: is a directory"));
 }
 
+/* Schedules that are typos, not plans, are refused at load with the
+ * position of the number to change. */
+static void absurd_schedules_are_refused(void **state)
+{
+    (void)state;
+    static const char *const text =
+        "regensim: 1\nname: s\ndomain: {size: [100, 100], dx: 10}\n"
+        "time: {end: 1e9, dt: {diffusion: 1e-6}}\n";
+    rs_model *m = NULL;
+    rs_errors errs;
+    assert_int_equal(load(text, &m, &errs, NULL, 0), RS_EINVAL);
+    assert_string_equal(errline(&errs, 0),
+                        "t.yaml:4:34: time.dt.diffusion: 1e-06 makes 1e+15 steps to time.end "
+                        "1e+09; expected at most 1e+10 steps (a dt.diffusion >= 0.1 min)");
+    const char *big_dt[] = {"time.end=60", "time.dt.diffusion=1e17"};
+    assert_int_equal(load(text, &m, &errs, big_dt, 2), RS_EINVAL);
+    assert_non_null(strstr(errline(&errs, 0), "1e+17 is above time.end (60): the run would take "
+                                              "no step"));
+    /* a snapshot every step of a million steps */
+    const char *snaps[] = {"time.end=1e6", "time.dt.diffusion=1", "time.save_every=1e-300"};
+    assert_int_equal(load(text, &m, &errs, snaps, 3), RS_EINVAL);
+    assert_non_null(strstr(errline(&errs, 0), "time.save_every: 1e-300 makes 1e+06 snapshots to "
+                                              "time.end 1e+06; expected at most 1e+05"));
+    /* and the same schedule with a snapshot a day is fine */
+    const char *ok[] = {"time.end=1e6", "time.dt.diffusion=1", "time.save_every=1440"};
+    assert_int_equal(load(text, &m, &errs, ok, 3), RS_OK);
+    rs_model_destroy(m);
+}
+
 /* Names that would break the output's readers (a substrate or metric
  * called time, x, y or z would clash with the dimension scales) are
  * refused at their position. */
@@ -371,6 +400,7 @@ int main(void)
         cmocka_unit_test(resolved_model_round_trips),
         cmocka_unit_test(yaml_hazards_are_refused),
         cmocka_unit_test(reader_names_are_refused),
+        cmocka_unit_test(absurd_schedules_are_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -30,6 +30,12 @@ extern "C" {
 /* The model format version this library reads (`regensim: 1`). */
 #define RS_MODEL_FORMAT 1
 
+/* Schedule limits a model is checked against (docs/model-reference.md):
+ * diffusion steps to the end, snapshots and checkpoints, metric rows. */
+#define RS_MODEL_MAX_STEPS 1e10
+#define RS_MODEL_MAX_SNAPSHOTS 1e5
+#define RS_MODEL_MAX_METRIC_ROWS 1e8
+
 /* Where a value came from, for messages: a file position (line >= 1), the
  * n-th --set override (set = n >= 1), or a default (both 0). tcol is the
  * file column of the first character of the value's text when columns

@@ -429,20 +429,6 @@ static void check_grid(walker *w)
                          "limit %.4g for this model; expected a time step <= %.4g (min), or "
                          "solver: lod", dt, sum.explicit_dt_limit, sum.explicit_dt_limit);
     }
-    {
-        const rs_model_number *r = &m->time.dt.reaction;
-        const double dt = m->time.dt.diffusion.value;
-        if (r->value > dt)
-            rs_model_err(c, r->pos.line || r->pos.set ? r->pos : (rs_model_pos){1, 1, 0, 0},
-                         "time.dt.reaction: %g is above time.dt.diffusion (%g); expected a "
-                         "reaction sub-step <= %g (min), or 0 for one per diffusion step",
-                         r->value, dt, dt);
-        else if (r->value > 0 && dt / r->value > 1e6)
-            rs_model_err(c, r->pos.line || r->pos.set ? r->pos : (rs_model_pos){1, 1, 0, 0},
-                         "time.dt.reaction: %g makes %.3g sub-steps per diffusion step of "
-                         "%g; expected at most 1e6 (a dt.reaction >= %g min)",
-                         r->value, dt / r->value, dt, dt / 1e6);
-    }
     if (m->solver && strcmp(m->solver, "spectral") == 0) {
         for (int s = 0; s < m->nsubstrates; s++)
             for (int k = 0; k < RS_NFACES; k++)
@@ -454,6 +440,72 @@ static void check_grid(walker *w)
                     k = RS_NFACES;
                 }
     }
+}
+
+/* Where a time number came from, or the file's top when it was defaulted. */
+static rs_model_pos time_pos(const rs_model_number *n)
+{
+    return n->pos.line || n->pos.set ? n->pos : (rs_model_pos){1, 1, 0, 0};
+}
+
+/* The run's schedule: a diffusion step not above the end, a reaction
+ * sub-step not above the diffusion step, and step, snapshot, checkpoint
+ * and metric-row counts within the limits of model.h (a run of 10^15
+ * steps or 10^9 snapshots is a typo, not a plan). */
+static void check_schedule(walker *w)
+{
+    mctx *c = w->c;
+    const rs_model *m = c->m;
+    const double end = m->time.end.value, dt = m->time.dt.diffusion.value;
+    if (!(end >= 0) || !(dt > 0) || !isfinite(end) || !isfinite(dt)) return; /* said already */
+    if (end > 0 && dt > end) {
+        rs_model_err(c, time_pos(&m->time.dt.diffusion),
+                     "time.dt.diffusion: %g is above time.end (%g): the run would take no "
+                     "step; expected a time step <= %g (min)", dt, end, end);
+        return;
+    }
+    const double steps = end / dt;
+    if (steps > RS_MODEL_MAX_STEPS) {
+        rs_model_err(c, time_pos(&m->time.dt.diffusion),
+                     "time.dt.diffusion: %g makes %.3g steps to time.end %g; expected at most "
+                     "%.3g steps (a dt.diffusion >= %.3g min)", dt, steps, end,
+                     RS_MODEL_MAX_STEPS, end / RS_MODEL_MAX_STEPS);
+        return;
+    }
+    /* Periodic outputs happen at most once per step. */
+    const struct {
+        const rs_model_number *every;
+        const char *key, *what;
+        double max;
+    } outs[] = {
+        {&m->time.save_every, "time.save_every", "snapshots", RS_MODEL_MAX_SNAPSHOTS},
+        {&m->time.checkpoint_every, "time.checkpoint_every", "checkpoints",
+         RS_MODEL_MAX_SNAPSHOTS},
+        {m->time.metrics_every.value > 0 ? &m->time.metrics_every : &m->time.dt.phenotype,
+         m->time.metrics_every.value > 0 ? "time.metrics_every" : "time.dt.phenotype",
+         "metric rows", RS_MODEL_MAX_METRIC_ROWS},
+    };
+    for (size_t k = 0; k < sizeof outs / sizeof outs[0]; k++) {
+        const double every = outs[k].every->value;
+        if (!(every > 0)) continue;
+        const double n = end / (every > dt ? every : dt);
+        if (n > outs[k].max)
+            rs_model_err(c, time_pos(outs[k].every),
+                         "%s: %g makes %.3g %s to time.end %g; expected at most %.3g (a %s >= "
+                         "%.3g min)", outs[k].key, every, n, outs[k].what, end, outs[k].max,
+                         outs[k].key, end / outs[k].max);
+    }
+    const rs_model_number *r = &m->time.dt.reaction;
+    if (r->value > dt)
+        rs_model_err(c, time_pos(r),
+                     "time.dt.reaction: %g is above time.dt.diffusion (%g); expected a "
+                     "reaction sub-step <= %g (min), or 0 for one per diffusion step",
+                     r->value, dt, dt);
+    else if (r->value > 0 && dt / r->value > 1e6)
+        rs_model_err(c, time_pos(r),
+                     "time.dt.reaction: %g makes %.3g sub-steps per diffusion step of "
+                     "%g; expected at most 1e6 (a dt.reaction >= %g min)",
+                     r->value, dt / r->value, dt, dt / 1e6);
 }
 
 void rs_model_resolve(mctx *c)
@@ -471,5 +523,6 @@ void rs_model_resolve(mctx *c)
     walk_struct(&w, &rs_model_schema_top, m, "");
     check_refs(&w);
     check_grid(&w);
+    check_schedule(&w);
     names_free(&w.nm, m->ncell_types);
 }
