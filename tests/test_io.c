@@ -608,6 +608,62 @@ static void killed_writer_leaves_readable_file(void **state)
     }
 }
 
+/* A kill can cut an H5Fflush short after the object headers and index
+ * nodes are written but before the superblock, which HDF5 writes last: the
+ * superblock's end of allocation (EOA) then lies before metadata and
+ * chunks that exist. Built here deterministically by putting back an
+ * earlier superblock (v2: the first 48 bytes) on a later file. Resuming
+ * must keep every counted snapshot and allocate past all of it (before the
+ * fix, new chunks went at the stale EOA, over existing ones, or resuming
+ * failed with "cannot truncate ..."; the kill test met it about once in 200
+ * kills). */
+static void stale_superblock_is_resumed(void **state)
+{
+    const char *dir = *state;
+    rs_grid g = {40, 30, 12, 1.0};
+    char p[256];
+    join(p, sizeof p, dir, "run.h5");
+    assert_int_equal(write_run(dir, g, 2, 0), RS_OK);
+    unsigned char sb[48];
+    FILE *fp = fopen(p, "rb");
+    assert_non_null(fp);
+    assert_int_equal(fread(sb, 1, sizeof sb, fp), sizeof sb);
+    fclose(fp);
+    assert_int_equal(sb[8], 2); /* superblock version 2: 48 bytes, checksummed */
+    size_t nv = rs_grid_voxels(&g);
+    double *a = malloc(nv * sizeof *a), *b = malloc(nv * sizeof *b);
+    rs_error err;
+    rs_io_run *w = NULL;
+    rs_io_run_info info = make_info(dir, g, 0);
+    assert_int_equal(rs_io_run_reopen(&w, &info, 1e300, &err), RS_OK);
+    for (int k = 2; k < 6; k++) {
+        fill(a, b, nv, k);
+        const double *f[2] = {a, b};
+        assert_int_equal(rs_io_run_snapshot(w, 10.0 * k, f, &err), RS_OK);
+    }
+    assert_int_equal(rs_io_run_finish(w, 1, NULL, &err), RS_OK);
+    rs_io_run_destroy(w);
+    fp = fopen(p, "r+b");
+    assert_non_null(fp);
+    assert_int_equal(fwrite(sb, 1, sizeof sb, fp), sizeof sb);
+    fclose(fp);
+    rs_status s = rs_io_run_reopen(&w, &info, 1e300, &err);
+    if (s != RS_OK) fail_msg("resume with a stale superblock: status %d: %s", s, err.msg);
+    assert_int_equal(rs_io_run_nsnapshots(w), 6);
+    fill(a, b, nv, 6);
+    const double *f[2] = {a, b};
+    assert_int_equal(rs_io_run_snapshot(w, 60.0, f, &err), RS_OK);
+    assert_int_equal(rs_io_run_finish(w, 1, NULL, &err), RS_OK);
+    rs_io_run_destroy(w);
+    free(a);
+    free(b);
+    hid_t h = H5Fopen(p, H5F_ACC_RDONLY, H5P_DEFAULT);
+    assert_true(h >= 0);
+    assert_int_equal(attr_i64(h, "nsnapshots"), 7);
+    for (int k = 0; k < 7; k++) check_snapshot(h, g, k);
+    H5Fclose(h);
+}
+
 /* run.h5 never reuses freed file space (H5F_FSPACE_STRATEGY_NONE, which
  * the crash safety above relies on), when created and after a resume. */
 static void free_space_is_never_reused(void **state)
@@ -668,6 +724,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(checkpoint_round_trip_is_bitwise, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(killed_writer_leaves_readable_file, setup_dir,
                                         teardown_dir),
+        cmocka_unit_test_setup_teardown(stale_superblock_is_resumed, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(free_space_is_never_reused, setup_dir, teardown_dir),
     };
     /* `test_io --kill-only`: just the kill test (scripts/kill-soak.sh). */

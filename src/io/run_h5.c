@@ -569,8 +569,14 @@ rs_status rs_io_run_reopen(rs_io_run **out, const rs_io_run_info *info, double t
     rs_io_quiet q;
     rs_io_quiet_begin(&q);
     w->file = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    /* A kill during a flush can leave the superblock (written last) with
+     * an end of allocation before metadata and chunks already written:
+     * allocate from the end of the file instead, or new chunks would go
+     * over existing ones (and closing would cut the file short). */
     if (w->file < 0)
         s = rs_error_set(err, RS_EIO, "cannot open %s for writing", path);
+    else if (H5Fincrement_filesize(w->file, 0) < 0)
+        s = rs_error_set(err, RS_EIO, "cannot extend the allocation of %s to its size", path);
     else
         s = reopen_layout(w, t, path, err);
     rs_io_quiet_end(&q);
