@@ -3,13 +3,17 @@
  * interface, in the style of SUNDIALS' shared nvector tests and FFTW's
  * property checks: exact eigen-behaviour of cosine modes, mass balance,
  * linearity, mirror symmetry, a steady state and a point release against
- * closed forms, positivity, thread-count independence and bad input. */
+ * closed forms, positivity, thread-count independence, the work-per-thread
+ * setting (config and REGENSIM_MIN_WORK_PER_THREAD) and bad input. */
+#define _POSIX_C_SOURCE 200809L /* setenv */
 #include <math.h>
 #include <omp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "diffusion_fixtures.h"
+#include "field/diffusion_impl.h" /* threads_used */
 
 typedef struct solver_case {
     const char *name;
@@ -385,51 +389,63 @@ static void source_adds_exact_mass(void **state)
     fx_destroy(&p);
 }
 
-/* The same steps on 1 and on 2 threads give bitwise-identical fields (with
- * sources and uptake, several substrates, 2D, 3D and thin 3D, odd sizes). */
+/* The same steps on 1, 2 and 4 (oversubscribed) threads give
+ * bitwise-identical fields (memcmp of the bytes), with sources and uptake,
+ * two substrates, 3D, 2D and thin 3D, odd sizes. The work threshold is
+ * forced down (min_work_per_thread = 64) so the teams really split the
+ * work: every step on t > 1 threads must have run on more than one
+ * (d->threads_used), and 4 threads on 4 for some grid. */
 static void threads_give_identical_bits(void **state)
 {
     const solver_case *sc = *state;
-    /* Large enough that every solver uses 2 threads (rs_diffusion_team_size). */
-    const rs_grid grids[3] = {{37, 29, 23, 10.0}, {203, 157, 1, 10.0}, {97, 83, 5, 10.0}};
+    const rs_grid grids[3] = {{23, 19, 35, 10.0}, {63, 41, 1, 10.0}, {45, 37, 5, 10.0}};
+    const int threads[3] = {1, 2, 4};
+    int most = 0; /* largest team seen on 4 threads */
     for (int gi = 0; gi < 3; gi++) {
         rs_grid g = grids[gi];
         size_t n = rs_grid_voxels(&g);
         rs_substrate_spec spec[2];
         double dt = case_dt(sc, &g, 1000.0, 0.01, 0.4);
         rs_diffusion_config cfg = case_config(sc, g, dt, 2, spec, 1000.0, 0.01);
+        cfg.min_work_per_thread = 64;
         spec[1].diffusion = 30.0;
+        omp_set_num_threads(4); /* create sizes per-thread work space for 4 */
+        if (omp_get_max_threads() < 4)
+            rs_skip_unless_ci("only %d OpenMP threads available (OMP_THREAD_LIMIT?)",
+                              omp_get_max_threads());
         fx_problem p;
         fx_create(&p, sc->name, &cfg);
         fx_add_sources(&p);
-        omp_set_num_threads(2);
-        if (omp_get_max_threads() < 2) {
-            fx_destroy(&p);
-            print_message("only one OpenMP thread available (OMP_THREAD_LIMIT?)\n");
-            skip();
-        }
-        double *result[2][2];
-        for (int t = 0; t < 2; t++) {
-            omp_set_num_threads(t + 1);
+        double *result[3][2];
+        for (int t = 0; t < 3; t++) {
+            omp_set_num_threads(threads[t]);
             for (int s = 0; s < 2; s++) {
                 fx_fill_random(p.fields[s], n, 100 + s, 0.0, 1.0);
                 fx_fill_random(p.source[s], n, 200 + s, 0.0, 0.1);
                 fx_fill_random(p.uptake[s], n, 300 + s, 0.0, 0.5);
             }
             fx_run(&p, 6);
+            const int used = p.d->threads_used;
+            if (threads[t] == 1 ? used != 1 : used < 2)
+                fail_msg("grid %d, %d threads: the step ran on %d", gi, threads[t], used);
+            if (threads[t] == 4 && used > most) most = used;
             for (int s = 0; s < 2; s++) {
                 result[t][s] = malloc(n * sizeof(double));
+                assert_non_null(result[t][s]);
                 memcpy(result[t][s], p.fields[s], n * sizeof(double));
+                for (size_t i = 0; i < n; i++) assert_true(isfinite(result[t][s][i]));
             }
         }
         omp_set_num_threads(omp_get_num_procs());
         for (int s = 0; s < 2; s++) {
-            assert_memory_equal(result[0][s], result[1][s], n * sizeof(double));
-            free(result[0][s]);
-            free(result[1][s]);
+            for (int t = 1; t < 3; t++)
+                if (memcmp(result[0][s], result[t][s], n * sizeof(double)) != 0)
+                    fail_msg("grid %d substrate %d: 1 and %d threads differ", gi, s, threads[t]);
+            for (int t = 0; t < 3; t++) free(result[t][s]);
         }
         fx_destroy(&p);
     }
+    assert_int_equal(most, 4);
 }
 
 /* Expects creation to fail with `code` and a message containing `needle`,
@@ -444,6 +460,77 @@ static void expect_refused(const char *name, const rs_diffusion_config *cfg,
     if (s != code) fail_msg("%s: status %d, expected %d (%s)", name, s, code, err.msg);
     assert_null(d);
     if (!strstr(err.msg, needle)) fail_msg("%s: message '%s' lacks '%s'", name, err.msg, needle);
+}
+
+/* Creates lod on a 16 x 16 x 8 grid (2048 voxel-substrates) with the given
+ * min_work_per_thread, steps once on 4 threads and returns the team size the
+ * step used; -1 and the message in msg when creation is refused. */
+static int team_for(long min_work, char *msg, size_t size)
+{
+    rs_substrate_spec spec[1];
+    rs_diffusion_config cfg = fx_config((rs_grid){16, 16, 8, 10.0}, 0.5, 1, spec, 100.0, 0.0);
+    cfg.min_work_per_thread = min_work;
+    rs_diffusion *d = NULL;
+    rs_error err;
+    rs_error_clear(&err);
+    omp_set_num_threads(4);
+    if (rs_diffusion_create(&d, "lod", &cfg, &err) != RS_OK) {
+        assert_null(d);
+        snprintf(msg, size, "%s", err.msg);
+        return -1;
+    }
+    double *c = NULL;
+    assert_int_equal(rs_alloc_doubles(&c, 2048, &err), RS_OK);
+    double *const f[1] = {c};
+    assert_int_equal(rs_diffusion_step(d, f, NULL, NULL), RS_OK);
+    int used = d->threads_used;
+    rs_free_aligned(c);
+    rs_diffusion_destroy(d);
+    omp_set_num_threads(omp_get_num_procs());
+    return used;
+}
+
+/* The thread threshold is a setting: the config's min_work_per_thread
+ * when > 0, else REGENSIM_MIN_WORK_PER_THREAD when a whole number >= 1,
+ * else 16384 voxel-substrates per thread; 0 or empty is "unset"; a
+ * negative config value and an environment value that is not a whole
+ * number >= 0 are refused, naming the setting. */
+static void work_per_thread_is_a_setting(void **state)
+{
+    (void)state;
+    omp_set_num_threads(4);
+    if (omp_get_max_threads() < 4)
+        rs_skip_unless_ci("only %d OpenMP threads available (OMP_THREAD_LIMIT?)",
+                          omp_get_max_threads());
+    const char *saved_env = getenv("REGENSIM_MIN_WORK_PER_THREAD");
+    char *saved = saved_env ? strdup(saved_env) : NULL;
+    char msg[512];
+    unsetenv("REGENSIM_MIN_WORK_PER_THREAD");
+    assert_int_equal(team_for(0, msg, sizeof msg), 1);    /* 2048 < 16384 */
+    assert_int_equal(team_for(1024, msg, sizeof msg), 2); /* 2048 / 1024 */
+    assert_int_equal(team_for(1, msg, sizeof msg), 4);    /* capped by the 4 threads */
+    setenv("REGENSIM_MIN_WORK_PER_THREAD", "256", 1);
+    assert_int_equal(team_for(0, msg, sizeof msg), 4);
+    assert_int_equal(team_for(1024, msg, sizeof msg), 2); /* the config wins */
+    setenv("REGENSIM_MIN_WORK_PER_THREAD", "682", 1);
+    assert_int_equal(team_for(0, msg, sizeof msg), 3); /* 2048 / 682 */
+    setenv("REGENSIM_MIN_WORK_PER_THREAD", "", 1);
+    assert_int_equal(team_for(0, msg, sizeof msg), 1);
+    setenv("REGENSIM_MIN_WORK_PER_THREAD", "0", 1);
+    assert_int_equal(team_for(0, msg, sizeof msg), 1);
+    const char *const bad[] = {"abc", "-5", "12x", " 7", "1e3", "99999999999999999999999"};
+    for (size_t b = 0; b < sizeof bad / sizeof bad[0]; b++) {
+        setenv("REGENSIM_MIN_WORK_PER_THREAD", bad[b], 1);
+        assert_int_equal(team_for(0, msg, sizeof msg), -1);
+        if (!strstr(msg, "REGENSIM_MIN_WORK_PER_THREAD=") || !strstr(msg, "whole number"))
+            fail_msg("'%s': message '%s'", bad[b], msg);
+        assert_int_equal(team_for(512, msg, sizeof msg), 4); /* not read when configured */
+    }
+    unsetenv("REGENSIM_MIN_WORK_PER_THREAD");
+    assert_int_equal(team_for(-1, msg, sizeof msg), -1);
+    if (!strstr(msg, "min_work_per_thread = -1")) fail_msg("message '%s'", msg);
+    if (saved) setenv("REGENSIM_MIN_WORK_PER_THREAD", saved, 1);
+    free(saved);
 }
 
 /* Absurd requests are refused before any allocation, with the value named. */
@@ -553,6 +640,7 @@ int main(void)
         ALL_SOLVERS(bad_input_is_refused),
         ALL_SOLVERS(memory_per_voxel_is_small),
         cmocka_unit_test(unknown_solver_is_refused),
+        cmocka_unit_test(work_per_thread_is_a_setting),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
