@@ -268,6 +268,46 @@ static hid_t create_field(rs_io_run *w, hid_t group, const char *name, const cha
     return d;
 }
 
+/* Creates the chunk index of an empty extendible dataset of doubles now:
+ * writes its first chunk (zeros) and sets the extent back to 0 (the index
+ * stays). Otherwise the first snapshot's flush creates it, and a kill in
+ * that flush can leave the object header pointing at an index node never
+ * written (HDF5 writes metadata in address order, not children first):
+ * such a run could not be resumed. 0 or -1. */
+static int make_index(hid_t d)
+{
+    hsize_t dims[4] = {0}, chunk[4] = {0}, start[4] = {0};
+    hid_t s = H5Dget_space(d), p = H5Dget_create_plist(d);
+    int rank = s >= 0 ? H5Sget_simple_extent_ndims(s) : -1, rc = -1;
+    if (rank < 1 || rank > 4 || H5Sget_simple_extent_dims(s, dims, NULL) != rank || p < 0 ||
+        H5Pget_chunk(p, rank, chunk) != rank) {
+        if (s >= 0) H5Sclose(s);
+        if (p >= 0) H5Pclose(p);
+        return -1;
+    }
+    H5Sclose(s);
+    H5Pclose(p);
+    size_t n = 1;
+    dims[0] = chunk[0] = 1;
+    for (int k = 1; k < rank; k++) {
+        if (chunk[k] > dims[k]) chunk[k] = dims[k];
+        n *= (size_t)chunk[k];
+    }
+    double *zeros = calloc(n, sizeof *zeros);
+    hid_t ms = H5Screate_simple(rank, chunk, NULL);
+    s = -1;
+    if (zeros && ms >= 0 && H5Dset_extent(d, dims) >= 0 && (s = H5Dget_space(d)) >= 0 &&
+        H5Sselect_hyperslab(s, H5S_SELECT_SET, start, NULL, chunk, NULL) >= 0 &&
+        H5Dwrite(d, H5T_NATIVE_DOUBLE, ms, s, H5P_DEFAULT, zeros) >= 0) {
+        dims[0] = 0;
+        if (H5Dset_extent(d, dims) >= 0) rc = 0;
+    }
+    if (s >= 0) H5Sclose(s);
+    if (ms >= 0) H5Sclose(ms);
+    free(zeros);
+    return rc;
+}
+
 /* Writes the cell-type names into an extendible string dataset. */
 static int create_cell_types(hid_t file, int n, const char *const *names)
 {
@@ -325,22 +365,25 @@ static int create_layout(rs_io_run *w, const rs_io_run_info *info)
     if (x < 0 || y < 0 || z < 0 || model < 0 || fields < 0 || ts < 0) goto done;
     w->time = create_series(f, "time", H5T_IEEE_F64LE, 256);
     if (w->time < 0 || H5DSset_scale(w->time, "time") < 0 ||
-        rs_io_attr_string(w->time, "units", "min") < 0)
+        rs_io_attr_string(w->time, "units", "min") < 0 || make_index(w->time) < 0)
         goto done;
     if (rs_io_write_string(model, "source", info->model_source) < 0 ||
         rs_io_write_string(model, "resolved", info->model_resolved) < 0)
         goto done;
     for (int i = 0; i < w->nfields; i++) {
         w->fields[i] = create_field(w, fields, w->field_names[i], info->field_units[i], x, y, z);
-        if (w->fields[i] < 0) goto done;
+        if (w->fields[i] < 0 || make_index(w->fields[i]) < 0) goto done;
     }
     w->ts_time = create_series(ts, "time", H5T_IEEE_F64LE, 1024);
     if (w->ts_time < 0 || H5DSset_scale(w->ts_time, "time") < 0 ||
-        rs_io_attr_string(w->ts_time, "units", "min") < 0 || rs_io_attr_int64(ts, "nrows", 0) < 0)
+        rs_io_attr_string(w->ts_time, "units", "min") < 0 || make_index(w->ts_time) < 0 ||
+        rs_io_attr_int64(ts, "nrows", 0) < 0)
         goto done;
     for (int i = 0; i < w->nmetrics; i++) {
         w->metrics[i] = create_series(ts, w->metric_names[i], H5T_IEEE_F64LE, 1024);
-        if (w->metrics[i] < 0 || H5DSattach_scale(w->metrics[i], w->ts_time, 0) < 0) goto done;
+        if (w->metrics[i] < 0 || H5DSattach_scale(w->metrics[i], w->ts_time, 0) < 0 ||
+            make_index(w->metrics[i]) < 0)
+            goto done;
     }
     if (create_cell_types(f, info->ncell_types, info->cell_type_names) < 0) goto done;
     rc = 0;
@@ -527,7 +570,11 @@ static rs_status reopen_layout(rs_io_run *w, double t, const char *path, rs_erro
     hsize_t d1 = (hsize_t)w->nsnap;
     for (int i = 0; i < w->nfields; i++)
         if (H5Dset_extent(w->fields[i], d4) < 0)
-            return rs_error_set(err, RS_EIO, "cannot truncate %s in %s", w->field_names[i], path);
+            return rs_error_set(err, RS_EIO, "cannot truncate field %s in %s to its %d counted "
+                                "snapshots: its chunk index is unreadable (a kill during a "
+                                "flush can leave it so); the counted snapshots can still be "
+                                "read, but this run cannot be resumed", w->field_names[i],
+                                path, w->nsnap);
     if (H5Dset_extent(w->time, &d1) < 0 || rs_io_attr_int64(f, "nsnapshots", w->nsnap) < 0)
         return rs_error_set(err, RS_EIO, "cannot truncate /time in %s", path);
     /* Metric rows likewise. */
