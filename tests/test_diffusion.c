@@ -98,13 +98,18 @@ static double mode_error_bound(const solver_case *sc, const rs_grid *g, double d
 }
 
 /* A cosine mode is multiplied by exactly the scheme's amplification factor
- * each step (to rounding: 1e-12 of the initial amplitude), and after t = 2
- * min is within the a priori discretisation bound above (plus 1e-12) of
- * exp(-(D k^2 + lambda) t); spectral within 1e-10. */
+ * each step (to rounding: 1e-12 relative to the amplitude the scheme
+ * predicts), and after t_end is within the a priori discretisation bound
+ * above (relative to exp(-(D k^2 + lambda) t_end), plus 1e-12 for
+ * rounding) of that exact amplitude; spectral within 1e-10 relative
+ * (rounding only; measured <= 1.6e-14). Errors are relative, and t_end =
+ * min(2, 1 / (D k^2 + lambda)) keeps every mode at >= 1/e of its start, far
+ * above the tolerances, so no check passes because the mode decayed away. */
 static void run_cosine_mode(const solver_case *sc, rs_grid g, int mx, int my, int mz)
 {
-    const double D = 1000.0, decay = 0.01, t_end = 2.0;
-    double dt = case_dt(sc, &g, D, decay, 0.01);
+    const double D = 1000.0, decay = 0.01;
+    const double t_end = fmin(2.0, 1.0 / (fx_exact_rate(&g, D, mx, my, mz) + decay));
+    double dt = case_dt(sc, &g, D, decay, fmin(0.01, t_end / 20));
     int steps = (int)ceil(t_end / dt);
     dt = t_end / steps;
     rs_substrate_spec spec[1];
@@ -119,11 +124,15 @@ static void run_cosine_mode(const solver_case *sc, rs_grid g, int mx, int my, in
 
     double scheme = pow(amplification(sc, &g, dt, D, decay, mx, my, mz), steps);
     double exact = exp(-(fx_exact_rate(&g, D, mx, my, mz) + decay) * t_end);
-    assert_true(fx_max_diff(p.fields[0], mode, scheme, n) <= 1e-12);
-    double err = fx_max_diff(p.fields[0], mode, exact, n);
-    double bound = mode_error_bound(sc, &g, dt, steps, D, decay, mx, my, mz) + 1e-12;
+    assert_true(exact >= 0.35 && scheme >= 0.3); /* the mode is still there */
+    double serr = fx_max_diff(p.fields[0], mode, scheme, n) / scheme;
+    if (!(serr <= 1e-12)) fail_msg("%s: %.3e off the scheme's factor", sc->name, serr);
+    double err = fx_max_diff(p.fields[0], mode, exact, n) / exact;
+    double bound = mode_error_bound(sc, &g, dt, steps, D, decay, mx, my, mz) / exact + 1e-12;
     if (strcmp(sc->name, "spectral") == 0) bound = 1e-10;
-    print_message("%s%d mode error %.3e bound %.3e\n", sc->name, sc->time_order, err, bound);
+    print_message("%s%d mode (%d,%d,%d) t %.3g: amplitude %.3f, relative error %.3e "
+                  "(scheme %.1e), bound %.3e\n", sc->name, sc->time_order, mx, my, mz, t_end,
+                  exact, err, serr, bound);
     if (!(err <= bound)) fail_msg("%s: mode error %.3e > bound %.3e", sc->name, err, bound);
     free(mode);
     fx_destroy(&p);
@@ -229,12 +238,13 @@ static double steady_profile(double x, double D, double lambda, double S, double
 }
 
 /* A source in x < 300 um with decay reaches the closed-form steady state
- * on a 1000 um line (dx = 10 um, reach sqrt(D/lambda) = 316 um): max error
- * <= 1e-3 of S/lambda for the first-order-in-time-exact schemes, whose
- * discrete steady state solves the 3-point problem exactly (spatial error
- * about (dx/reach)^2/12 ~ 1e-4, larger next to the source's edge);
- * Crank-Nicolson and spectral splitting add O(dt) = dt lambda / 2 relative
- * (dt = 0.1 min gives 5e-4). */
+ * on a 1000 um line (dx = 10 um, reach sqrt(D/lambda) = 316 um). The
+ * first-order-in-time-exact schemes' discrete steady state solves the
+ * 3-point problem exactly (spatial error about (dx/reach)^2/12 ~ 1e-4,
+ * larger next to the source's edge); Crank-Nicolson and spectral splitting
+ * add O(dt) = dt lambda / 2 relative (dt = 0.1 min gives 5e-4). Tolerances
+ * (of S/lambda) are twice the errors measured (gcc 12, Release and
+ * ASan builds alike), each noted beside it. */
 static void steady_state_with_source(void **state)
 {
     const solver_case *sc = *state;
@@ -253,7 +263,12 @@ static void steady_state_with_source(void **state)
     for (int i = 0; i < g.nx; i++)
         err = fx_max_err(err, fabs(p.fields[0][i] - steady_profile(rs_grid_centre(&g, i), D,
                                                                    lambda, S, a, g.nx * g.dx)));
-    double tol = 1e-3 * S / lambda;
+    double tol = S / lambda * (strcmp(sc->name, "explicit") == 0 ? 1.3e-4   /* 6.51e-5 */
+                               : strcmp(sc->name, "spectral") == 0 ? 9.7e-4 /* 4.84e-4 */
+                               : sc->time_order == 1               ? 3.6e-4 /* 1.77e-4 */
+                                                                   : 9.4e-4 /* 4.67e-4 */);
+    print_message("%s%d steady-state error %.3e of S/lambda\n", sc->name, sc->time_order,
+                  err / (S / lambda));
     if (!(err <= tol)) fail_msg("%s: steady-state error %.3e > %.3e", sc->name, err, tol);
     fx_destroy(&p);
 }
@@ -308,9 +323,26 @@ static double gaussian_dt(const solver_case *sc, const rs_grid *g, double t_end)
  * 2D t = 2.5 min, 3D t = 1 min, walls >= 6 sigma away) against the
  * free-space solution. The 3-point Laplacian's error on this Gaussian is
  * 1.6e-3 of the peak in 1D at dx = 10 um (measured), converging as dx^2:
- * explicit and LOD must be within 2.5e-3 in 2D and 3D, and show observed
- * order 2 +- 0.1 in 1D over dx = 10, 5, 2.5 um. Spectral is exact up to the
- * walls' reflection: within 1e-8. */
+ * explicit and LOD show observed order 2 +- 0.1 in 1D over dx = 10, 5,
+ * 2.5 um. Spectral is exact up to the walls' reflection (3D) and rounding
+ * (2D). The 2D and 3D tolerances (of the peak) are twice the errors
+ * measured, each noted beside it; for spectral 2D, whose error is rounding
+ * (8.3e-17), a floor of 1e-14. */
+static double gaussian_tol(const solver_case *sc, int three)
+{
+    static const double tol[4][2] = {
+        {1.0e-4, 5.2e-4},  /* explicit: measured 4.96e-5, 2.57e-4 */
+        {1.3e-3, 3.4e-3},  /* lod1:     measured 6.11e-4, 1.70e-3 */
+        {1.1e-3, 3.1e-3},  /* lod2:     measured 5.45e-4, 1.52e-3 */
+        {1.0e-14, 4.3e-9}, /* spectral: measured 8.3e-17, 2.11e-9 */
+    };
+    int row = strcmp(sc->name, "explicit") == 0 ? 0
+              : strcmp(sc->name, "spectral") == 0 ? 3
+                                                  : sc->time_order;
+    return tol[row][three];
+}
+
+
 static void gaussian_release(void **state)
 {
     const solver_case *sc = *state;
@@ -322,9 +354,9 @@ static void gaussian_release(void **state)
                                     gaussian_dt(sc, &grids[gi], t_end[gi]));
         print_message("%s%d %dD Gaussian error %.3e\n", sc->name, sc->time_order, 2 + gi,
                       err);
-        double tol = spectral ? 1e-8 : 2.5e-3;
+        double tol = gaussian_tol(sc, gi);
         if (!(err <= tol))
-            fail_msg("%s %dD: Gaussian error %.3e > %.1e", sc->name, 2 + gi, err, tol);
+            fail_msg("%s %dD: Gaussian error %.3e > %.2e", sc->name, 2 + gi, err, tol);
     }
     if (spectral) return;
     double e[3];
