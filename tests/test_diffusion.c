@@ -441,9 +441,9 @@ static void threads_give_identical_bits(void **state)
         cfg.min_work_per_thread = 64;
         spec[1].diffusion = 30.0;
         omp_set_num_threads(4); /* create sizes per-thread work space for 4 */
-        if (omp_get_max_threads() < 4)
-            rs_skip_unless_ci("only %d OpenMP threads available (OMP_THREAD_LIMIT?)",
-                              omp_get_max_threads());
+        if (omp_get_max_threads() < 4 || omp_get_thread_limit() < 4)
+            rs_skip_unless_ci("OpenMP allows %d threads (thread limit %d); this test needs 4",
+                              omp_get_max_threads(), omp_get_thread_limit());
         fx_problem p;
         fx_create(&p, sc->name, &cfg);
         fx_add_sources(&p);
@@ -530,9 +530,9 @@ static void work_per_thread_is_a_setting(void **state)
 {
     (void)state;
     omp_set_num_threads(4);
-    if (omp_get_max_threads() < 4)
-        rs_skip_unless_ci("only %d OpenMP threads available (OMP_THREAD_LIMIT?)",
-                          omp_get_max_threads());
+    if (omp_get_max_threads() < 4 || omp_get_thread_limit() < 4)
+        rs_skip_unless_ci("OpenMP allows %d threads (thread limit %d); this test needs 4",
+                              omp_get_max_threads(), omp_get_thread_limit());
     const char *saved_env = getenv("REGENSIM_MIN_WORK_PER_THREAD");
     char *saved = saved_env ? strdup(saved_env) : NULL;
     char msg[512];

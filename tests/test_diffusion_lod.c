@@ -629,8 +629,11 @@ static void threads_give_identical_bits(void **state)
             }
             for (int t = 0; t < 3; t++) {
                 omp_set_num_threads(threads[t]);
-                if (omp_get_max_threads() < threads[t])
-                    rs_skip_unless_ci("only %d OpenMP threads available", omp_get_max_threads());
+                if (omp_get_max_threads() < threads[t] ||
+                    omp_get_thread_limit() < threads[t])
+                    rs_skip_unless_ci("OpenMP allows %d threads (thread limit %d); this "
+                                      "test needs 4", omp_get_max_threads(),
+                                      omp_get_thread_limit());
                 run(d, c[t], (const double *const *)src, (const double *const *)upt, 4);
                 const int used = d->threads_used;
                 if (threads[t] == 1 ? used != 1 : used < 2)

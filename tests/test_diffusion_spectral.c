@@ -401,8 +401,9 @@ static void bitwise_identical_across_threads(void **state)
     const int threads[3] = {1, 2, 4};
     const int saved = omp_get_max_threads();
     omp_set_num_threads(4);
-    if (omp_get_max_threads() < 4)
-        rs_skip_unless_ci("only %d OpenMP threads available", omp_get_max_threads());
+    if (omp_get_max_threads() < 4 || omp_get_thread_limit() < 4)
+        rs_skip_unless_ci("OpenMP allows %d threads (thread limit %d); this test needs 4",
+                              omp_get_max_threads(), omp_get_thread_limit());
     for (size_t q = 0; q < sizeof sizes / sizeof sizes[0]; q++)
         for (int r = 0; r < 2; r++) {
             const int nx = sizes[q][0], ny = sizes[q][1], nz = sizes[q][2];
