@@ -109,7 +109,8 @@ static double mode_error(int nx, int ny, int nz, const int modes[3][3], double d
     const double dx = 2.5, amp[3] = {1.0, 0.5, 0.25};
     const size_t nv = (size_t)nx * ny * nz;
     double fastest = decay;
-    for (int q = 0; q < 3; q++) fastest = fmax(fastest, mode_rate(n, modes[q], dx, diffusion) + decay);
+    for (int q = 0; q < 3; q++)
+        fastest = fmax(fastest, mode_rate(n, modes[q], dx, diffusion) + decay);
     const double dt = fmin(max_dt, 3.0 / (fastest * steps));
     rs_diffusion *d = make_solver(nx, ny, nz, dx, dt, diffusion, decay, 1, RS_FFT_ESTIMATE);
     double *c = alloc_field(nv);
@@ -146,10 +147,11 @@ static double mode_error(int nx, int ny, int nz, const int modes[3][3], double d
 /* Cosine modes decay exactly as exp(-(D k^2 + lambda) t): tolerance 1e-12
  * relative to the smallest mode left (the only errors are the transforms'
  * round-off, ~1e-15 per step, and the exp() of the factors, a few ulp,
- * divided by that mode's amplitude >= 0.012; measured <= 1.5e-13). 2D and 3D, even, odd and unit sizes (odd sizes
- * exercise the unaligned plans), with and without decay, mode 0 included;
- * dt D / dx^2 up to 0.8 (past the explicit limit), shorter where a mode
- * would otherwise decay below e^-3 of its start. */
+ * divided by that mode's amplitude >= 0.012; measured <= 1.5e-13). 2D and
+ * 3D, even, odd and unit sizes (odd sizes exercise the unaligned plans),
+ * with and without decay, mode 0 included; dt D / dx^2 up to 0.8 (past the
+ * explicit limit), shorter where a mode would otherwise decay below e^-3 of
+ * its start. */
 static void cosine_modes_decay_exactly(void **state)
 {
     (void)state;

@@ -518,7 +518,8 @@ static int64_t check_killed(const char *dir, rs_grid g, int created)
     /* Resuming after the kill continues from the counted snapshots. */
     rs_io_run_info info = make_info(dir, g, 0);
     rs_status s = rs_io_run_reopen(&w, &info, 1e300, &err);
-    if (s != RS_OK) fail_msg("resume after %lld snapshots: status %d: %s", (long long)n, s, err.msg);
+    if (s != RS_OK)
+        fail_msg("resume after %lld snapshots: status %d: %s", (long long)n, s, err.msg);
     assert_int_equal(rs_io_run_nsnapshots(w), (int)n);
     size_t nv = rs_grid_voxels(&g);
     double *a = malloc(nv * sizeof *a), *b = malloc(nv * sizeof *b);
