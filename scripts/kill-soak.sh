@@ -31,7 +31,7 @@ for seed in $(seq 1 "$n"); do
         failed=$((failed + 1))
         seeds="$seeds $seed"
         echo "kill-soak: seed $seed FAILED:" >&2
-        grep -E "^# kill|rror|FAIL|fail" "$log" | head -20 >&2
+        grep -v -E "^\[ +(RUN|OK|PASSED|=+) +\]" "$log" | head -40 >&2
     fi
     [ $((seed % 100)) -eq 0 ] && echo "kill-soak: $seed of $n kills, $failed failed" >&2
 done
