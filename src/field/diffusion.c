@@ -193,7 +193,8 @@ rs_status rs_diffusion_base_init(rs_diffusion *d, const rs_diffusion_ops *ops,
     d->ops = ops;
     d->cfg = *cfg;
     if (d->cfg.time_order == 0) d->cfg.time_order = 1;
-    if (d->cfg.min_work_per_thread <= 0) d->cfg.min_work_per_thread = RS_DIFFUSION_WORK_PER_THREAD;
+    if (d->cfg.min_work_per_thread <= 0)
+        d->cfg.min_work_per_thread = RS_DIFFUSION_WORK_PER_THREAD;
     d->nvoxels = rs_grid_voxels(&cfg->grid);
     d->workspace_bytes = ops->workspace_bytes_per_voxel(cfg);
     d->specs = malloc((size_t)cfg->nsubstrates * sizeof *d->specs);
