@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# install-deps.sh: install every Debian package regensim's build, tests,
-# benchmarks and analysis scripts need. Idempotent: installs only what is
+# install-deps.sh: install every Debian package regensim's build, tests
+# (ParaView included: under CI a missing tool fails its test), benchmarks
+# and analysis scripts need. Idempotent: installs only what is
 # missing, and does nothing (not even apt-get update) when all is present.
 # Run as root (or with sudo available) on Debian 12.
 set -euo pipefail
@@ -12,6 +13,9 @@ packages=(
   python3-numpy python3-h5py python3-matplotlib python3-netcdf4 python3-xarray python3-h5netcdf
   clang libclang-rt-14-dev libomp-14-dev afl++
   valgrind linux-perf hyperfine
+  # io_paraview (ParaView's XDMF reader; pvpython is in python3-paraview,
+  # only a Recommends of paraview); xvfb and xauth for rendering (xvfb-run)
+  paraview python3-paraview xvfb xauth
 )
 
 missing=()

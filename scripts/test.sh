@@ -20,6 +20,13 @@ cmake -S . -B build/sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo -DREGENSIM_WERROR
       -DREGENSIM_SANITIZE=ON -DREGENSIM_BUILD_BENCHMARKS=OFF >/dev/null
 cmake --build build/sanitize -j "$jobs"
 echo "== tests under sanitizers ==" >&2
+# Every test runs here too (run_cli included: the CLI's kill, checkpoint,
+# resume and signal paths, about 70 s) except those labelled no-sanitize:
+#   install_and_use  builds examples/ without sanitizer flags against the
+#                    sanitized library, which cannot link (the installed
+#                    copy is tested in the Release tree above).
+# The benchmarks (label bench) are not built here (-DREGENSIM_BUILD_BENCHMARKS=OFF):
+# they measure speed, which sanitizers distort.
 (cd build/sanitize &&
  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
  ctest --output-on-failure -j "$jobs" -LE no-sanitize)

@@ -116,9 +116,15 @@ double fx_max_diff(const double *a, const double *b, double s, size_t n)
     double m = 0;
     for (size_t i = 0; i < n; i++) {
         double e = fabs(a[i] - s * b[i]);
+        if (isnan(e)) return NAN; /* (a NaN would lose every comparison) */
         if (e > m) m = e;
     }
     return m;
+}
+
+double fx_max_err(double m, double e)
+{
+    return isnan(m) || isnan(e) ? NAN : e > m ? e : m;
 }
 
 double fx_order(double e_coarse, double e_fine, double h_coarse, double h_fine)

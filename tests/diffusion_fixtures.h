@@ -49,8 +49,13 @@ void fx_fill_random(double *c, size_t n, uint64_t seed, double lo, double hi);
  * summed in a fixed order. */
 double fx_mass(const double *c, const rs_grid *g);
 
-/* max_i |a_i - s * b_i| */
+/* max_i |a_i - s * b_i|; NaN when any difference is NaN. Check the result
+ * as !(x <= tol) (or assert_true(x <= tol)), never x > tol. */
 double fx_max_diff(const double *a, const double *b, double s, size_t n);
+
+/* The larger of a running maximum m and e, NaN once either is NaN (fmax
+ * and `if (e > m)` drop NaNs). */
+double fx_max_err(double m, double e);
 
 /* Observed order log(e1/e2)/log(h1/h2) between two refinements. */
 double fx_order(double e_coarse, double e_fine, double h_coarse, double h_fine);

@@ -1,7 +1,8 @@
 """io_paraview_test.py: opens run.xmf with ParaView's legacy XDMF reader
 (pvpython, no display needed) and checks times, arrays, value ranges and
-bounds of every snapshot. Registered only when pvpython is found (ParaView
-is not part of CI: scripts/install-deps.sh leaves it out).
+bounds of every snapshot. Run through tests/with_tool.sh: without pvpython
+it fails when CI is set (scripts/install-deps.sh installs ParaView) and is
+reported Skipped otherwise.
 
 Usage: pvpython io_paraview_test.py TEST_IO_BINARY"""
 import os

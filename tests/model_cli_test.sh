@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # model_cli_test.sh CLI SOURCE_DIR: `regensim validate` and `regensim info`
-# exit 0 with a summary on good models, 2 with every error on bad ones, and
-# the resolved model they print validates again.
+# exit 0 with a summary on good models, 2 with every error on bad ones (each
+# file of the catalogue tests/models/bad, whose EXPECTED must list exactly
+# the directory's .yaml files), and the resolved model they print validates
+# again.
 set -uo pipefail
 [ $# -eq 2 ] || { echo "usage: model_cli_test.sh CLI SOURCE_DIR" >&2; exit 2; }
 cli=$1 src=$2
@@ -40,6 +42,24 @@ expect 0 "$cli" info "$m" --resolved --set k_damage=0.004
 grep -q "^  k_damage: 0.004$" "$tmp/out" || fail "--set not in the resolved model"
 
 cd "$src/tests/models/bad" || exit 1
+# Every file of the catalogue: exit 2, the expected first error on stderr;
+# and EXPECTED lists exactly the .yaml files here.
+listed=0
+while IFS=$'\t' read -r file want; do
+    case $file in ''|\#*) continue ;; esac
+    listed=$((listed + 1))
+    [ -f "$file" ] || { fail "EXPECTED lists $file, which does not exist"; continue; }
+    expect 2 "$cli" validate "$file"
+    [ "$(head -n 1 "$tmp/err")" = "regensim: $want" ] ||
+        fail "validate $file: first error '$(head -n 1 "$tmp/err")', expected 'regensim: $want'"
+done < EXPECTED
+files=$(ls -1 -- *.yaml | wc -l)
+[ "$listed" -eq "$files" ] || fail "EXPECTED lists $listed files, the directory holds $files"
+for file in *.yaml; do
+    grep -q "^$file	" EXPECTED || fail "$file is not in EXPECTED"
+done
+[ "$files" -ge 40 ] || fail "only $files bad models: the catalogue is missing"
+echo "model_cli_test: $listed bad models checked"
 expect 2 "$cli" validate negative_diffusion.yaml
 grep -qx "regensim: negative_diffusion.yaml:6:25: substrates.cytokine.diffusion: -3 is negative; expected a diffusion coefficient >= 0 (um^2/min)" "$tmp/err" ||
     fail "validate of a bad model printed: $(cat "$tmp/err")"

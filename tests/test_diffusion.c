@@ -3,13 +3,17 @@
  * interface, in the style of SUNDIALS' shared nvector tests and FFTW's
  * property checks: exact eigen-behaviour of cosine modes, mass balance,
  * linearity, mirror symmetry, a steady state and a point release against
- * closed forms, positivity, thread-count independence and bad input. */
+ * closed forms, positivity, thread-count independence, the work-per-thread
+ * setting (config and REGENSIM_MIN_WORK_PER_THREAD) and bad input. */
+#define _POSIX_C_SOURCE 200809L /* setenv */
 #include <math.h>
 #include <omp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "diffusion_fixtures.h"
+#include "field/diffusion_impl.h" /* threads_used */
 
 typedef struct solver_case {
     const char *name;
@@ -94,13 +98,18 @@ static double mode_error_bound(const solver_case *sc, const rs_grid *g, double d
 }
 
 /* A cosine mode is multiplied by exactly the scheme's amplification factor
- * each step (to rounding: 1e-12 of the initial amplitude), and after t = 2
- * min is within the a priori discretisation bound above (plus 1e-12) of
- * exp(-(D k^2 + lambda) t); spectral within 1e-10. */
+ * each step (to rounding: 1e-12 relative to the amplitude the scheme
+ * predicts), and after t_end is within the a priori discretisation bound
+ * above (relative to exp(-(D k^2 + lambda) t_end), plus 1e-12 for
+ * rounding) of that exact amplitude; spectral within 1e-10 relative
+ * (rounding only; measured <= 1.6e-14). Errors are relative, and t_end =
+ * min(2, 1 / (D k^2 + lambda)) keeps every mode at >= 1/e of its start, far
+ * above the tolerances, so no check passes because the mode decayed away. */
 static void run_cosine_mode(const solver_case *sc, rs_grid g, int mx, int my, int mz)
 {
-    const double D = 1000.0, decay = 0.01, t_end = 2.0;
-    double dt = case_dt(sc, &g, D, decay, 0.01);
+    const double D = 1000.0, decay = 0.01;
+    const double t_end = fmin(2.0, 1.0 / (fx_exact_rate(&g, D, mx, my, mz) + decay));
+    double dt = case_dt(sc, &g, D, decay, fmin(0.01, t_end / 20));
     int steps = (int)ceil(t_end / dt);
     dt = t_end / steps;
     rs_substrate_spec spec[1];
@@ -115,12 +124,16 @@ static void run_cosine_mode(const solver_case *sc, rs_grid g, int mx, int my, in
 
     double scheme = pow(amplification(sc, &g, dt, D, decay, mx, my, mz), steps);
     double exact = exp(-(fx_exact_rate(&g, D, mx, my, mz) + decay) * t_end);
-    assert_true(fx_max_diff(p.fields[0], mode, scheme, n) <= 1e-12);
-    double err = fx_max_diff(p.fields[0], mode, exact, n);
-    double bound = mode_error_bound(sc, &g, dt, steps, D, decay, mx, my, mz) + 1e-12;
+    assert_true(exact >= 0.35 && scheme >= 0.3); /* the mode is still there */
+    double serr = fx_max_diff(p.fields[0], mode, scheme, n) / scheme;
+    if (!(serr <= 1e-12)) fail_msg("%s: %.3e off the scheme's factor", sc->name, serr);
+    double err = fx_max_diff(p.fields[0], mode, exact, n) / exact;
+    double bound = mode_error_bound(sc, &g, dt, steps, D, decay, mx, my, mz) / exact + 1e-12;
     if (strcmp(sc->name, "spectral") == 0) bound = 1e-10;
-    print_message("%s%d mode error %.3e bound %.3e\n", sc->name, sc->time_order, err, bound);
-    if (err > bound) fail_msg("%s: mode error %.3e > bound %.3e", sc->name, err, bound);
+    print_message("%s%d mode (%d,%d,%d) t %.3g: amplitude %.3f, relative error %.3e "
+                  "(scheme %.1e), bound %.3e\n", sc->name, sc->time_order, mx, my, mz, t_end,
+                  exact, err, serr, bound);
+    if (!(err <= bound)) fail_msg("%s: mode error %.3e > bound %.3e", sc->name, err, bound);
     free(mode);
     fx_destroy(&p);
 }
@@ -225,12 +238,13 @@ static double steady_profile(double x, double D, double lambda, double S, double
 }
 
 /* A source in x < 300 um with decay reaches the closed-form steady state
- * on a 1000 um line (dx = 10 um, reach sqrt(D/lambda) = 316 um): max error
- * <= 1e-3 of S/lambda for the first-order-in-time-exact schemes, whose
- * discrete steady state solves the 3-point problem exactly (spatial error
- * about (dx/reach)^2/12 ~ 1e-4, larger next to the source's edge);
- * Crank-Nicolson and spectral splitting add O(dt) = dt lambda / 2 relative
- * (dt = 0.1 min gives 5e-4). */
+ * on a 1000 um line (dx = 10 um, reach sqrt(D/lambda) = 316 um). The
+ * first-order-in-time-exact schemes' discrete steady state solves the
+ * 3-point problem exactly (spatial error about (dx/reach)^2/12 ~ 1e-4,
+ * larger next to the source's edge); Crank-Nicolson and spectral splitting
+ * add O(dt) = dt lambda / 2 relative (dt = 0.1 min gives 5e-4). Tolerances
+ * (of S/lambda) are twice the errors measured (gcc 12, Release and
+ * ASan builds alike), each noted beside it. */
 static void steady_state_with_source(void **state)
 {
     const solver_case *sc = *state;
@@ -246,13 +260,16 @@ static void steady_state_with_source(void **state)
     for (int i = 0; i < g.nx; i++) p.source[0][i] = rs_grid_centre(&g, i) < a ? S : 0.0;
     fx_run(&p, steps);
     double err = 0;
-    for (int i = 0; i < g.nx; i++) {
-        double e = fabs(p.fields[0][i] -
-                        steady_profile(rs_grid_centre(&g, i), D, lambda, S, a, g.nx * g.dx));
-        if (e > err) err = e;
-    }
-    double tol = 1e-3 * S / lambda;
-    if (err > tol) fail_msg("%s: steady-state error %.3e > %.3e", sc->name, err, tol);
+    for (int i = 0; i < g.nx; i++)
+        err = fx_max_err(err, fabs(p.fields[0][i] - steady_profile(rs_grid_centre(&g, i), D,
+                                                                   lambda, S, a, g.nx * g.dx)));
+    double tol = S / lambda * (strcmp(sc->name, "explicit") == 0 ? 1.3e-4   /* 6.51e-5 */
+                               : strcmp(sc->name, "spectral") == 0 ? 9.7e-4 /* 4.84e-4 */
+                               : sc->time_order == 1               ? 3.6e-4 /* 1.77e-4 */
+                                                                   : 9.4e-4 /* 4.67e-4 */);
+    print_message("%s%d steady-state error %.3e of S/lambda\n", sc->name, sc->time_order,
+                  err / (S / lambda));
+    if (!(err <= tol)) fail_msg("%s: steady-state error %.3e > %.3e", sc->name, err, tol);
     fx_destroy(&p);
 }
 
@@ -283,7 +300,7 @@ static double gaussian_error(const solver_case *sc, rs_grid g, double s0, double
                     double r2 = x * x + y * y + z * z;
                     size_t v = i + (size_t)g.nx * (j + (size_t)g.ny * k);
                     if (pass == 0) c[v] = exp(-r2 / (2 * s0 * s0));
-                    else err = fmax(err, fabs(c[v] - amp * exp(-r2 / (2 * s2))));
+                    else err = fx_max_err(err, fabs(c[v] - amp * exp(-r2 / (2 * s2))));
                 }
         if (pass == 0) fx_run(&p, steps);
     }
@@ -306,9 +323,26 @@ static double gaussian_dt(const solver_case *sc, const rs_grid *g, double t_end)
  * 2D t = 2.5 min, 3D t = 1 min, walls >= 6 sigma away) against the
  * free-space solution. The 3-point Laplacian's error on this Gaussian is
  * 1.6e-3 of the peak in 1D at dx = 10 um (measured), converging as dx^2:
- * explicit and LOD must be within 2.5e-3 in 2D and 3D, and show observed
- * order 2 +- 0.1 in 1D over dx = 10, 5, 2.5 um. Spectral is exact up to the
- * walls' reflection: within 1e-8. */
+ * explicit and LOD show observed order 2 +- 0.1 in 1D over dx = 10, 5,
+ * 2.5 um. Spectral is exact up to the walls' reflection (3D) and rounding
+ * (2D). The 2D and 3D tolerances (of the peak) are twice the errors
+ * measured, each noted beside it; for spectral 2D, whose error is rounding
+ * (8.3e-17), a floor of 1e-14. */
+static double gaussian_tol(const solver_case *sc, int three)
+{
+    static const double tol[4][2] = {
+        {1.0e-4, 5.2e-4},  /* explicit: measured 4.96e-5, 2.57e-4 */
+        {1.3e-3, 3.4e-3},  /* lod1:     measured 6.11e-4, 1.70e-3 */
+        {1.1e-3, 3.1e-3},  /* lod2:     measured 5.45e-4, 1.52e-3 */
+        {1.0e-14, 4.3e-9}, /* spectral: measured 8.3e-17, 2.11e-9 */
+    };
+    int row = strcmp(sc->name, "explicit") == 0 ? 0
+              : strcmp(sc->name, "spectral") == 0 ? 3
+                                                  : sc->time_order;
+    return tol[row][three];
+}
+
+
 static void gaussian_release(void **state)
 {
     const solver_case *sc = *state;
@@ -320,8 +354,9 @@ static void gaussian_release(void **state)
                                     gaussian_dt(sc, &grids[gi], t_end[gi]));
         print_message("%s%d %dD Gaussian error %.3e\n", sc->name, sc->time_order, 2 + gi,
                       err);
-        double tol = spectral ? 1e-8 : 2.5e-3;
-        if (err > tol) fail_msg("%s %dD: Gaussian error %.3e > %.1e", sc->name, 2 + gi, err, tol);
+        double tol = gaussian_tol(sc, gi);
+        if (!(err <= tol))
+            fail_msg("%s %dD: Gaussian error %.3e > %.2e", sc->name, 2 + gi, err, tol);
     }
     if (spectral) return;
     double e[3];
@@ -333,7 +368,7 @@ static void gaussian_release(void **state)
         double q = fx_order(e[r], e[r + 1], 2.0, 1.0);
         print_message("%s%d 1D Gaussian space order %d: %.3f (errors %.3e, %.3e)\n", sc->name,
                       sc->time_order, r, q, e[r], e[r + 1]);
-        if (fabs(q - 2.0) > 0.1) fail_msg("%s: 1D Gaussian order %.3f", sc->name, q);
+        if (!(fabs(q - 2.0) <= 0.1)) fail_msg("%s: 1D Gaussian order %.3f", sc->name, q);
     }
 }
 
@@ -385,51 +420,63 @@ static void source_adds_exact_mass(void **state)
     fx_destroy(&p);
 }
 
-/* The same steps on 1 and on 2 threads give bitwise-identical fields (with
- * sources and uptake, several substrates, 2D, 3D and thin 3D, odd sizes). */
+/* The same steps on 1, 2 and 4 (oversubscribed) threads give
+ * bitwise-identical fields (memcmp of the bytes), with sources and uptake,
+ * two substrates, 3D, 2D and thin 3D, odd sizes. The work threshold is
+ * forced down (min_work_per_thread = 64) so the teams really split the
+ * work: every step on t > 1 threads must have run on more than one
+ * (d->threads_used), and 4 threads on 4 for some grid. */
 static void threads_give_identical_bits(void **state)
 {
     const solver_case *sc = *state;
-    /* Large enough that every solver uses 2 threads (rs_diffusion_team_size). */
-    const rs_grid grids[3] = {{37, 29, 23, 10.0}, {203, 157, 1, 10.0}, {97, 83, 5, 10.0}};
+    const rs_grid grids[3] = {{23, 19, 35, 10.0}, {63, 41, 1, 10.0}, {45, 37, 5, 10.0}};
+    const int threads[3] = {1, 2, 4};
+    int most = 0; /* largest team seen on 4 threads */
     for (int gi = 0; gi < 3; gi++) {
         rs_grid g = grids[gi];
         size_t n = rs_grid_voxels(&g);
         rs_substrate_spec spec[2];
         double dt = case_dt(sc, &g, 1000.0, 0.01, 0.4);
         rs_diffusion_config cfg = case_config(sc, g, dt, 2, spec, 1000.0, 0.01);
+        cfg.min_work_per_thread = 64;
         spec[1].diffusion = 30.0;
+        omp_set_num_threads(4); /* create sizes per-thread work space for 4 */
+        if (omp_get_max_threads() < 4 || omp_get_thread_limit() < 4)
+            rs_skip_unless_ci("OpenMP allows %d threads (thread limit %d); this test needs 4",
+                              omp_get_max_threads(), omp_get_thread_limit());
         fx_problem p;
         fx_create(&p, sc->name, &cfg);
         fx_add_sources(&p);
-        omp_set_num_threads(2);
-        if (omp_get_max_threads() < 2) {
-            fx_destroy(&p);
-            print_message("only one OpenMP thread available (OMP_THREAD_LIMIT?)\n");
-            skip();
-        }
-        double *result[2][2];
-        for (int t = 0; t < 2; t++) {
-            omp_set_num_threads(t + 1);
+        double *result[3][2];
+        for (int t = 0; t < 3; t++) {
+            omp_set_num_threads(threads[t]);
             for (int s = 0; s < 2; s++) {
                 fx_fill_random(p.fields[s], n, 100 + s, 0.0, 1.0);
                 fx_fill_random(p.source[s], n, 200 + s, 0.0, 0.1);
                 fx_fill_random(p.uptake[s], n, 300 + s, 0.0, 0.5);
             }
             fx_run(&p, 6);
+            const int used = p.d->threads_used;
+            if (threads[t] == 1 ? used != 1 : used < 2)
+                fail_msg("grid %d, %d threads: the step ran on %d", gi, threads[t], used);
+            if (threads[t] == 4 && used > most) most = used;
             for (int s = 0; s < 2; s++) {
                 result[t][s] = malloc(n * sizeof(double));
+                assert_non_null(result[t][s]);
                 memcpy(result[t][s], p.fields[s], n * sizeof(double));
+                for (size_t i = 0; i < n; i++) assert_true(isfinite(result[t][s][i]));
             }
         }
         omp_set_num_threads(omp_get_num_procs());
         for (int s = 0; s < 2; s++) {
-            assert_memory_equal(result[0][s], result[1][s], n * sizeof(double));
-            free(result[0][s]);
-            free(result[1][s]);
+            for (int t = 1; t < 3; t++)
+                if (memcmp(result[0][s], result[t][s], n * sizeof(double)) != 0)
+                    fail_msg("grid %d substrate %d: 1 and %d threads differ", gi, s, threads[t]);
+            for (int t = 0; t < 3; t++) free(result[t][s]);
         }
         fx_destroy(&p);
     }
+    assert_int_equal(most, 4);
 }
 
 /* Expects creation to fail with `code` and a message containing `needle`,
@@ -444,6 +491,77 @@ static void expect_refused(const char *name, const rs_diffusion_config *cfg,
     if (s != code) fail_msg("%s: status %d, expected %d (%s)", name, s, code, err.msg);
     assert_null(d);
     if (!strstr(err.msg, needle)) fail_msg("%s: message '%s' lacks '%s'", name, err.msg, needle);
+}
+
+/* Creates lod on a 16 x 16 x 8 grid (2048 voxel-substrates) with the given
+ * min_work_per_thread, steps once on 4 threads and returns the team size the
+ * step used; -1 and the message in msg when creation is refused. */
+static int team_for(long min_work, char *msg, size_t size)
+{
+    rs_substrate_spec spec[1];
+    rs_diffusion_config cfg = fx_config((rs_grid){16, 16, 8, 10.0}, 0.5, 1, spec, 100.0, 0.0);
+    cfg.min_work_per_thread = min_work;
+    rs_diffusion *d = NULL;
+    rs_error err;
+    rs_error_clear(&err);
+    omp_set_num_threads(4);
+    if (rs_diffusion_create(&d, "lod", &cfg, &err) != RS_OK) {
+        assert_null(d);
+        snprintf(msg, size, "%s", err.msg);
+        return -1;
+    }
+    double *c = NULL;
+    assert_int_equal(rs_alloc_doubles(&c, 2048, &err), RS_OK);
+    double *const f[1] = {c};
+    assert_int_equal(rs_diffusion_step(d, f, NULL, NULL), RS_OK);
+    int used = d->threads_used;
+    rs_free_aligned(c);
+    rs_diffusion_destroy(d);
+    omp_set_num_threads(omp_get_num_procs());
+    return used;
+}
+
+/* The thread threshold is a setting: the config's min_work_per_thread
+ * when > 0, else REGENSIM_MIN_WORK_PER_THREAD when a whole number >= 1,
+ * else 16384 voxel-substrates per thread; 0 or empty is "unset"; a
+ * negative config value and an environment value that is not a whole
+ * number >= 0 are refused, naming the setting. */
+static void work_per_thread_is_a_setting(void **state)
+{
+    (void)state;
+    omp_set_num_threads(4);
+    if (omp_get_max_threads() < 4 || omp_get_thread_limit() < 4)
+        rs_skip_unless_ci("OpenMP allows %d threads (thread limit %d); this test needs 4",
+                              omp_get_max_threads(), omp_get_thread_limit());
+    const char *saved_env = getenv("REGENSIM_MIN_WORK_PER_THREAD");
+    char *saved = saved_env ? strdup(saved_env) : NULL;
+    char msg[512];
+    unsetenv("REGENSIM_MIN_WORK_PER_THREAD");
+    assert_int_equal(team_for(0, msg, sizeof msg), 1);    /* 2048 < 16384 */
+    assert_int_equal(team_for(1024, msg, sizeof msg), 2); /* 2048 / 1024 */
+    assert_int_equal(team_for(1, msg, sizeof msg), 4);    /* capped by the 4 threads */
+    setenv("REGENSIM_MIN_WORK_PER_THREAD", "256", 1);
+    assert_int_equal(team_for(0, msg, sizeof msg), 4);
+    assert_int_equal(team_for(1024, msg, sizeof msg), 2); /* the config wins */
+    setenv("REGENSIM_MIN_WORK_PER_THREAD", "682", 1);
+    assert_int_equal(team_for(0, msg, sizeof msg), 3); /* 2048 / 682 */
+    setenv("REGENSIM_MIN_WORK_PER_THREAD", "", 1);
+    assert_int_equal(team_for(0, msg, sizeof msg), 1);
+    setenv("REGENSIM_MIN_WORK_PER_THREAD", "0", 1);
+    assert_int_equal(team_for(0, msg, sizeof msg), 1);
+    const char *const bad[] = {"abc", "-5", "12x", " 7", "1e3", "99999999999999999999999"};
+    for (size_t b = 0; b < sizeof bad / sizeof bad[0]; b++) {
+        setenv("REGENSIM_MIN_WORK_PER_THREAD", bad[b], 1);
+        assert_int_equal(team_for(0, msg, sizeof msg), -1);
+        if (!strstr(msg, "REGENSIM_MIN_WORK_PER_THREAD=") || !strstr(msg, "whole number"))
+            fail_msg("'%s': message '%s'", bad[b], msg);
+        assert_int_equal(team_for(512, msg, sizeof msg), 4); /* not read when configured */
+    }
+    unsetenv("REGENSIM_MIN_WORK_PER_THREAD");
+    assert_int_equal(team_for(-1, msg, sizeof msg), -1);
+    if (!strstr(msg, "min_work_per_thread = -1")) fail_msg("message '%s'", msg);
+    if (saved) setenv("REGENSIM_MIN_WORK_PER_THREAD", saved, 1);
+    free(saved);
 }
 
 /* Absurd requests are refused before any allocation, with the value named. */
@@ -553,6 +671,7 @@ int main(void)
         ALL_SOLVERS(bad_input_is_refused),
         ALL_SOLVERS(memory_per_voxel_is_small),
         cmocka_unit_test(unknown_solver_is_refused),
+        cmocka_unit_test(work_per_thread_is_a_setting),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

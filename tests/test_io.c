@@ -1,7 +1,9 @@
 /* test_io.c: run output (src/io): the run.h5 layout read back with plain
  * HDF5 calls, refusing to overwrite, resume truncation, run.xmf, the
- * checkpoint round trip, and a writer killed with SIGKILL at random moments.
- * `test_io --write-sample DIR` writes a small run for io_h5py_test.py. */
+ * checkpoint round trip, a writer killed with SIGKILL at random moments
+ * (also during creation; seeds printed, REGENSIM_KILL_SEED replays), and the
+ * file's free-space strategy. `test_io --write-sample DIR` writes a small
+ * run for io_h5py_test.py; `test_io --kill-only` runs only the kill test. */
 #define _XOPEN_SOURCE 700
 #include <ftw.h>
 #include <omp.h>
@@ -509,17 +511,21 @@ static void checkpoint_round_trip_is_bitwise(void **state)
     assert_non_null(strstr(err.msg, "not an HDF5 file"));
 }
 
-/* The child of the crash test: writes snapshots until killed. */
-static void crash_child(const char *dir, rs_grid g, int ready_fd)
+/* The child of the crash test: writes snapshots until killed. It writes
+ * 'r' to ready_fd before creating the output when `early` (so the kill can
+ * land inside rs_io_run_create), after it otherwise, and 'c' once creation
+ * is done. */
+static void crash_child(const char *dir, rs_grid g, int ready_fd, int early)
 {
     rs_error err;
     rs_io_run *w = NULL;
     rs_io_run_info info = make_info(dir, g, 1);
+    if (early) (void)!write(ready_fd, "r", 1);
     io_fields fs;
     if (open_new(&w, &info, &fs, &err) != RS_OK) _exit(2);
+    (void)!write(ready_fd, early ? "c" : "rc", early ? 1 : 2);
     size_t n = rs_grid_voxels(&g);
     double *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);
-    (void)!write(ready_fd, "r", 1);
     for (int k = 0; k < 100000; k++) {
         fill(a, b, n, k);
         const double *f[2] = {a, b};
@@ -530,82 +536,277 @@ static void crash_child(const char *dir, rs_grid g, int ready_fd)
     _exit(0);
 }
 
-static void killed_writer_leaves_readable_file(void **state)
+/* The kill tests' random seed: REGENSIM_KILL_SEED when set (to replay a
+ * failure; a value that is not a whole number fails the test), otherwise
+ * from the clock and the process id. */
+static unsigned kill_seed(void)
 {
-    const char *dir = *state;
-    rs_grid g = {40, 30, 12, 1.0};
-    srand((unsigned)time(NULL));
-    int64_t counted = 0; /* snapshots found complete over all rounds */
-    for (int round = 0; round < 5; round++) {
-        int pfd[2];
-        assert_int_equal(pipe(pfd), 0);
-        pid_t pid = fork();
-        assert_true(pid >= 0);
-        if (pid == 0) {
-            close(pfd[0]);
-            crash_child(dir, g, pfd[1]);
-        }
-        close(pfd[1]);
-        char c;
-        assert_int_equal(read(pfd[0], &c, 1), 1);
-        close(pfd[0]);
-        struct timespec ts = {0, (long)(rand() % 150 + 5) * 1000000L};
-        nanosleep(&ts, NULL);
-        kill(pid, SIGKILL);
-        int wst;
-        assert_int_equal(waitpid(pid, &wst, 0), pid);
-        assert_true(WIFSIGNALED(wst));
-        char p[256];
-        join(p, sizeof p, dir, "run.h5");
-        hid_t f = H5Fopen(p, H5F_ACC_RDONLY, H5P_DEFAULT);
-        assert_true(f >= 0);
-        int64_t n = attr_i64(f, "nsnapshots");
-        assert_true(n >= 0);
-        counted += n;
-        assert_true(length(f, "/time") >= (hsize_t)n);
-        for (int k = 0; k < n; k++) {
-            check_snapshot(f, g, k);
-            assert_true(read_at(f, "/time", (hsize_t)k) == 10.0 * k);
-        }
-        H5Fclose(f);
-        /* run.xmf is whole and lists no more than the counted snapshots. */
-        join(p, sizeof p, dir, "run.xmf");
-        char *x = slurp(p);
+    const char *e = getenv("REGENSIM_KILL_SEED");
+    if (e && *e) {
+        char *end;
+        unsigned long v = strtoul(e, &end, 10);
+        if (*end != '\0') fail_msg("REGENSIM_KILL_SEED=%s is not a whole number", e);
+        return (unsigned)v;
+    }
+    return (unsigned)time(NULL) ^ ((unsigned)getpid() << 16);
+}
+
+/* A whole number from environment variable name, or def when unset. */
+static int env_int(const char *name, int def, int lo, int hi)
+{
+    const char *e = getenv(name);
+    if (!e || !*e) return def;
+    char *end;
+    long v = strtol(e, &end, 10);
+    if (*end != '\0' || v < lo || v > hi) fail_msg("%s=%s: expected %d to %d", name, e, lo, hi);
+    return (int)v;
+}
+
+/* Microseconds since an arbitrary origin. */
+static double now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+/* Checks what a kill left in dir and resumes from it: run.h5 opens and
+ * holds the snapshots it counts, each complete; run.xmf (if any) is whole
+ * and lists no more; rs_io_run_reopen continues from there. A kill during
+ * creation (`created` 0) may leave no run.h5: then resuming is refused with
+ * a clear message and a new run starts cleanly over the leftovers. Returns
+ * the snapshots counted. */
+static int64_t check_killed(const char *dir, rs_grid g, int created)
+{
+    char p[256];
+    rs_error err;
+    rs_io_run *w = NULL;
+    join(p, sizeof p, dir, "run.h5");
+    if (!created && access(p, F_OK) != 0) {
+        rs_io_run_info info = make_info(dir, g, 0);
+        io_fields ofs;
+        rs_status s = open_again(&w, &info, 1e300, &ofs, &err);
+        if (s != RS_EINVAL || !strstr(err.msg, "nothing to resume"))
+            fail_msg("resume without run.h5: status %d (%s)", s, err.msg);
+        assert_null(w);
+        info.force = 1;
+        s = open_new(&w, &info, &ofs, &err);
+        if (s != RS_OK) fail_msg("new run over a killed creation: %s", err.msg);
+        assert_int_equal(rs_io_run_finish(w, 1, NULL, &err), RS_OK);
+        rs_io_run_destroy(w);
+        printf("# no run.h5 left: resume refused, a new run starts\n");
+        return 0;
+    }
+    hid_t f = H5Fopen(p, H5F_ACC_RDONLY, H5P_DEFAULT);
+    assert_true(f >= 0);
+    int64_t n = attr_i64(f, "nsnapshots");
+    assert_true(n >= 0);
+    assert_true(length(f, "/time") >= (hsize_t)n);
+    for (int k = 0; k < n; k++) {
+        check_snapshot(f, g, k);
+        assert_true(read_at(f, "/time", (hsize_t)k) == 10.0 * k);
+    }
+    H5Fclose(f);
+    /* run.xmf is whole and lists no more than the counted snapshots (it
+     * may be missing only when creation was cut short). */
+    join(p, sizeof p, dir, "run.xmf");
+    char *x = slurp(p);
+    if (created || x) {
         assert_non_null(x);
         assert_non_null(strstr(x, "</Xdmf>"));
         int grids = 0;
         for (const char *s = x; (s = strstr(s, "<Grid Name=\"snapshot")); s++) grids++;
         assert_true(grids <= n && grids >= n - 1);
-        free(x);
-        /* Resuming after the kill continues from the counted snapshots. */
-        rs_error err;
-        rs_io_run *w = NULL;
-        rs_io_run_info info = make_info(dir, g, 0);
-        io_fields ofs;
-        rs_status rst = open_again(&w, &info, 1e300, &ofs, &err);
-        if (rst != RS_OK) fail_msg("reopen after kill %d: %s", round, err.msg);
-        assert_int_equal(rs_io_run_nsnapshots(w), (int)n);
-        size_t nv = rs_grid_voxels(&g);
-        double *a = malloc(nv * sizeof *a), *b = malloc(nv * sizeof *b);
-        fill(a, b, nv, (int)n);
-        const double *fs[2] = {a, b};
-        assert_int_equal(snapshot(w, &ofs, 10.0 * (double)n, fs, &err), RS_OK);
-        assert_int_equal(rs_io_run_finish(w, 1, NULL, &err), RS_OK);
-        rs_io_run_destroy(w);
-        free(a);
-        free(b);
-        join(p, sizeof p, dir, "run.h5");
-        f = H5Fopen(p, H5F_ACC_RDONLY, H5P_DEFAULT);
-        assert_true(f >= 0);
-        assert_int_equal(attr_i64(f, "nsnapshots"), n + 1);
-        assert_int_equal(length(f, "/time"), n + 1);
-        check_snapshot(f, g, (int)n);
-        H5Fclose(f);
-        printf("# kill %d: %lld snapshots counted, resumed\n", round, (long long)n);
+    }
+    free(x);
+    /* Resuming after the kill continues from the counted snapshots. */
+    rs_io_run_info info = make_info(dir, g, 0);
+    io_fields ofs;
+    rs_status s = open_again(&w, &info, 1e300, &ofs, &err);
+    if (s != RS_OK)
+        fail_msg("resume after %lld snapshots: status %d: %s", (long long)n, s, err.msg);
+    assert_int_equal(rs_io_run_nsnapshots(w), (int)n);
+    size_t nv = rs_grid_voxels(&g);
+    double *a = malloc(nv * sizeof *a), *b = malloc(nv * sizeof *b);
+    fill(a, b, nv, (int)n);
+    const double *fs[2] = {a, b};
+    assert_int_equal(snapshot(w, &ofs, 10.0 * (double)n, fs, &err), RS_OK);
+    double m[2] = {(double)n, 1.0};
+    assert_int_equal(rs_io_run_metrics(w, 10.0 * (double)n, m, &err), RS_OK);
+    assert_int_equal(rs_io_run_finish(w, 1, NULL, &err), RS_OK);
+    rs_io_run_destroy(w);
+    free(a);
+    free(b);
+    join(p, sizeof p, dir, "run.h5");
+    f = H5Fopen(p, H5F_ACC_RDONLY, H5P_DEFAULT);
+    assert_true(f >= 0);
+    assert_int_equal(attr_i64(f, "nsnapshots"), n + 1);
+    assert_int_equal(length(f, "/time"), n + 1);
+    check_snapshot(f, g, (int)n);
+    H5Fclose(f);
+    return n;
+}
+
+/* SIGKILL at random moments, REGENSIM_KILL_ROUNDS times (default 6): while
+ * snapshots and metric rows are written, and every third round (which ones
+ * depends on the seed) while the output is created (run.h5.tmp, then the
+ * rename once the layout is complete), retrying with shorter
+ * delays until a kill lands inside creation. Every round prints its seed
+ * and delay; REGENSIM_KILL_SEED=N replays a run (scripts/kill-soak.sh). */
+static void killed_writer_leaves_readable_file(void **state)
+{
+    const char *dir = *state;
+    rs_grid g = {40, 30, 12, 1.0};
+    const unsigned seed = kill_seed();
+    const int rounds = env_int("REGENSIM_KILL_ROUNDS", 6, 1, 1000000);
+    printf("# kill test: seed %u (replay: REGENSIM_KILL_SEED=%u), %d rounds\n", seed, seed,
+           rounds);
+    unsigned rng = seed;
+    /* How long creating the output takes here, to aim the creation kills. */
+    double t0 = now_us();
+    assert_int_equal(write_run(dir, g, 0, 1), RS_OK);
+    double create_us = now_us() - t0;
+    int64_t counted = 0; /* snapshots found complete over all rounds */
+    int in_creation = 0; /* kills that landed inside rs_io_run_create */
+    for (int round = 0; round < rounds; round++) {
+        const int early = (round + seed) % 3 == 1;
+        double span = early ? create_us : 150000.0;
+        for (int attempt = 0;; attempt++) {
+            long delay = early ? (long)((double)rand_r(&rng) / RAND_MAX * span)
+                               : (long)(rand_r(&rng) % 150 + 5) * 1000L;
+            printf("# kill %d.%d: %s, delay %ld us\n", round, attempt,
+                   early ? "during creation" : "while writing", delay);
+            fflush(stdout);
+            int pfd[2];
+            assert_int_equal(pipe(pfd), 0);
+            pid_t pid = fork();
+            assert_true(pid >= 0);
+            if (pid == 0) {
+                close(pfd[0]);
+                crash_child(dir, g, pfd[1], early);
+            }
+            close(pfd[1]);
+            char c[2];
+            assert_int_equal(read(pfd[0], c, 1), 1);
+            struct timespec ts = {delay / 1000000, (delay % 1000000) * 1000L};
+            nanosleep(&ts, NULL);
+            kill(pid, SIGKILL);
+            int wst;
+            assert_int_equal(waitpid(pid, &wst, 0), pid);
+            assert_true(WIFSIGNALED(wst));
+            /* Every write end is closed now: 'c' is there iff creation ended. */
+            int created = read(pfd[0], c, 1) == 1;
+            close(pfd[0]);
+            if (!created) in_creation++;
+            int64_t n = check_killed(dir, g, created);
+            counted += n;
+            printf("# kill %d.%d: %s; %lld snapshots counted, resumed\n", round, attempt,
+                   created ? "after creation" : "inside creation", (long long)n);
+            if (!early || !created || attempt >= 6) break;
+            span /= 2; /* missed creation: aim earlier */
+        }
     }
     /* The kills must have caught the writer with snapshots on disk at least
-     * once, or the checks above tested nothing. */
-    assert_true(counted > 0);
+     * once, and inside creation at least once, or the checks above tested
+     * nothing. */
+    if (rounds >= 3) {
+        assert_true(counted > 0);
+        assert_true(in_creation > 0);
+    }
+}
+
+/* A kill can cut an H5Fflush short after the object headers and index
+ * nodes are written but before the superblock, which HDF5 writes last: the
+ * superblock's end of allocation (EOA) then lies before metadata and
+ * chunks that exist. Built here deterministically by putting back an
+ * earlier superblock (v2: the first 48 bytes) on a later file. Resuming
+ * must keep every counted snapshot and allocate past all of it (before the
+ * fix, new chunks went at the stale EOA, over existing ones, or resuming
+ * failed with "cannot truncate ..."; the kill test met it about once in 200
+ * kills). */
+static void stale_superblock_is_resumed(void **state)
+{
+    const char *dir = *state;
+    rs_grid g = {40, 30, 12, 1.0};
+    char p[256];
+    join(p, sizeof p, dir, "run.h5");
+    assert_int_equal(write_run(dir, g, 2, 0), RS_OK);
+    unsigned char sb[48];
+    FILE *fp = fopen(p, "rb");
+    assert_non_null(fp);
+    assert_int_equal(fread(sb, 1, sizeof sb, fp), sizeof sb);
+    fclose(fp);
+    assert_int_equal(sb[8], 2); /* superblock version 2: 48 bytes, checksummed */
+    size_t nv = rs_grid_voxels(&g);
+    double *a = malloc(nv * sizeof *a), *b = malloc(nv * sizeof *b);
+    rs_error err;
+    rs_io_run *w = NULL;
+    rs_io_run_info info = make_info(dir, g, 0);
+    io_fields fs;
+    assert_int_equal(open_again(&w, &info, 1e300, &fs, &err), RS_OK);
+    for (int k = 2; k < 6; k++) {
+        fill(a, b, nv, k);
+        const double *f[2] = {a, b};
+        assert_int_equal(snapshot(w, &fs, 10.0 * k, f, &err), RS_OK);
+    }
+    assert_int_equal(rs_io_run_finish(w, 1, NULL, &err), RS_OK);
+    rs_io_run_destroy(w);
+    fp = fopen(p, "r+b");
+    assert_non_null(fp);
+    assert_int_equal(fwrite(sb, 1, sizeof sb, fp), sizeof sb);
+    fclose(fp);
+    rs_status s = open_again(&w, &info, 1e300, &fs, &err);
+    if (s != RS_OK) fail_msg("resume with a stale superblock: status %d: %s", s, err.msg);
+    assert_int_equal(rs_io_run_nsnapshots(w), 6);
+    fill(a, b, nv, 6);
+    const double *f[2] = {a, b};
+    assert_int_equal(snapshot(w, &fs, 60.0, f, &err), RS_OK);
+    assert_int_equal(rs_io_run_finish(w, 1, NULL, &err), RS_OK);
+    rs_io_run_destroy(w);
+    free(a);
+    free(b);
+    hid_t h = H5Fopen(p, H5F_ACC_RDONLY, H5P_DEFAULT);
+    assert_true(h >= 0);
+    assert_int_equal(attr_i64(h, "nsnapshots"), 7);
+    for (int k = 0; k < 7; k++) check_snapshot(h, g, k);
+    H5Fclose(h);
+}
+
+/* run.h5 never reuses freed file space (H5F_FSPACE_STRATEGY_NONE, which
+ * the crash safety above relies on), when created and after a resume. */
+static void free_space_is_never_reused(void **state)
+{
+    const char *dir = *state;
+    rs_grid g = {6, 5, 4, 1.0};
+    char p[256];
+    join(p, sizeof p, dir, "run.h5");
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 0) {
+            assert_int_equal(write_run(dir, g, 2, 0), RS_OK);
+        } else {
+            rs_error err;
+            rs_io_run *w = NULL;
+            rs_io_run_info info = make_info(dir, g, 0);
+            io_fields fs;
+            assert_int_equal(open_again(&w, &info, 5.0, &fs, &err), RS_OK);
+            assert_int_equal(rs_io_run_finish(w, 1, NULL, &err), RS_OK);
+            rs_io_run_destroy(w);
+        }
+        hid_t f = H5Fopen(p, H5F_ACC_RDONLY, H5P_DEFAULT);
+        assert_true(f >= 0);
+        hid_t fcpl = H5Fget_create_plist(f);
+        assert_true(fcpl >= 0);
+        H5F_fspace_strategy_t strategy = H5F_FSPACE_STRATEGY_FSM_AGGR;
+        hbool_t persist = 1;
+        hsize_t threshold = 0;
+        assert_true(H5Pget_file_space_strategy(fcpl, &strategy, &persist, &threshold) >= 0);
+        if (strategy != H5F_FSPACE_STRATEGY_NONE)
+            fail_msg("pass %d: file space strategy %d, expected H5F_FSPACE_STRATEGY_NONE (%d)",
+                     pass, (int)strategy, (int)H5F_FSPACE_STRATEGY_NONE);
+        assert_false(persist);
+        H5Pclose(fcpl);
+        H5Fclose(f);
+    }
 }
 
 /* Writes the sample run that io_h5py_test.py checks. */
@@ -632,6 +833,11 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(checkpoint_round_trip_is_bitwise, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(killed_writer_leaves_readable_file, setup_dir,
                                         teardown_dir),
+        cmocka_unit_test_setup_teardown(stale_superblock_is_resumed, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(free_space_is_never_reused, setup_dir, teardown_dir),
     };
+    /* `test_io --kill-only`: just the kill test (scripts/kill-soak.sh). */
+    if (argc == 2 && strcmp(argv[1], "--kill-only") == 0)
+        cmocka_set_test_filter("killed_writer_leaves_readable_file");
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

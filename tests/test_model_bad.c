@@ -1,6 +1,10 @@
 /* test_model_bad.c: the catalogue of bad model files (tests/models/bad):
  * each must be refused with exactly the first error line listed in
- * tests/models/bad/EXPECTED ("file.yaml<TAB>file.yaml:line:col: message"). */
+ * tests/models/bad/EXPECTED ("file.yaml<TAB>file.yaml:line:col: message"),
+ * and EXPECTED lists every .yaml file of the directory exactly once (a file
+ * added without its expectation, or an entry without its file, fails). */
+#define _POSIX_C_SOURCE 200809L
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,10 +12,34 @@
 
 #include "rs_test.h"
 
+#define MAX_FILES 1024
+
+/* The names of the directory's *.yaml files (malloc'd) into names; their
+ * count. */
+static int yaml_files(char *names[MAX_FILES])
+{
+    DIR *dir = opendir(".");
+    assert_non_null(dir);
+    int n = 0;
+    for (struct dirent *e; (e = readdir(dir));) {
+        size_t len = strlen(e->d_name);
+        if (len < 6 || strcmp(e->d_name + len - 5, ".yaml") != 0) continue;
+        assert_true(n < MAX_FILES);
+        names[n] = malloc(len + 1);
+        assert_non_null(names[n]);
+        memcpy(names[n++], e->d_name, len + 1);
+    }
+    closedir(dir);
+    return n;
+}
+
 static void catalogue_matches(void **state)
 {
     (void)state;
     assert_int_equal(chdir(RS_SOURCE_DIR "/tests/models/bad"), 0);
+    char *files[MAX_FILES];
+    int listed[MAX_FILES] = {0};
+    const int nfiles = yaml_files(files);
     FILE *f = fopen("EXPECTED", "r");
     assert_non_null(f);
     char line[2048];
@@ -23,6 +51,15 @@ static void catalogue_matches(void **state)
         assert_non_null(tab);
         *tab = '\0';
         const char *file = line, *want = tab + 1;
+        int k = 0;
+        while (k < nfiles && strcmp(files[k], file) != 0) k++;
+        if (k == nfiles) {
+            fprintf(stderr, "%s: listed in EXPECTED but no such file\n", file);
+            failed++;
+        } else if (listed[k]++) {
+            fprintf(stderr, "%s: listed twice in EXPECTED\n", file);
+            failed++;
+        }
         rs_model *m = NULL;
         rs_errors errs;
         rs_status s = rs_model_load(&m, file, NULL, 0, &errs);
@@ -37,8 +74,16 @@ static void catalogue_matches(void **state)
         n++;
     }
     fclose(f);
-    fprintf(stderr, "%d bad models checked\n", n);
-    assert_true(n >= 40);
+    for (int k = 0; k < nfiles; k++) {
+        if (!listed[k]) {
+            fprintf(stderr, "%s: not in EXPECTED (add its first error line)\n", files[k]);
+            failed++;
+        }
+        free(files[k]);
+    }
+    fprintf(stderr, "%d bad models checked, %d files in the directory\n", n, nfiles);
+    assert_int_equal(n, nfiles);
+    assert_true(n >= 40); /* the catalogue is really there */
     assert_int_equal(failed, 0);
 }
 

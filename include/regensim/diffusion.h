@@ -59,6 +59,14 @@ typedef struct rs_diffusion_config {
     const rs_substrate_spec *substrates;
     int time_order;         /* lod: 1 (default when 0) or 2 */
     rs_fft_rigor fft_rigor; /* spectral */
+    /* Voxel-substrate updates per thread below which a step uses fewer
+     * threads (a thread's start-up and barriers would cost more than it
+     * saves); >= 0. 0: the environment variable REGENSIM_MIN_WORK_PER_THREAD
+     * when set to a whole number >= 1, else 16384. The variable is read
+     * once, by rs_diffusion_create; a value that is not a whole number >= 0
+     * (0 and empty mean unset) is refused with RS_EINVAL naming it. Results
+     * are the same bits whatever the setting: it only changes speed. */
+    long min_work_per_thread;
 } rs_diffusion_config;
 
 /* The source/uptake step every solver applies per voxel, as a plain loop:

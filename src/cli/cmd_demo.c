@@ -95,7 +95,7 @@ int rs_cli_demo(int argc, char **argv)
     rs_grid g = {o.size, o.size, o.dims == 3 ? o.size : 1, 10.0};
     rs_substrate_spec spec;
     rs_substrate_spec_init(&spec, D, k);
-    rs_diffusion_config cfg = {g, o.dt > 0 ? o.dt : 0.1, 1, &spec, 1, RS_FFT_ESTIMATE};
+    rs_diffusion_config cfg = {g, o.dt > 0 ? o.dt : 0.1, 1, &spec, 1, RS_FFT_ESTIMATE, 0};
     if (strcmp(o.solver, "explicit") == 0 && o.dt <= 0)
         cfg.dt = 0.9 * rs_diffusion_explicit_dt_limit(&g, &spec, 1);
 

@@ -1,6 +1,7 @@
 /* diffusion.c: the solver registry and the checks every solver shares
  * (see regensim/diffusion.h). Callers go through rs_diffusion_create/step/
  * destroy; the implementations live in diffusion_{explicit,lod,spectral}.c. */
+#include <errno.h>
 #include <math.h>
 #include <omp.h>
 #include <stdlib.h>
@@ -54,6 +55,10 @@ static rs_status config_check(const rs_diffusion_config *cfg, rs_error *err)
     if (cfg->time_order < 0 || cfg->time_order > 2)
         return rs_error_set(err, RS_EINVAL,
                             "diffusion: time_order = %d; expected 1 or 2", cfg->time_order);
+    if (cfg->min_work_per_thread < 0)
+        return rs_error_set(err, RS_EINVAL, "diffusion: min_work_per_thread = %ld; expected "
+                            "voxel-substrates per thread >= 1, or 0 for the default",
+                            cfg->min_work_per_thread);
     if (cfg->fft_rigor != RS_FFT_MEASURE && cfg->fft_rigor != RS_FFT_ESTIMATE)
         return rs_error_set(err, RS_EINVAL, "diffusion: fft_rigor = %d; expected "
                             "RS_FFT_MEASURE or RS_FFT_ESTIMATE", (int)cfg->fft_rigor);
@@ -82,6 +87,28 @@ static rs_status config_check(const rs_diffusion_config *cfg, rs_error *err)
     return RS_OK;
 }
 
+/* The work per thread a solver for cfg uses: cfg's value, else the
+ * environment variable REGENSIM_MIN_WORK_PER_THREAD (decimal digits only, a
+ * whole number >= 0; 0 or empty: unset; anything else is refused), else
+ * the default. */
+static rs_status resolve_min_work(const rs_diffusion_config *cfg, long *out, rs_error *err)
+{
+    *out = cfg->min_work_per_thread;
+    if (*out > 0) return RS_OK;
+    *out = RS_DIFFUSION_WORK_PER_THREAD;
+    const char *e = getenv("REGENSIM_MIN_WORK_PER_THREAD");
+    if (!e || !*e) return RS_OK;
+    char *end;
+    errno = 0;
+    long v = strtol(e, &end, 10);
+    if (*e < '0' || *e > '9' || *end != '\0' || errno == ERANGE || v < 0)
+        return rs_error_set(err, RS_EINVAL, "REGENSIM_MIN_WORK_PER_THREAD=%.40s: expected "
+                            "a whole number of voxel-substrates per thread >= 1 (0 or "
+                            "unset: %d)", e, RS_DIFFUSION_WORK_PER_THREAD);
+    if (v > 0) *out = v;
+    return RS_OK;
+}
+
 rs_status rs_diffusion_create(rs_diffusion **out, const char *name,
                               const rs_diffusion_config *cfg, rs_error *err)
 {
@@ -102,7 +129,10 @@ rs_status rs_diffusion_create(rs_diffusion **out, const char *name,
                        (sizeof(double) + ops->workspace_bytes_per_voxel(cfg));
     s = rs_grid_check_memory(&cfg->grid, per_voxel, 0.0, err);
     if (s != RS_OK) return s;
-    return ops->create(out, cfg, err);
+    rs_diffusion_config resolved = *cfg;
+    s = resolve_min_work(cfg, &resolved.min_work_per_thread, err);
+    if (s != RS_OK) return s;
+    return ops->create(out, &resolved, err);
 }
 
 rs_status rs_diffusion_step(rs_diffusion *d, double *const *fields,
@@ -145,7 +175,7 @@ double rs_diffusion_explicit_dt_limit(const rs_grid *g, const rs_substrate_spec 
 int rs_diffusion_team_size(const rs_diffusion *d)
 {
     size_t work = d->nvoxels * (size_t)d->cfg.nsubstrates;
-    size_t most = work / RS_DIFFUSION_WORK_PER_THREAD;
+    size_t most = work / (size_t)d->cfg.min_work_per_thread;
     int nt = omp_get_max_threads();
     if (most < 1) most = 1;
     return (size_t)nt > most ? (int)most : nt;
@@ -163,6 +193,8 @@ rs_status rs_diffusion_base_init(rs_diffusion *d, const rs_diffusion_ops *ops,
     d->ops = ops;
     d->cfg = *cfg;
     if (d->cfg.time_order == 0) d->cfg.time_order = 1;
+    if (d->cfg.min_work_per_thread <= 0)
+        d->cfg.min_work_per_thread = RS_DIFFUSION_WORK_PER_THREAD;
     d->nvoxels = rs_grid_voxels(&cfg->grid);
     d->workspace_bytes = ops->workspace_bytes_per_voxel(cfg);
     d->specs = malloc((size_t)cfg->nsubstrates * sizeof *d->specs);

@@ -247,6 +247,7 @@ static rs_status explicit_step(rs_diffusion *d, double *const *fields,
     if (s->max_chunks > 1 && nt > s->max_chunks) nt = s->max_chunks;
 #pragma omp parallel num_threads(nt)
     {
+        rs_diffusion_note_team(d);
         const int nchunks = omp_get_num_threads() <= s->max_chunks ? omp_get_num_threads() : 1;
         for (int n = 0; n < nsub; n++) {
             explicit_job job = {s, &s->base.specs[n], &s->coef[n], fields[n],

@@ -3,6 +3,10 @@
 #ifndef RS_FIELD_DIFFUSION_IMPL_H
 #define RS_FIELD_DIFFUSION_IMPL_H
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 #include "regensim/diffusion.h"
 
 /* The operations every solver provides (SUNDIALS-style ops table). */
@@ -29,6 +33,7 @@ struct rs_diffusion {
     rs_substrate_spec *specs;
     size_t nvoxels;
     double workspace_bytes; /* per voxel-substrate, as allocated at create */
+    int threads_used;       /* threads the last step ran on (for tests) */
 };
 
 extern const rs_diffusion_ops rs_diffusion_explicit_ops;
@@ -45,14 +50,26 @@ rs_status rs_diffusion_base_init(rs_diffusion *d, const rs_diffusion_ops *ops,
 void rs_diffusion_base_free(rs_diffusion *d);
 
 /* Voxel-substrate updates per step below which adding a thread costs more
- * (start-up, barriers) than it saves. */
+ * (start-up, barriers) than it saves: the default of the config's
+ * min_work_per_thread (and of REGENSIM_MIN_WORK_PER_THREAD). */
 #define RS_DIFFUSION_WORK_PER_THREAD 16384
 
 /* Threads a step of d should use: OpenMP's current limit, capped so each
- * thread has at least RS_DIFFUSION_WORK_PER_THREAD voxel-substrates. Work is
- * always split by whole rows, planes or slabs, so the result is the same
- * for any team size. */
+ * thread has at least d->cfg.min_work_per_thread voxel-substrates (resolved
+ * by rs_diffusion_create: never 0 here). Work is always split by whole
+ * rows, planes or slabs, so the result is the same for any team size. */
 int rs_diffusion_team_size(const rs_diffusion *d);
+
+/* Called by every thread inside a step's parallel region: thread 0 records
+ * the team's size in d->threads_used (read after the region, by tests). */
+static inline void rs_diffusion_note_team(rs_diffusion *d)
+{
+#ifdef _OPENMP
+    if (omp_get_thread_num() == 0) d->threads_used = omp_get_num_threads();
+#else
+    d->threads_used = 1;
+#endif
+}
 
 /* Threads to size per-thread work space for at create: OpenMP's current
  * limit or the processor count, whichever is larger (a caller may raise

@@ -218,6 +218,7 @@ static rs_status lod_step(rs_diffusion *d, double *const *fields,
         const int t = 0;
 #endif
         double *scratch = s->scratch ? s->scratch + (size_t)t * s->base.cfg.grid.nx : NULL;
+        rs_diffusion_note_team(d);
         for (int n = 0; n < nsub; n++)
             lod_substrate(s, n, fields[n], source ? source[n] : NULL,
                           uptake ? uptake[n] : NULL, scratch);

@@ -276,14 +276,21 @@ static rs_status spectral_step(rs_diffusion *d, double *const *fields,
             if (fftw_alignment_of(fields[n]) != 0) return RS_EINVAL;
     if (d->cfg.grid.nz > 1) {
 #pragma omp parallel num_threads(rs_diffusion_team_size(d))
-        for (int n = 0; n < nsub; n++)
-            spectral_field_3d(s, n, fields[n], source ? source[n] : NULL,
-                              uptake ? uptake[n] : NULL);
+        {
+            rs_diffusion_note_team(d);
+            for (int n = 0; n < nsub; n++)
+                spectral_field_3d(s, n, fields[n], source ? source[n] : NULL,
+                                  uptake ? uptake[n] : NULL);
+        }
     } else {
-#pragma omp parallel for schedule(static) num_threads(rs_diffusion_team_size(d))
-        for (int n = 0; n < nsub; n++)
-            spectral_field_2d(s, n, fields[n], source ? source[n] : NULL,
-                              uptake ? uptake[n] : NULL);
+#pragma omp parallel num_threads(rs_diffusion_team_size(d))
+        {
+            rs_diffusion_note_team(d);
+#pragma omp for schedule(static)
+            for (int n = 0; n < nsub; n++)
+                spectral_field_2d(s, n, fields[n], source ? source[n] : NULL,
+                                  uptake ? uptake[n] : NULL);
+        }
     }
     return RS_OK;
 }

@@ -199,3 +199,43 @@ rs_status rs_io_write_atomic(const char *path, const char *data, size_t len, rs_
     }
     return RS_OK;
 }
+
+/* Creates the chunk index of an empty extendible dataset of doubles now:
+ * writes its first chunk (zeros) and sets the extent back to 0 (the index
+ * stays). Otherwise the first snapshot's flush creates it, and a kill in
+ * that flush can leave the object header pointing at an index node never
+ * written (HDF5 writes metadata in address order, not children first):
+ * such a run could not be resumed. 0 or -1. */
+int rs_io_make_index(hid_t d)
+{
+    hsize_t dims[4] = {0}, chunk[4] = {0}, start[4] = {0};
+    hid_t s = H5Dget_space(d), p = H5Dget_create_plist(d);
+    int rank = s >= 0 ? H5Sget_simple_extent_ndims(s) : -1, rc = -1;
+    if (rank < 1 || rank > 4 || H5Sget_simple_extent_dims(s, dims, NULL) != rank || p < 0 ||
+        H5Pget_chunk(p, rank, chunk) != rank) {
+        if (s >= 0) H5Sclose(s);
+        if (p >= 0) H5Pclose(p);
+        return -1;
+    }
+    H5Sclose(s);
+    H5Pclose(p);
+    size_t n = 1;
+    dims[0] = chunk[0] = 1;
+    for (int k = 1; k < rank; k++) {
+        if (chunk[k] > dims[k]) chunk[k] = dims[k];
+        n *= (size_t)chunk[k];
+    }
+    double *zeros = calloc(n, sizeof *zeros);
+    hid_t ms = H5Screate_simple(rank, chunk, NULL);
+    s = -1;
+    if (zeros && ms >= 0 && H5Dset_extent(d, dims) >= 0 && (s = H5Dget_space(d)) >= 0 &&
+        H5Sselect_hyperslab(s, H5S_SELECT_SET, start, NULL, chunk, NULL) >= 0 &&
+        H5Dwrite(d, H5T_NATIVE_DOUBLE, ms, s, H5P_DEFAULT, zeros) >= 0) {
+        dims[0] = 0;
+        if (H5Dset_extent(d, dims) >= 0) rc = 0;
+    }
+    if (s >= 0) H5Sclose(s);
+    if (ms >= 0) H5Sclose(ms);
+    free(zeros);
+    return rc;
+}

@@ -89,6 +89,10 @@ int rs_io_attr_read_int64(hid_t obj, const char *name, int64_t *value);
 int rs_io_attr_read_double(hid_t obj, const char *name, double *value);
 int rs_io_attr_read_uint64(hid_t obj, const char *name, uint64_t *value);
 
+/* Creates the chunk index of an empty extendible dataset of doubles now
+ * (h5util.c: why, there). 0 or -1. */
+int rs_io_make_index(hid_t d);
+
 /* A scalar variable-length UTF-8 string dataset name under loc. */
 int rs_io_write_string(hid_t loc, const char *name, const char *value);
 /* Reads it into a malloc'd copy (*out; caller frees). */

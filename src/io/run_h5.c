@@ -256,18 +256,21 @@ static int create_layout(rs_io_run *w, const rs_io_run_info *info)
     if (w->x < 0 || w->y < 0 || w->z < 0 || model < 0 || ts < 0) goto done;
     w->time = create_series(f, "time", H5T_IEEE_F64LE, 256);
     if (w->time < 0 || H5DSset_scale(w->time, "time") < 0 ||
-        rs_io_attr_string(w->time, "units", "min") < 0)
+        rs_io_attr_string(w->time, "units", "min") < 0 || rs_io_make_index(w->time) < 0)
         goto done;
     if (rs_io_write_string(model, "source", info->model_source) < 0 ||
         rs_io_write_string(model, "resolved", info->model_resolved) < 0)
         goto done;
     w->ts_time = create_series(ts, "time", H5T_IEEE_F64LE, 1024);
     if (w->ts_time < 0 || H5DSset_scale(w->ts_time, "time") < 0 ||
-        rs_io_attr_string(w->ts_time, "units", "min") < 0 || rs_io_attr_int64(ts, "nrows", 0) < 0)
+        rs_io_attr_string(w->ts_time, "units", "min") < 0 || rs_io_make_index(w->ts_time) < 0 ||
+        rs_io_attr_int64(ts, "nrows", 0) < 0)
         goto done;
     for (int i = 0; i < w->nmetrics; i++) {
         w->metrics[i] = create_series(ts, w->metric_names[i], H5T_IEEE_F64LE, 1024);
-        if (w->metrics[i] < 0 || H5DSattach_scale(w->metrics[i], w->ts_time, 0) < 0) goto done;
+        if (w->metrics[i] < 0 || H5DSattach_scale(w->metrics[i], w->ts_time, 0) < 0 ||
+            rs_io_make_index(w->metrics[i]) < 0)
+            goto done;
     }
     if (create_cell_types(f, info->ncell_types, info->cell_type_names) < 0) goto done;
     rc = 0;
@@ -396,7 +399,11 @@ rs_status rs_io_run_ready(rs_io_run *w, rs_error *err)
         *scales[i] = -1;
     }
     if (!w->creating && truncate_layout(w) < 0)
-        s = rs_error_set(err, RS_EIO, "cannot truncate %s/run.h5 to the resumed time", w->dir);
+        s = rs_error_set(err, RS_EIO,
+                         "cannot truncate %s/run.h5 to its %d counted snapshots: a chunk index "
+                         "is unreadable (a kill during a flush can leave it so); the counted "
+                         "snapshots can still be read, but this run cannot be resumed",
+                         w->dir, w->nsnap);
     else if (H5Fflush(w->file, H5F_SCOPE_GLOBAL) < 0)
         s = rs_error_set(err, RS_EIO, "cannot flush %s/run.h5", w->dir);
     rs_io_quiet_end(&q);
@@ -558,8 +565,14 @@ rs_status rs_io_run_reopen(rs_io_run **out, const rs_io_run_info *info, double t
     rs_io_quiet q;
     rs_io_quiet_begin(&q);
     w->file = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    /* A kill during a flush can leave the superblock (written last) with
+     * an end of allocation before metadata and chunks already written:
+     * allocate from the end of the file instead, or new chunks would go
+     * over existing ones (and closing would cut the file short). */
     if (w->file < 0)
         s = rs_error_set(err, RS_EIO, "cannot open %s for writing", path);
+    else if (H5Fincrement_filesize(w->file, 0) < 0)
+        s = rs_error_set(err, RS_EIO, "cannot extend the allocation of %s to its size", path);
     else
         s = reopen_layout(w, info, t, path, err);
     rs_io_quiet_end(&q);

@@ -391,7 +391,7 @@ void rs_model_summarize(const rs_model *m, rs_model_summary *sum)
         /* A value refused earlier is NaN: estimate with order 1 then. */
         const double order = m->solver_options.time_order.value;
         rs_diffusion_config cfg = {sum->grid, m->time.dt.diffusion.value, m->nsubstrates,
-                                   specs, order == 2.0 ? 2 : 1, RS_FFT_ESTIMATE};
+                                   specs, order == 2.0 ? 2 : 1, RS_FFT_ESTIMATE, 0};
         double bytes = rs_diffusion_estimate_bytes(m->solver, &cfg);
         if (bytes > 8.0) per_voxel += m->nsubstrates * (bytes - 8.0);
         free(specs);
