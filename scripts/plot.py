@@ -198,7 +198,9 @@ def main(argv):
         written = []
         n = snapshot_count(f)
         times = f["time"][()] if "time" in f else np.zeros(0)
-        fields = list(f["fields"].keys()) if "fields" in f else []
+        # the fields, not /fields' own dimension scales (time, z, y, x)
+        fields = ([k for k, d in f["fields"].items() if isinstance(d, h5py.Dataset) and d.ndim == 4]
+                  if "fields" in f else [])
         chosen = choose(a.snapshots, n)
         for name in fields:
             for k in chosen:

@@ -52,9 +52,14 @@ def check_run(d, nx, ny, nz, dx, nsnap, cells):
             assert u.chunks == (1, nz, ny, nx), u.chunks
             assert u.compression == "gzip" and u.shuffle
             assert u.attrs["units"] == units
-            assert [u.dims[k][0].name for k in range(4)] == ["/time", "/z", "/y", "/x"]
+            assert [u.dims[k][0].name for k in range(4)] == [
+                "/fields/time", "/fields/z", "/fields/y", "/fields/x"]
             for k in range(nsnap):
                 assert np.array_equal(u[k].ravel(), value(k, fi, nx * ny * nz)), (name, k)
+        # /fields' own scales copy the root's
+        for ax in ("time", "x", "y", "z"):
+            assert np.array_equal(h["fields"][ax][...], h[ax][...]), ax
+            assert h["fields"][ax].attrs["units"] == h[ax].attrs["units"], ax
         ts = h["timeseries"]
         assert ts.attrs["nrows"] == 2 * nsnap
         assert ts["time"].shape == (2 * nsnap,)
@@ -102,14 +107,21 @@ def check_xarray(path, nx, ny, nz, nsnap, cells):
             sys.exit(1)
         print(f"io_h5py_test: xarray/h5netcdf not importable ({e}); xarray check skipped")
         return
-    with xr.open_dataset(path, group="fields", engine="h5netcdf") as ds:
-        for name in ("glucose", "oxygen"):
-            v = ds[name]
-            assert v.dims == ("time", "z", "y", "x"), v.dims
-            assert v.shape == (nsnap, nz, ny, nx)
-            assert v.attrs["units"] in ("mM", "mmHg")
-    # The coordinates live at the root (netCDF shows a parent group's
-    # dimensions to a child group, not its coordinate variables).
+    for engine in ("h5netcdf", "netcdf4"):
+        with xr.open_dataset(path, group="fields", engine=engine) as ds:
+            for name in ("glucose", "oxygen"):
+                v = ds[name]
+                assert v.dims == ("time", "z", "y", "x"), v.dims
+                assert v.shape == (nsnap, nz, ny, nx)
+                assert v.attrs["units"] in ("mM", "mmHg")
+            # indexed coordinates with units, from the group alone
+            assert np.array_equal(ds["time"].values, 10.0 * np.arange(nsnap)), engine
+            assert ds["time"].attrs["units"] == "min"
+            assert np.array_equal(ds["x"].values, (np.arange(nx) + 0.5) * (ds["x"].values[0] * 2))
+            assert ds["x"].attrs["units"] == "um"
+            sel = ds["oxygen"].sel(time=10.0 * (nsnap - 1) - 1.0, method="nearest")
+            assert float(sel["time"]) == 10.0 * (nsnap - 1), engine
+    # The root has its own copies.
     with xr.open_dataset(path, engine="h5netcdf") as root:
         assert np.array_equal(root["time"].values, 10.0 * np.arange(nsnap))
         assert np.array_equal(root["x"].values, (np.arange(nx) + 0.5) * root.attrs["dx"])

@@ -268,10 +268,16 @@ static void layout_reads_back(void **state)
     assert_true(read_at(f, "/timeseries/time", 3) == 15.0);
     assert_true(read_at(f, "/timeseries/live_cells", 3) == 3.0);
     assert_true(read_at(f, "/x", 0) == 1.0 && read_at(f, "/z", 3) == 7.0);
+    /* the fields hang on /fields' own scales (so that a netCDF reader of
+     * the group alone sees coordinates), which copy the root's */
     hid_t d = H5Dopen2(f, "/fields/glucose", H5P_DEFAULT);
-    hid_t time = H5Dopen2(f, "/time", H5P_DEFAULT), x = H5Dopen2(f, "/x", H5P_DEFAULT);
+    hid_t time = H5Dopen2(f, "/fields/time", H5P_DEFAULT),
+          x = H5Dopen2(f, "/fields/x", H5P_DEFAULT);
     assert_true(H5DSis_attached(d, time, 0) > 0);
     assert_true(H5DSis_attached(d, x, 3) > 0);
+    assert_int_equal(length(f, "/fields/time"), 3);
+    for (int k = 0; k < 3; k++) assert_true(read_at(f, "/fields/time", (hsize_t)k) == 10.0 * k);
+    assert_true(read_at(f, "/fields/x", 0) == 1.0 && read_at(f, "/fields/z", 3) == 7.0);
     H5Dclose(x);
     H5Dclose(time);
     H5Dclose(d);

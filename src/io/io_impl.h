@@ -31,6 +31,10 @@ struct rs_io_section {
     int writing;            /* checkpoint: 1 writing, 0 reading */
     rs_io_series *series;   /* run.h5: declared grid series */
     int nseries, cap;
+    /* run.h5, once it holds a grid series: its own dimension scales, so
+     * that netCDF readers (xarray) opening the group alone see indexed
+     * coordinates; time grows with the snapshots like the root's */
+    hid_t time, x, y, z;
     struct rs_io_section *next;
 };
 

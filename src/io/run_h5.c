@@ -524,13 +524,15 @@ static int truncate_layout(rs_io_run *w)
 {
     hid_t f = w->file;
     int bad = 0;
-    for (rs_io_section *sec = w->sections; sec; sec = sec->next)
+    hsize_t d1 = (hsize_t)w->nsnap;
+    for (rs_io_section *sec = w->sections; sec; sec = sec->next) {
         for (int i = 0; i < sec->nseries; i++) {
             hsize_t d4[4] = {(hsize_t)w->nsnap, (hsize_t)w->grid.nz, (hsize_t)w->grid.ny,
                              (hsize_t)w->grid.nx};
             if (H5Dset_extent(sec->series[i].d, d4) < 0) bad = 1;
         }
-    hsize_t d1 = (hsize_t)w->nsnap;
+        if (sec->time >= 0 && H5Dset_extent(sec->time, &d1) < 0) bad = 1;
+    }
     if (bad || H5Dset_extent(w->time, &d1) < 0 ||
         rs_io_attr_int64(f, "nsnapshots", w->nsnap) < 0)
         return -1;
@@ -627,8 +629,12 @@ rs_status rs_io_run_snapshot_commit(rs_io_run *w, rs_error *err)
     hsize_t k = (hsize_t)w->nsnap;
     rs_io_quiet q;
     rs_io_quiet_begin(&q);
-    /* The data first, flushed; then the counter that makes it count. */
-    if (append_value(w->time, k, w->snap_t) < 0 || H5Fflush(w->file, H5F_SCOPE_LOCAL) < 0 ||
+    /* The data first (with the time in every scale), flushed; then the
+     * counter that makes it count. */
+    int bad = 0;
+    for (const rs_io_section *sec = w->sections; sec; sec = sec->next)
+        if (sec->time >= 0 && append_value(sec->time, k, w->snap_t) < 0) bad = 1;
+    if (bad || append_value(w->time, k, w->snap_t) < 0 || H5Fflush(w->file, H5F_SCOPE_LOCAL) < 0 ||
         rs_io_attr_int64(w->file, "nsnapshots", (int64_t)k + 1) < 0 ||
         H5Fflush(w->file, H5F_SCOPE_LOCAL) < 0)
         s = rs_error_set(err, RS_EIO, "cannot flush snapshot %d to %s/run.h5", w->nsnap, w->dir);

@@ -37,6 +37,7 @@ rs_io_section *rs_io_section_new(hid_t group, const char *name, rs_io_run *run, 
     s->name = n;
     s->run = run;
     s->writing = writing;
+    s->time = s->x = s->y = s->z = -1;
     return s;
 }
 
@@ -50,6 +51,9 @@ void rs_io_section_free_all(rs_io_section *s)
             free(s->series[i].path);
         }
         free(s->series);
+        hid_t *scales[4] = {&s->time, &s->x, &s->y, &s->z};
+        for (int i = 0; i < 4; i++)
+            if (*scales[i] >= 0) H5Dclose(*scales[i]);
         if (s->group >= 0) H5Gclose(s->group);
         free(s->name);
         free(s);
@@ -72,9 +76,72 @@ void rs_io_grid_chunk(const rs_grid *g, hsize_t c[4])
     }
 }
 
-/* Creates a grid series dataset with its filters, units and scales. */
-static hid_t create_series(rs_io_run *w, hid_t group, const char *name, const char *units)
+/* A 1D dimension scale `name` in group: fixed (n values: voxel centres of
+ * grid g, in um) or, with n < 0, empty and extendible (snapshot times, in
+ * min). -1 on failure. */
+static hid_t create_scale(hid_t group, const char *name, const rs_grid *g, int n)
 {
+    hsize_t dim = n < 0 ? 0 : (hsize_t)n, maxdim = n < 0 ? H5S_UNLIMITED : dim, chunk = 256;
+    hid_t s = H5Screate_simple(1, &dim, &maxdim);
+    hid_t p = H5Pcreate(H5P_DATASET_CREATE);
+    hid_t d = -1;
+    if (s >= 0 && p >= 0 && (n >= 0 || H5Pset_chunk(p, 1, &chunk) >= 0))
+        d = H5Dcreate2(group, name, H5T_IEEE_F64LE, s, H5P_DEFAULT, p, H5P_DEFAULT);
+    if (p >= 0) H5Pclose(p);
+    if (s >= 0) H5Sclose(s);
+    if (d < 0) return -1;
+    int bad = 0;
+    if (n > 0) {
+        double *v = malloc((size_t)n * sizeof *v);
+        if (v) {
+            for (int i = 0; i < n; i++) v[i] = rs_grid_centre(g, i);
+            bad = H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0;
+            free(v);
+        } else {
+            bad = 1;
+        }
+    }
+    if (bad || H5DSset_scale(d, name) < 0 ||
+        rs_io_attr_string(d, "units", n < 0 ? "min" : "um") < 0 ||
+        (n < 0 && rs_io_make_index(d) < 0)) {
+        H5Dclose(d);
+        return -1;
+    }
+    return d;
+}
+
+/* The section's own scales time, z, y, x: created with its first grid
+ * series in a new file, opened in a reopened one. 0 or -1. */
+static int section_scales(rs_io_section *sec)
+{
+    if (sec->time >= 0) return 0;
+    rs_io_run *w = sec->run;
+    if (w->creating) {
+        sec->time = create_scale(sec->group, "time", &w->grid, -1);
+        sec->x = create_scale(sec->group, "x", &w->grid, w->grid.nx);
+        sec->y = create_scale(sec->group, "y", &w->grid, w->grid.ny);
+        sec->z = create_scale(sec->group, "z", &w->grid, w->grid.nz);
+    } else {
+        /* it must hold at least the snapshots kept */
+        sec->time = H5Dopen2(sec->group, "time", H5P_DEFAULT);
+        hid_t sp = sec->time >= 0 ? H5Dget_space(sec->time) : -1;
+        hssize_t n = sp >= 0 ? H5Sget_simple_extent_npoints(sp) : -1;
+        if (sp >= 0) H5Sclose(sp);
+        if (n < w->nsnap) {
+            if (sec->time >= 0) H5Dclose(sec->time);
+            sec->time = -1;
+        }
+    }
+    return sec->time >= 0 && (!w->creating || (sec->x >= 0 && sec->y >= 0 && sec->z >= 0))
+               ? 0
+               : -1;
+}
+
+/* Creates a grid series dataset with its filters, units and scales. */
+static hid_t create_series(rs_io_run *w, const rs_io_section *sec, const char *name,
+                           const char *units)
+{
+    hid_t group = sec->group;
     const rs_grid *g = &w->grid;
     hsize_t dims[4] = {0, (hsize_t)g->nz, (hsize_t)g->ny, (hsize_t)g->nx};
     hsize_t maxd[4] = {H5S_UNLIMITED, dims[1], dims[2], dims[3]};
@@ -87,9 +154,9 @@ static hid_t create_series(rs_io_run *w, hid_t group, const char *name, const ch
     if (p >= 0) H5Pclose(p);
     if (s >= 0) H5Sclose(s);
     if (d < 0) return -1;
-    if (rs_io_attr_string(d, "units", units ? units : "") < 0 ||
-        H5DSattach_scale(d, w->time, 0) < 0 || H5DSattach_scale(d, w->z, 1) < 0 ||
-        H5DSattach_scale(d, w->y, 2) < 0 || H5DSattach_scale(d, w->x, 3) < 0) {
+    if (rs_io_attr_string(d, "units", units ? units : "") < 0 || rs_io_make_index(d) < 0 ||
+        H5DSattach_scale(d, sec->time, 0) < 0 || H5DSattach_scale(d, sec->z, 1) < 0 ||
+        H5DSattach_scale(d, sec->y, 2) < 0 || H5DSattach_scale(d, sec->x, 3) < 0) {
         H5Dclose(d);
         return -1;
     }
@@ -127,6 +194,12 @@ rs_status rs_io_section_grid_series(rs_io_section *sec, const char *name, const 
     if (!sec || !sec->run || !name || !*name || strchr(name, '/') || !handle)
         return rs_error_set(err, RS_EINVAL, "grid series: bad section or name '%s'",
                             name ? name : "(null)");
+    static const char *const scales[] = {"time", "x", "y", "z"};
+    for (int i = 0; i < 4; i++)
+        if (strcmp(name, scales[i]) == 0)
+            return rs_error_set(err, RS_EINVAL,
+                                "grid series '%s': the name of one of the section's dimension "
+                                "scales (time, x, y, z); expected another name", name);
     rs_io_run *w = sec->run;
     if (w->ready)
         return rs_error_set(err, RS_EINVAL, "grid series %s: the layout is already complete",
@@ -153,8 +226,13 @@ rs_status rs_io_section_grid_series(rs_io_section *sec, const char *name, const 
     rs_status st = RS_OK;
     rs_io_quiet q;
     rs_io_quiet_begin(&q);
-    if (w->creating) {
-        ser->d = create_series(w, sec->group, name, units);
+    if (section_scales(sec) < 0)
+        st = rs_error_set(err, w->creating ? RS_EIO : RS_EINVAL,
+                          "%s/run.h5: cannot %s the scales of /%s (a file of an older "
+                          "regensim?)",
+                          w->dir, w->creating ? "create" : "find", sec->name);
+    else if (w->creating) {
+        ser->d = create_series(w, sec, name, units);
         if (ser->d < 0)
             st = rs_error_set(err, RS_EIO, "%s/run.h5: cannot create %s", w->dir, ser->path);
     } else {
