@@ -31,6 +31,19 @@ contains "stability limit"
 expect 0 "demo small run" -- demo --size 48 --minutes 10
 contains "reach of the cytokine"
 expect 0 "demo 2D spectral" -- demo --size 32 --dims 2 --solver spectral --minutes 5
+expect 0 "help for a command" -- help run;          contains "usage: regensim run"
+expect 2 "help for no such command" -- help frobnicate; contains "unknown command 'frobnicate'"
+expect 2 "two output directories" -- run model.yaml -o /tmp/a -o /tmp/b
+contains "-o given twice"
+# Output that cannot be written is a failure, not a silent success.
+if [ -w /dev/full ]; then
+    "$bin" --version > /dev/full 2> /tmp/rs_cli_out.$$
+    rc=$?
+    if [ $rc -ne 1 ] || ! grep -q "cannot write the output to stdout" /tmp/rs_cli_out.$$; then
+        echo "FAIL: --version > /dev/full: exit $rc: $(cat /tmp/rs_cli_out.$$)"
+        fail=1
+    fi
+fi
 rm -f /tmp/rs_cli_out.$$
 [ $fail -eq 0 ] && echo "cli_demo_test: ok"
 exit $fail

@@ -65,6 +65,14 @@ static void run_usage(FILE *to)
             "(docs/running.md).\n");
 }
 
+/* A second -o is refused rather than silently taken. */
+static int twice_output(const char *first, const char *second)
+{
+    fprintf(stderr, "regensim run: -o given twice (%s and %s); expected one output directory\n",
+            first, second);
+    return RS_EXIT_USAGE;
+}
+
 /* Takes run's own options out of argv (into o) and leaves MODEL, --set and
  * --help in rest for rs_cli_parse_model_args. Returns -1 to go on, or an
  * exit code. */
@@ -82,8 +90,10 @@ static int run_parse(int argc, char **argv, run_options *o, char **rest, int *nr
                 fprintf(stderr, "regensim run: %s needs a directory\n", a);
                 return RS_EXIT_USAGE;
             }
+            if (o->out) return twice_output(o->out, argv[i + 1]);
             o->out = argv[++i];
         } else if (strncmp(a, "--output=", 9) == 0 && a[9]) {
+            if (o->out) return twice_output(o->out, a + 9);
             o->out = a + 9;
         } else if (strcmp(a, "--threads") == 0 || strncmp(a, "--threads=", 10) == 0) {
             const char *v = a[9] == '=' ? a + 10 : (i + 1 < argc ? argv[++i] : NULL);
@@ -238,6 +248,16 @@ int rs_cli_run(int argc, char **argv)
         goto done;
     }
     const rs_sim *sim = rs_run_sim(run);
+
+    /* Until the cells issue lands, say once that the model's cells are
+     * declared but not simulated. */
+    int cells = m->ncell_types > 0;
+    for (int i = 0; i < m->ninitial; i++) cells |= m->initial[i].cells != NULL;
+    if (cells)
+        fprintf(stderr, "regensim run: note: this model declares cells, which regensim %s does "
+                        "not simulate yet: cell counts read 0, cell means NaN, and inject/remove "
+                        "interventions do nothing; its fields run as given\n",
+                rs_version());
 
     for (int i = 0; i < m->ninterventions; i++)
         if (!rs_sim_intervention_reached(sim, i))

@@ -1,5 +1,6 @@
 /* main.c: the regensim program: global options (--help, --version) and
  * dispatch to a subcommand. Each subcommand lives in its own file. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -59,6 +60,17 @@ rs_logger rs_cli_logger(void)
     return lg;
 }
 
+/* Runs the command, then makes sure what it printed reached stdout: a
+ * write error (a full disk, a closed pipe, > /dev/full) is a failure. */
+static int finish(int rc)
+{
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "regensim: cannot write the output to stdout: %s\n", strerror(errno));
+        return rc == RS_EXIT_OK ? RS_EXIT_FAILED : rc;
+    }
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -67,15 +79,27 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
         printf("regensim %s\n", rs_version());
-        return RS_EXIT_OK;
+        return finish(RS_EXIT_OK);
+    }
+    /* `regensim help run` is `regensim run --help` */
+    if (strcmp(argv[1], "help") == 0 && argc > 2) {
+        for (int i = 0; i < NCOMMANDS; i++)
+            if (strcmp(argv[2], commands[i].name) == 0) {
+                char *hargv[3] = {argv[2], "--help", NULL};
+                return finish(commands[i].run(2, hargv));
+            }
+        fprintf(stderr, "regensim: help: unknown command '%s'\n\n", argv[2]);
+        usage(stderr);
+        return RS_EXIT_USAGE;
     }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
         strcmp(argv[1], "help") == 0) {
         usage(stdout);
-        return RS_EXIT_OK;
+        return finish(RS_EXIT_OK);
     }
     for (int i = 0; i < NCOMMANDS; i++)
-        if (strcmp(argv[1], commands[i].name) == 0) return commands[i].run(argc - 1, argv + 1);
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return finish(commands[i].run(argc - 1, argv + 1));
     fprintf(stderr, "regensim: unknown command '%s'\n\n", argv[1]);
     usage(stderr);
     return RS_EXIT_USAGE;
