@@ -50,6 +50,9 @@ def main():
                 plt.close("all")
             with xr.open_dataset(path, group="timeseries", engine=engine) as ts:
                 assert "time" in ts.indexes
+                assert ts["time"].attrs["units"] == "min"
+                assert ts.tnf_mean.attrs["units"] == "ng/mL", ts.tnf_mean.attrs
+                assert "units" not in ts.tnf_near_cluster.attrs
                 ts.tnf_total.plot()
                 plt.savefig(os.path.join(tmp, f"series_{engine}.png"))
                 plt.close("all")

@@ -57,6 +57,7 @@ typedef struct rs_io_run_info {
     rs_grid grid;
     int nmetrics;
     const char *const *metric_names;
+    const char *const *metric_units; /* NULL, or per metric: its units or NULL */
     int ncell_types;
     const char *const *cell_type_names;
 } rs_io_run_info;

@@ -87,10 +87,11 @@ typedef struct rs_model_named_number {
     rs_model_number value;
 } rs_model_named_number;
 
-/* A named expression (metrics, transitions). */
+/* A named expression (metrics, transitions); units: a metric's, or NULL. */
 typedef struct rs_model_named_expr {
     char *name;
     rs_model_expr expr;
+    char *units;
 } rs_model_named_expr;
 
 /* One face's boundary condition; value is used for Dirichlet only. */

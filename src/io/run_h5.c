@@ -267,7 +267,10 @@ static int create_layout(rs_io_run *w, const rs_io_run_info *info)
         rs_io_attr_int64(ts, "nrows", 0) < 0)
         goto done;
     for (int i = 0; i < w->nmetrics; i++) {
+        const char *units = info->metric_units ? info->metric_units[i] : NULL;
         w->metrics[i] = create_series(ts, w->metric_names[i], H5T_IEEE_F64LE, 1024);
+        if (w->metrics[i] >= 0 && units && rs_io_attr_string(w->metrics[i], "units", units) < 0)
+            goto done;
         if (w->metrics[i] < 0 || H5DSattach_scale(w->metrics[i], w->ts_time, 0) < 0 ||
             rs_io_make_index(w->metrics[i]) < 0)
             goto done;

@@ -36,10 +36,7 @@ static void free_field(const field_desc *f, void *base)
         for (int i = 0; i < *FIELD_N(base, f); i++) {
             void *item = items + (size_t)i * f->sub->size;
             if (f->kind == FK_DICT) free(*(char **)item);
-            if (f->sub->inline_item)
-                free_field(&f->sub->fields[0], item);
-            else
-                rs_model_free_struct(f->sub, item);
+            rs_model_free_struct(f->sub, item); /* an inline item's other fields are NULL */
         }
         free(items);
         return;
@@ -226,7 +223,7 @@ void rs_model_apply_override(mctx *c, int idx, const char *text)
             sl = strlen(shown);
             snprintf(shown + sl, sizeof shown - sl, ".%s", item);
             void *it = items + (size_t)at * f->sub->size;
-            if (f->sub->inline_item) {
+            if (f->sub->inline_item == 1 || (f->sub->inline_item && i == nt - 1)) {
                 if (i != nt - 1) {
                     rs_model_err(c, pos, "%s: '%s' is a single value; expected the path to "
                                  "end there", path, shown);

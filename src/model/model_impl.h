@@ -63,7 +63,8 @@ typedef struct field_desc {
 struct struct_desc {
     const char *name;
     size_t size;
-    int inline_item; /* dict items are a bare value for fields[0] */
+    int inline_item; /* dict items are a bare value for fields[0]; 2: or a
+                        mapping of all the fields (the long form) */
     int nfields;
     const field_desc *fields;
     int has_pos;    /* items record their position in an rs_model_pos ... */

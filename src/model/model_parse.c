@@ -280,7 +280,7 @@ static void parse_dict(mctx *c, const field_desc *f, const yt_node *n, void *bas
         *(char **)item = rs_strdup(name);
         (*FIELD_N(base, f))++;
         const yt_node *v = n->items[i];
-        if (d->inline_item)
+        if (d->inline_item && !(d->inline_item == 2 && v->kind == YT_MAP))
             rs_model_parse_field(c, &d->fields[0], v, item, p, rs_model_pos_of(v));
         else
             rs_model_parse_struct(c, d, yt_is_null(v) ? NULL : v, item, p);

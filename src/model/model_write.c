@@ -155,6 +155,19 @@ static int same_bc(const rs_model_bc *a, const rs_model_bc *c)
 
 static void put_struct(buf *b, const struct_desc *d, const void *base, int indent);
 
+/* Whether an inline item needs its long form: a field other than the
+ * first is set (a metric with units). */
+static int long_form(const struct_desc *d, const void *item)
+{
+    if (d->inline_item != 2) return 0;
+    for (int k = 1; k < d->nfields; k++)
+        if (d->fields[k].kind == FK_STRING &&
+            *(char *const *)((const char *)item + d->fields[k].off))
+            return 1;
+    return 0;
+}
+
+
 /* Whether an optional field is present. */
 static int present(const field_desc *f, const void *base)
 {
@@ -276,7 +289,7 @@ static void put_field(buf *b, const field_desc *f, const void *base, int indent)
                 continue;
             }
             const char *name = *(char *const *)item;
-            if (f->sub->inline_item) {
+            if (f->sub->inline_item && !long_form(f->sub, item)) {
                 field_desc one = f->sub->fields[0];
                 one.key = name;
                 put_field(b, &one, item, indent + 2);

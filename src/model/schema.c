@@ -58,11 +58,13 @@ static const field_desc transition_fields[] = {
 static const struct_desc transition_desc =
     DESC("transition", rs_model_named_expr, 1, transition_fields);
 
+/* A metric is an expression, or the long form {expr: ..., units: ...}. */
 static const field_desc metric_fields[] = {
-    EXPR("expression", rs_model_named_expr, expr, NULL, EC_METRIC, "a metric expression",
-         NULL),
+    EXPR("expr", rs_model_named_expr, expr, NULL, EC_METRIC, "a metric expression", NULL),
+    {.key = "units", .kind = FK_STRING, .off = offsetof(rs_model_named_expr, units),
+     .what = "the metric's units (free text, e.g. \"ng/mL\")"},
 };
-static const struct_desc metric_desc = DESC("metric", rs_model_named_expr, 1, metric_fields);
+static const struct_desc metric_desc = DESC("metric", rs_model_named_expr, 2, metric_fields);
 
 /* --- substrates ------------------------------------------------------------ */
 static const field_desc substrate_fields[] = {

@@ -112,15 +112,20 @@ static rs_status open_output(rs_run *r, const rs_run_config *cfg, int resume, do
     char *source = cfg->model_text ? NULL : read_text(m->source);
     char *resolved = NULL;
     const char **metric_names = calloc((size_t)m->nmetrics + 1, sizeof *metric_names);
+    const char **metric_units = calloc((size_t)m->nmetrics + 1, sizeof *metric_units);
     const char **cell_names = calloc((size_t)m->ncell_types + 1, sizeof *cell_names);
     rs_status s = RS_OK;
     if (!cfg->model_text && !source)
         s = rs_error_set(err, RS_EINVAL, "cannot read the model file %s: %s", m->source,
                          strerror(errno));
-    else if (!metric_names || !cell_names || rs_model_write_resolved(m, &resolved) != RS_OK)
+    else if (!metric_names || !metric_units || !cell_names ||
+             rs_model_write_resolved(m, &resolved) != RS_OK)
         s = rs_error_set(err, RS_ENOMEM, "out of memory");
     if (s == RS_OK) {
-        for (int i = 0; i < m->nmetrics; i++) metric_names[i] = m->metrics[i].name;
+        for (int i = 0; i < m->nmetrics; i++) {
+            metric_names[i] = m->metrics[i].name;
+            metric_units[i] = m->metrics[i].units;
+        }
         for (int i = 0; i < m->ncell_types; i++) cell_names[i] = m->cell_types[i].name;
         double seed = m->seed.value;
         rs_io_run_info info = {
@@ -133,6 +138,7 @@ static rs_status open_output(rs_run *r, const rs_run_config *cfg, int resume, do
             .grid = rs_sim_grid(r->sim),
             .nmetrics = m->nmetrics,
             .metric_names = metric_names,
+            .metric_units = metric_units,
             .ncell_types = m->ncell_types,
             .cell_type_names = cell_names,
         };
@@ -155,6 +161,7 @@ static rs_status open_output(rs_run *r, const rs_run_config *cfg, int resume, do
     free(source);
     free(resolved);
     free(metric_names);
+    free(metric_units);
     free(cell_names);
     return s;
 }
