@@ -5,7 +5,6 @@
  * file's free-space strategy. `test_io --write-sample DIR` writes a small
  * run for io_h5py_test.py; `test_io --kill-only` runs only the kill test. */
 #define _XOPEN_SOURCE 700
-#include <ftw.h>
 #include <omp.h>
 #include <hdf5.h>
 #include <hdf5_hl.h>
@@ -19,6 +18,7 @@
 #include <unistd.h>
 
 #include "rs_test.h"
+#include "test_dirs.h"
 
 static const char *const names[] = {"glucose", "oxygen"};
 static const char *const units[] = {"mM", "mmHg"};
@@ -137,31 +137,6 @@ static rs_status write_run_cells(const char *dir, rs_grid g, int nsnap, int forc
 static rs_status write_run(const char *dir, rs_grid g, int nsnap, int force)
 {
     return write_run_cells(dir, g, nsnap, force, 2);
-}
-
-/* nftw callback removing one entry. */
-static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb, (void)flag, (void)ftw;
-    return remove(p);
-}
-
-/* A fresh temporary directory per test, in *state. */
-static int setup_dir(void **state)
-{
-    char *d = malloc(64);
-    snprintf(d, 64, "/tmp/rs_test_io_XXXXXX");
-    if (!mkdtemp(d)) return -1;
-    *state = d;
-    return 0;
-}
-
-/* Removes the test's directory and everything in it. */
-static int teardown_dir(void **state)
-{
-    nftw((char *)*state, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-    free(*state);
-    return 0;
 }
 
 /* dir/name into buf. */
@@ -830,17 +805,17 @@ int main(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[1], "--write-sample") == 0) return write_sample(argv[2]);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(layout_reads_back, setup_dir, teardown_dir),
-        cmocka_unit_test_setup_teardown(parallel_chunks_read_back, setup_dir, teardown_dir),
-        cmocka_unit_test_setup_teardown(existing_output_is_refused, setup_dir, teardown_dir),
-        cmocka_unit_test_setup_teardown(failed_status_is_written, setup_dir, teardown_dir),
-        cmocka_unit_test_setup_teardown(reopen_drops_later_snapshots, setup_dir, teardown_dir),
-        cmocka_unit_test_setup_teardown(xdmf_lists_completed_snapshots, setup_dir, teardown_dir),
-        cmocka_unit_test_setup_teardown(checkpoint_round_trip_is_bitwise, setup_dir, teardown_dir),
-        cmocka_unit_test_setup_teardown(killed_writer_leaves_readable_file, setup_dir,
-                                        teardown_dir),
-        cmocka_unit_test_setup_teardown(stale_superblock_is_resumed, setup_dir, teardown_dir),
-        cmocka_unit_test_setup_teardown(free_space_is_never_reused, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(layout_reads_back, rs_test_dir_setup, rs_test_dir_teardown),
+        cmocka_unit_test_setup_teardown(parallel_chunks_read_back, rs_test_dir_setup, rs_test_dir_teardown),
+        cmocka_unit_test_setup_teardown(existing_output_is_refused, rs_test_dir_setup, rs_test_dir_teardown),
+        cmocka_unit_test_setup_teardown(failed_status_is_written, rs_test_dir_setup, rs_test_dir_teardown),
+        cmocka_unit_test_setup_teardown(reopen_drops_later_snapshots, rs_test_dir_setup, rs_test_dir_teardown),
+        cmocka_unit_test_setup_teardown(xdmf_lists_completed_snapshots, rs_test_dir_setup, rs_test_dir_teardown),
+        cmocka_unit_test_setup_teardown(checkpoint_round_trip_is_bitwise, rs_test_dir_setup, rs_test_dir_teardown),
+        cmocka_unit_test_setup_teardown(killed_writer_leaves_readable_file, rs_test_dir_setup,
+                                        rs_test_dir_teardown),
+        cmocka_unit_test_setup_teardown(stale_superblock_is_resumed, rs_test_dir_setup, rs_test_dir_teardown),
+        cmocka_unit_test_setup_teardown(free_space_is_never_reused, rs_test_dir_setup, rs_test_dir_teardown),
     };
     /* `test_io --kill-only`: just the kill test (scripts/kill-soak.sh). */
     if (argc == 2 && strcmp(argv[1], "--kill-only") == 0)

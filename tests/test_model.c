@@ -367,6 +367,25 @@ static void absurd_schedules_are_refused(void **state)
     rs_model_destroy(m);
 }
 
+/* A byte-order mark is skipped; a bad --set gives one error, not a second
+ * from the NaN it would leave in a parameter others read. */
+static void bom_and_one_error_per_bad_set(void **state)
+{
+    (void)state;
+    char text[512];
+    snprintf(text, sizeof text, "\xEF\xBB\xBF%s", small);
+    rs_model *m = NULL;
+    rs_errors errs;
+    assert_int_equal(load(text, &m, &errs, NULL, 0), RS_OK);
+    rs_model_destroy(m);
+    m = NULL;
+    const char *bad[] = {"D0=oops"};
+    assert_int_equal(load(small, &m, &errs, bad, 1), RS_EINVAL);
+    assert_int_equal(errs.count, 1);
+    assert_string_equal(errline(&errs, 0), "--set: D0: 'oops' is not a number; expected a "
+                                           "number");
+}
+
 /* Names that would break the output's readers (a substrate or metric
  * called time, x, y or z would clash with the dimension scales) are
  * refused at their position. */
@@ -401,6 +420,7 @@ int main(void)
         cmocka_unit_test(yaml_hazards_are_refused),
         cmocka_unit_test(reader_names_are_refused),
         cmocka_unit_test(absurd_schedules_are_refused),
+        cmocka_unit_test(bom_and_one_error_per_bad_set),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

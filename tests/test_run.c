@@ -9,7 +9,6 @@
  * refused without force. */
 #define _XOPEN_SOURCE 700
 #include <fcntl.h>
-#include <ftw.h>
 #include <hdf5.h>
 #include <omp.h>
 #include <stdio.h>
@@ -21,6 +20,7 @@
 #include <unistd.h>
 
 #include "rs_test.h"
+#include "test_dirs.h"
 
 /* 90 x 70 voxels: two reaction chunks, rows for the metrics' threads; a
  * decay that a `set` changes at t = 1 (the solver is planned again), a
@@ -54,28 +54,6 @@ static rs_model *load(const char *const *sets, int nsets)
     if (st != RS_OK) fprintf(stderr, "%s\n", errs.item[0].msg);
     assert_int_equal(st, RS_OK);
     return m;
-}
-
-static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb, (void)flag, (void)ftw;
-    return remove(p);
-}
-
-static int setup_dir(void **state)
-{
-    char *d = malloc(64);
-    snprintf(d, 64, "/tmp/rs_test_run_XXXXXX");
-    if (!mkdtemp(d)) return -1;
-    *state = d;
-    return 0;
-}
-
-static int teardown_dir(void **state)
-{
-    nftw((char *)*state, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-    free(*state);
-    return 0;
 }
 
 /* Stops the run at step 17 (between checkpoints, after the source began). */
@@ -385,10 +363,10 @@ static void directory_lock(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(threads_and_resume_are_bitwise, setup_dir, teardown_dir),
-        cmocka_unit_test_setup_teardown(resume_and_overwrite_refused, setup_dir, teardown_dir),
-        cmocka_unit_test_setup_teardown(blowup_fails_the_run, setup_dir, teardown_dir),
-        cmocka_unit_test_setup_teardown(directory_lock, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(threads_and_resume_are_bitwise, rs_test_dir_setup, rs_test_dir_teardown),
+        cmocka_unit_test_setup_teardown(resume_and_overwrite_refused, rs_test_dir_setup, rs_test_dir_teardown),
+        cmocka_unit_test_setup_teardown(blowup_fails_the_run, rs_test_dir_setup, rs_test_dir_teardown),
+        cmocka_unit_test_setup_teardown(directory_lock, rs_test_dir_setup, rs_test_dir_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -113,6 +113,29 @@ static int parse_index(const char *t, int n)
     return (int)i;
 }
 
+/* Parses an override's value into field f of base. A number that does not
+ * parse keeps its previous value, so that one bad --set gives one error,
+ * not a second one from the NaN left behind (a parameter read by others). */
+static void parse_override_value(mctx *c, const field_desc *f, const yt_node *node, void *base,
+                                 const char *path, rs_model_pos pos)
+{
+    if (f->kind != FK_NUMBER) {
+        rs_model_parse_field(c, f, node, base, path, pos);
+        return;
+    }
+    rs_model_number *num = FIELD(base, f, rs_model_number);
+    rs_model_number keep = *num;
+    keep.expr = num->expr ? rs_strdup(num->expr) : NULL;
+    int before = c->nerr;
+    rs_model_parse_field(c, f, node, base, path, pos);
+    if (c->nerr > before) {
+        free(num->expr);
+        *num = keep;
+    } else {
+        free(keep.expr);
+    }
+}
+
 void rs_model_apply_override(mctx *c, int idx, const char *text)
 {
     rs_model_pos pos = {0, 0, 0, idx + 1};
@@ -183,7 +206,7 @@ void rs_model_apply_override(mctx *c, int idx, const char *text)
                              "one of its keys", path);
                 return;
             }
-            rs_model_parse_field(c, f, &node, base, path, pos);
+            parse_override_value(c, f, &node, base, path, pos);
             return;
         }
         switch (f->kind) {
@@ -229,7 +252,7 @@ void rs_model_apply_override(mctx *c, int idx, const char *text)
                                  "end there", path, shown);
                     return;
                 }
-                rs_model_parse_field(c, &f->sub->fields[0], &node, it, path, pos);
+                parse_override_value(c, &f->sub->fields[0], &node, it, path, pos);
                 return;
             }
             if (i == nt - 1) {

@@ -239,6 +239,25 @@ static int valid_name(const char *s)
  * time scale of /fields and /timeseries) already use. */
 static const char *const reserved[] = {"x", "y", "z", "t", "time", "pi", "e", NULL};
 
+/* For a name in one of the top-level sections that share a namespace
+ * (parameters, substrates, cell types: expressions name all three), the
+ * earlier section (in parse order, which is the schema's) that already
+ * holds it, or NULL. Metrics have their own: `myelin: "mean(myelin)"` is
+ * the natural name of a substrate's mean, and run.h5 keeps them apart
+ * (/timeseries and /fields). */
+static const char *shared_name(const rs_model *m, const char *section, const char *name)
+{
+    static const char *const order[] = {"parameters", "substrates", "cell_types"};
+    int me = -1;
+    for (int k = 0; k < 3; k++)
+        if (strcmp(section, order[k]) == 0) me = k;
+    for (int i = 0; me > 0 && i < m->nparameters; i++)
+        if (strcmp(m->parameters[i].name, name) == 0) return "a parameter";
+    for (int i = 0; me > 1 && i < m->nsubstrates; i++)
+        if (strcmp(m->substrates[i].name, name) == 0) return "a substrate";
+    return NULL;
+}
+
 /* A dict: mapping of names to items of f->sub. */
 static void parse_dict(mctx *c, const field_desc *f, const yt_node *n, void *base,
                        const char *path, rs_model_pos pos)
@@ -274,6 +293,14 @@ static void parse_dict(mctx *c, const field_desc *f, const yt_node *n, void *bas
                          "%s: '%s' is a reserved name (x, y, z, t, time, pi, e); expected "
                          "another name",
                          path, name);
+            continue;
+        }
+        const char *other = shared_name(c->m, path, name);
+        if (other) {
+            rs_model_err(c, kp,
+                         "%s: '%s' is also the name of %s; expected distinct names for "
+                         "parameters, substrates and cell types",
+                         path, name, other);
             continue;
         }
         void *item = items + (size_t)*FIELD_N(base, f) * d->size;

@@ -266,14 +266,7 @@ static void check_refs(walker *w)
     rs_model *m = c->m;
     const char *const *subs = w->nm.substrates, *const *types = w->nm.types,
                       *const *pars = w->nm.params;
-    /* A name used twice across sections would be ambiguous in expressions. */
-    for (int i = 0; i < m->nsubstrates; i++)
-        for (int k = 0; k < m->nparameters; k++)
-            if (strcmp(m->substrates[i].name, m->parameters[k].name) == 0)
-                rs_model_err(c, num_pos(&m->parameters[k]),
-                             "parameters.%s: also the name of a substrate; expected "
-                             "distinct names for parameters and substrates",
-                             m->parameters[k].name);
+    /* (A name used in two sections is refused as it is parsed.) */
     for (int t = 0; t < m->ncell_types; t++) {
         rs_model_cell_type *ct = &m->cell_types[t];
         char p[300];

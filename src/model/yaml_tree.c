@@ -364,6 +364,13 @@ rs_status yt_parse(yt_doc *doc, const char *name, const char *bytes, size_t len,
     if (len > YT_MAX_BYTES)
         return rs_error_set(err, RS_EINVAL, "%s: %zu bytes; expected a model file of at "
                             "most %u bytes (1 MiB)", name, len, YT_MAX_BYTES);
+    /* A UTF-8 byte-order mark (some Windows editors write one) is not part
+     * of the text: skipped, so that line 1 parses and its columns count
+     * from its first character. */
+    if (len >= 3 && memcmp(bytes, "\xEF\xBB\xBF", 3) == 0) {
+        bytes += 3;
+        len -= 3;
+    }
     rs_status s = check_bytes(name, (const unsigned char *)bytes, len, err);
     if (s != RS_OK) return s;
 

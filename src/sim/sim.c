@@ -51,26 +51,26 @@ struct rs_sim {
     double *metric_values;
 };
 
+/* *slot, allocated (zeroed) on the first request, into *out. */
+static rs_status shared_array(const rs_sim_state *st, double **slot, double **out, rs_error *err)
+{
+    if (!*slot) {
+        rs_status s = rs_alloc_doubles(slot, st->nvox, err);
+        if (s != RS_OK) return s;
+        memset(*slot, 0, st->nvox * sizeof(double));
+    }
+    *out = *slot;
+    return RS_OK;
+}
+
 rs_status rs_sim_state_source(rs_sim_state *st, int i, double **out, rs_error *err)
 {
-    if (!st->source[i]) {
-        rs_status s = rs_alloc_doubles(&st->source[i], st->nvox, err);
-        if (s != RS_OK) return s;
-        memset(st->source[i], 0, st->nvox * sizeof(double));
-    }
-    *out = st->source[i];
-    return RS_OK;
+    return shared_array(st, &st->source[i], out, err);
 }
 
 rs_status rs_sim_state_uptake(rs_sim_state *st, int i, double **out, rs_error *err)
 {
-    if (!st->uptake[i]) {
-        rs_status s = rs_alloc_doubles(&st->uptake[i], st->nvox, err);
-        if (s != RS_OK) return s;
-        memset(st->uptake[i], 0, st->nvox * sizeof(double));
-    }
-    *out = st->uptake[i];
-    return RS_OK;
+    return shared_array(st, &st->uptake[i], out, err);
 }
 
 /* Frees everything; NULL is allowed. */
