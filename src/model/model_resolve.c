@@ -399,7 +399,7 @@ static void check_grid(walker *w)
     at.col = at.col > 0 ? at.col : 1;
     rs_error err;
     double voxels = (double)g.nx * g.ny * g.nz;
-    if (voxels >= 1e12 || rs_grid_check(&g, &err) != RS_OK) {
+    if (voxels > (double)RS_GRID_MAX_VOXELS || rs_grid_check(&g, &err) != RS_OK) {
         rs_model_err(c, at, "domain: %d x %d x %d = %.3g voxels; expected at most %.3g "
                      "(coarser dx or a smaller domain)", g.nx, g.ny, g.nz, voxels,
                      (double)RS_GRID_MAX_VOXELS);
