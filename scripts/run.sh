@@ -23,7 +23,7 @@ if "$cli" run --help >/dev/null 2>&1; then
     out=out/tutorial
     "$cli" run models/tutorial/cytokine_source.yaml -o "$out" --force "$@"
     echo
-    echo "run.sh: output in $out/run.h5 and $out/run.xmf (ParaView, \"XDMF Reader\"); plot it with"
+    echo "run.sh: output in $out/run.h5 and $out/run.xmf (ParaView: File > Open); plot it with"
     echo "run.sh:   /usr/bin/python3 scripts/plot.py $out/run.h5"
     echo "run.sh: the program is $cli (try: $cli --help; docs/running.md)"
 else

@@ -1,42 +1,97 @@
-"""io_paraview_test.py: opens run.xmf with ParaView's legacy XDMF reader
-(pvpython, no display needed) and checks times, arrays, value ranges and
-bounds of every snapshot. Run through tests/with_tool.sh: without pvpython
-it fails when CI is set (scripts/install-deps.sh installs ParaView) and is
-reported Skipped otherwise.
+"""io_paraview_test.py: run.xmf opened in ParaView as a user would, with no
+regensim code: File > Open's default reader (OpenDataFile, which picks
+"Xdmf3 Reader S") and the legacy "XDMF Reader" both read every snapshot,
+and every array equals what h5py reads from run.h5, for the io test's
+sample (known values) and for a real run of the tutorial model. With
+--render PNG it also renders a slice of the real run to PNG (under
+xvfb-run: Debian's ParaView renders through GLX only). Run through
+tests/with_tool.sh: without pvpython (or xvfb-run) it fails when CI is set
+and is reported Skipped otherwise.
 
-Usage: pvpython io_paraview_test.py TEST_IO_BINARY"""
+Usage: pvpython io_paraview_test.py TEST_IO REGENSIM SOURCE_DIR [--render PNG]"""
 import os
 import subprocess
 import sys
 import tempfile
 
-from paraview.simple import XDMFReader
+import h5py
+import numpy as np
+from paraview import servermanager
+from paraview.simple import OpenDataFile, XDMFReader
+from vtk.numpy_interface import dataset_adapter as dsa
 
 
-def check(path, nx, ny, nz, dx, nsnap):
-    r = XDMFReader(FileNames=[os.path.abspath(path)])
-    r.UpdatePipelineInformation()
-    times = list(r.TimestepValues) if nsnap > 1 else [float(r.TimestepValues)]
-    assert times == [10.0 * k for k in range(nsnap)], times
-    n = nx * ny * nz
-    for k, t in enumerate(times):
-        r.UpdatePipeline(t)
-        info = r.GetDataInformation()
-        assert info.GetNumberOfPoints() == n, info.GetNumberOfPoints()
-        b = info.GetBounds()
-        want = (dx / 2, (nx - 0.5) * dx, dx / 2, (ny - 0.5) * dx, dx / 2, (nz - 0.5) * dx)
-        assert all(abs(p - q) < 1e-9 for p, q in zip(b, want)), (b, want)
-        for f, name in enumerate(("glucose", "oxygen")):
-            lo, hi = r.PointData[name].GetRange()
-            base = 1000.0 * k + 100.0 * f
-            assert (lo, hi) == (base, base + 0.25 * (n - 1)), (name, k, lo, hi)
+def readers(path):
+    """Both ways ParaView opens an .xmf: the default reader and the legacy one."""
+    default = OpenDataFile(os.path.abspath(path))
+    assert default is not None, "ParaView found no reader for " + path
+    legacy = XDMFReader(FileNames=[os.path.abspath(path)])
+    return [("default " + default.GetXMLName(), default), ("XDMFReader", legacy)]
+
+
+def check(path, h5, dx):
+    with h5py.File(h5, "r") as f:
+        n = int(f.attrs["nsnapshots"])
+        times = list(f["time"][:n])
+        names = [k for k, d in f["fields"].items() if d.ndim == 4]
+        data = {k: f["fields"][k][:n] for k in names}
+    nz, ny, nx = data[names[0]].shape[1:]
+    for label, r in readers(path):
+        r.UpdatePipelineInformation()
+        tv = r.TimestepValues
+        got = list(tv) if n > 1 else [float(tv) if tv else 0.0]
+        assert got == times, (label, got, times)
+        for k, t in enumerate(times):
+            r.UpdatePipeline(t)
+            obj = dsa.WrapDataObject(servermanager.Fetch(r))
+            assert obj.GetNumberOfPoints() == nx * ny * nz, (label, obj.GetNumberOfPoints())
+            b = obj.GetBounds()
+            want = (dx / 2, (nx - 0.5) * dx, dx / 2, (ny - 0.5) * dx, dx / 2, (nz - 0.5) * dx)
+            assert all(abs(p - q) < 1e-9 for p, q in zip(b, want)), (label, b, want)
+            for name in names:
+                arr = np.asarray(obj.PointData[name]).reshape(nz, ny, nx)
+                assert np.array_equal(arr, data[name][k]), (label, name, k)
+        print(f"io_paraview_test: {path}: {label}: {n} snapshots x {len(names)} fields equal h5py")
+
+
+def render(xmf, png):
+    """The last snapshot's z = dx/2 plane (the whole of a 2D run), coloured by
+    tnf with its own range, as File > Open, Apply, colour by tnf would."""
+    from paraview.simple import (ColorBy, GetActiveViewOrCreate, Render, SaveScreenshot, Show)
+    r = OpenDataFile(os.path.abspath(xmf))
+    t = max(r.TimestepValues)
+    r.UpdatePipeline(t)
+    view = GetActiveViewOrCreate("RenderView")
+    view.ViewTime = t
+    disp = Show(r, view)
+    disp.SetRepresentationType("Surface")
+    ColorBy(disp, ("POINTS", "tnf"))
+    disp.RescaleTransferFunctionToDataRange(True, False)
+    view.ResetCamera()
+    Render(view)
+    SaveScreenshot(png, view, ImageResolution=[400, 300])
+    # a coloured field, not an empty background (that PNG is ~1.6 kB)
+    assert os.path.getsize(png) > 4000, os.path.getsize(png)
+    print("io_paraview_test: rendered", png)
 
 
 def main():
+    test_io, cli, src = sys.argv[1], sys.argv[2], sys.argv[3]
+    png = sys.argv[5] if len(sys.argv) > 5 and sys.argv[4] == "--render" else None
     with tempfile.TemporaryDirectory(prefix="rs_io_pv_") as tmp:
-        subprocess.run([sys.argv[1], "--write-sample", tmp], check=True)
-        check(os.path.join(tmp, "3d", "run.xmf"), 6, 5, 4, 2.0, 3)
-        check(os.path.join(tmp, "2d", "run.xmf"), 8, 6, 1, 2.5, 2)
+        if png is None:
+            subprocess.run([test_io, "--write-sample", tmp], check=True)
+            for sub, dx in (("3d", 2.0), ("2d", 2.5)):
+                d = os.path.join(tmp, sub)
+                check(os.path.join(d, "run.xmf"), os.path.join(d, "run.h5"), dx)
+        out = os.path.join(tmp, "run")
+        model = os.path.join(src, "models", "tutorial", "cytokine_source.yaml")
+        subprocess.run([cli, "run", model, "-o", out, "--quiet", "--set", "time.end=60",
+                        "--set", "time.save_every=20"], check=True, stderr=subprocess.DEVNULL)
+        if png is None:
+            check(os.path.join(out, "run.xmf"), os.path.join(out, "run.h5"), 10.0)
+        else:
+            render(os.path.join(out, "run.xmf"), png)
     print("io_paraview_test: ok")
 
 

@@ -397,11 +397,30 @@ static void xdmf_lists_completed_snapshots(void **state)
     for (const char *s = x; (s = strstr(s, "<Grid Name=\"snapshot")); s++) grids++;
     assert_int_equal(grids, 3);
     assert_non_null(strstr(x, "TopologyType=\"3DCoRectMesh\" Dimensions=\"1 5 6\""));
-    assert_non_null(strstr(x, "Dimensions=\"3 1 5 6\" NumberType=\"Float\" Precision=\"8\" "
-                              "Format=\"HDF\">run.h5:/fields/oxygen<"));
+    assert_non_null(strstr(x, "Dimensions=\"1 5 6\" NumberType=\"Float\" Precision=\"8\" "
+                              "Format=\"HDF\">run-xdmf.h5:/fields/oxygen/2<"));
     assert_non_null(strstr(x, "</Xdmf>"));
     free(x);
     join(p, sizeof p, dir, "run.xmf.tmp");
+    assert_int_not_equal(access(p, F_OK), 0);
+    /* the virtual datasets it names: one per field and snapshot, each the
+     * snapshot's slab of run.h5, read here through HDF5 itself */
+    join(p, sizeof p, dir, "run-xdmf.h5");
+    hid_t f = H5Fopen(p, H5F_ACC_RDONLY, H5P_DEFAULT);
+    assert_true(f >= 0);
+    double v[30];
+    for (int k = 0; k < 3; k++)
+        for (int fi = 0; fi < 2; fi++) {
+            char name[64];
+            snprintf(name, sizeof name, "/fields/%s/%d", names[fi], k);
+            hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
+            assert_true(d >= 0);
+            assert_true(H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0);
+            for (size_t i = 0; i < 30; i++) assert_true(v[i] == value(k, fi, i));
+            H5Dclose(d);
+        }
+    H5Fclose(f);
+    join(p, sizeof p, dir, "run-xdmf.h5.tmp");
     assert_int_not_equal(access(p, F_OK), 0);
 }
 

@@ -190,7 +190,7 @@ static void print_summary(const rs_sim *sim, const char *out, int nsnap, double 
            "run.h5\n",
            rs_sim_time(sim), (long long)rs_sim_steps(sim), w, nsnap, nsnap == 1 ? "" : "s");
     printf("  output:   %s/run.h5 (fields, metrics, model; docs/output.md)\n", out);
-    printf("            %s/run.xmf (ParaView: open it with the \"XDMF Reader\")\n", out);
+    printf("            %s/run.xmf (ParaView: File > Open, then Apply)\n", out);
     printf("  plots:    /usr/bin/python3 scripts/plot.py %s/run.h5   (PNGs in %s/plots/)\n",
            out, out);
 }

@@ -64,7 +64,8 @@ rs_status rs_io_dir_prepare(const char *dir, int force, rs_error *err)
                                 dir);
         static const char *const old[] = {"run.h5",        "run.xmf",    "run.xmf.tmp",
                                           "checkpoint.h5", "status",     "status.tmp",
-                                          "checkpoint.h5.tmp", "run.h5.tmp"};
+                                          "checkpoint.h5.tmp", "run.h5.tmp", "run-xdmf.h5",
+                                          "run-xdmf.h5.tmp"};
         for (size_t i = 0; i < sizeof old / sizeof old[0]; i++) {
             char p[4096];
             if (rs_io_path(p, sizeof p, dir, old[i]) != 0)

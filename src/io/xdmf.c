@@ -1,17 +1,67 @@
-/* xdmf.c: run.xmf, the XDMF 2 sidecar that lets ParaView open run.h5's
- * fields as a time series. Each snapshot is a uniform grid (3DCoRectMesh,
- * nodes at the voxel centres; "1 ny nx" for 2D) whose attributes are
- * HyperSlab items selecting snapshot k of each grid series [T, nz, ny, nx]
- * (/fields/<name>, and whatever other sections declare).
- * ParaView's legacy "XDMF Reader" reads these; the default Xdmf3 reader
- * does not (docs/output.md). Rewritten atomically after each snapshot. */
+/* xdmf.c: run.xmf and run-xdmf.h5, the sidecars that let ParaView open
+ * run.h5's grid series as a time series with File > Open and its default
+ * reader. run.h5 keeps each series as one [T, nz, ny, nx] dataset (for
+ * h5py and xarray); ParaView's default Xdmf3 reader cannot read hyperslabs
+ * of it, so run-xdmf.h5 holds, per series and snapshot, an HDF5 virtual
+ * dataset mapping that snapshot's [nz, ny, nx] slab of run.h5 (no data
+ * copied, about 1.5 kB each), and run.xmf points at those as plain HDF
+ * items, which both ParaView readers read. Each snapshot of run.xmf is a
+ * uniform grid (3DCoRectMesh, nodes at the voxel centres; "1 ny nx" for
+ * 2D). Both files are rewritten atomically after each snapshot, the
+ * virtual datasets first, so run.xmf never names one that is missing. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "regensim/text.h"
 #include "io/io_impl.h"
+
+/* Writes path.tmp with one virtual dataset SECTION/NAME/K per grid series
+ * and counted snapshot, mapping run.h5:/SECTION/NAME[K], then renames it
+ * over path. 0 or -1. */
+static int write_vds(const rs_io_run *w, const char *path)
+{
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    const rs_grid *g = &w->grid;
+    hsize_t src_dims[4] = {(hsize_t)w->nsnap, (hsize_t)g->nz, (hsize_t)g->ny, (hsize_t)g->nx};
+    hsize_t src_max[4] = {H5S_UNLIMITED, src_dims[1], src_dims[2], src_dims[3]};
+    hsize_t count[4] = {1, src_dims[1], src_dims[2], src_dims[3]};
+    hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t vspace = H5Screate_simple(3, src_dims + 1, NULL);
+    hid_t sspace = H5Screate_simple(4, src_dims, src_max);
+    hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
+    int bad = f < 0 || vspace < 0 || sspace < 0 || lcpl < 0 ||
+              H5Pset_create_intermediate_group(lcpl, 1) < 0;
+    for (const rs_io_section *sec = w->sections; !bad && sec; sec = sec->next)
+        for (int i = 0; !bad && i < sec->nseries; i++)
+            for (int k = 0; !bad && k < w->nsnap; k++) {
+                hsize_t start[4] = {(hsize_t)k, 0, 0, 0};
+                char name[600], src[600];
+                snprintf(name, sizeof name, "%s/%d", sec->series[i].path, k);
+                snprintf(src, sizeof src, "/%s", sec->series[i].path);
+                hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+                hid_t d = -1;
+                if (dcpl >= 0 &&
+                    H5Sselect_hyperslab(sspace, H5S_SELECT_SET, start, NULL, count, NULL) >= 0 &&
+                    H5Pset_virtual(dcpl, vspace, "run.h5", src, sspace) >= 0)
+                    d = H5Dcreate2(f, name, H5T_IEEE_F64LE, vspace, lcpl, dcpl, H5P_DEFAULT);
+                if (d < 0) bad = 1;
+                else H5Dclose(d);
+                if (dcpl >= 0) H5Pclose(dcpl);
+            }
+    if (lcpl >= 0) H5Pclose(lcpl);
+    if (sspace >= 0) H5Sclose(sspace);
+    if (vspace >= 0) H5Sclose(vspace);
+    if (f >= 0 && H5Fclose(f) < 0) bad = 1;
+    if (bad || rs_io_fsync_path(tmp) != 0 || rename(tmp, path) != 0) {
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
 
 rs_status rs_io_xdmf_write(const rs_io_run *w, rs_error *err)
 {
@@ -19,15 +69,22 @@ rs_status rs_io_xdmf_write(const rs_io_run *w, rs_error *err)
     const rs_grid *g = &w->grid;
     const int nsnap = w->nsnap;
     const double *times = w->times;
-    char path[4096];
-    if (rs_io_path(path, sizeof path, dir, "run.xmf") != 0)
+    char path[4096], vds[4096];
+    if (rs_io_path(path, sizeof path, dir, "run.xmf") != 0 ||
+        rs_io_path(vds, sizeof vds, dir, "run-xdmf.h5") != 0)
         return rs_error_set(err, RS_EINVAL, "output path too long: %s", dir);
+    rs_io_quiet q;
+    rs_io_quiet_begin(&q);
+    int vbad = write_vds(w, vds);
+    rs_io_quiet_end(&q);
+    if (vbad) return rs_error_set(err, RS_EIO, "cannot write %s", vds);
     rs_strbuf b;
     rs_strbuf_init(&b);
     double h = g->dx / 2;
     rs_strbuf_appendf(&b,
                       "<?xml version=\"1.0\" ?>\n<!DOCTYPE Xdmf SYSTEM \"Xdmf.dtd\" []>\n"
-                      "<!-- regensim run.xmf: open with ParaView's \"XDMF Reader\" (legacy);"
+                        "<!-- regensim run.xmf: File > Open in ParaView (either XDMF reader);"
+                      " the items are virtual datasets in run-xdmf.h5 mapping run.h5;"
                       " see docs/output.md -->\n"
                       "<Xdmf Version=\"2.0\">\n <Domain>\n"
                       "  <Grid Name=\"fields\" GridType=\"Collection\" "
@@ -52,15 +109,10 @@ rs_status rs_io_xdmf_write(const rs_io_run *w, rs_error *err)
                 rs_strbuf_appendf(
                     &b,
                     "    <Attribute Name=\"%s\" AttributeType=\"Scalar\" Center=\"Node\">\n"
-                    "     <DataItem ItemType=\"HyperSlab\" Dimensions=\"%d %d %d\" "
-                    "Type=\"HyperSlab\">\n"
-                    "      <DataItem Dimensions=\"3 4\" Format=\"XML\">"
-                    "%d 0 0 0 1 1 1 1 1 %d %d %d</DataItem>\n"
-                    "      <DataItem Dimensions=\"%d %d %d %d\" NumberType=\"Float\" "
-                    "Precision=\"8\" Format=\"HDF\">run.h5:/%s</DataItem>\n"
-                    "     </DataItem>\n    </Attribute>\n",
-                    ser->name, g->nz, g->ny, g->nx, k, g->nz, g->ny, g->nx, nsnap, g->nz, g->ny,
-                    g->nx, ser->path);
+                    "     <DataItem Dimensions=\"%d %d %d\" NumberType=\"Float\" "
+                    "Precision=\"8\" Format=\"HDF\">run-xdmf.h5:/%s/%d</DataItem>\n"
+                    "    </Attribute>\n",
+                    ser->name, g->nz, g->ny, g->nx, ser->path, k);
             }
         rs_strbuf_appendf(&b, "   </Grid>\n");
     }
