@@ -19,6 +19,7 @@
 #include "bench_io.h"
 #include "regensim/io.h"
 #include "regensim/model.h"
+#include "regensim/run.h"
 #include "regensim/sim.h"
 
 /* Removes the files a run writes (and their temporaries), keeping dir. */
@@ -49,10 +50,23 @@ static double file_mb(const char *dir, const char *name)
     return stat(p, &st) == 0 ? (double)st.st_size / 1e6 : 0.0;
 }
 
-void bench_io_run(int n, int snapshots, bench_io_result *r)
+const bench_io_format bench_io_formats[BENCH_IO_NFORMATS] = {
+    {"float64", "deflate"}, {"float64", "none"}, {"float32", "deflate"}, {"float32", "none"}};
+
+/* The io layer's form of a format. */
+static rs_io_snapshot_format io_format(bench_io_format f)
+{
+    rs_io_snapshot_format x = {0};
+    x.float32 = strcmp(f.precision, "float32") == 0;
+    x.no_compression = strcmp(f.compression, "none") == 0;
+    return x;
+}
+
+void bench_io_run(int n, int snapshots, bench_io_format fmt, bench_io_result *r)
 {
     memset(r, 0, sizeof *r);
     r->n = n;
+    r->fmt = fmt;
     r->snapshots = snapshots;
     char dir[] = "/tmp/regensim-bench-io-XXXXXX";
     if (!mkdtemp(dir)) {
@@ -69,7 +83,8 @@ void bench_io_run(int n, int snapshots, bench_io_result *r)
         return;
     }
     rs_io_run_info info = {.dir = dir, .force = 1, .model_name = "bench", .model_source = "",
-                           .model_resolved = "", .grid = {n, n, n, 1.0}};
+                           .model_resolved = "", .grid = {n, n, n, 1.0},
+                           .snapshots = io_format(fmt)};
     rs_io_run *w = NULL;
     rs_io_section *sec = NULL;
     int h = -1;
@@ -114,8 +129,8 @@ void bench_io_run(int n, int snapshots, bench_io_result *r)
 }
 
 /* The overhead model on an n^3 grid of 10 um voxels (see bench_io.h for
- * its clock). */
-static int overhead_model_text(char *buf, size_t size, int n)
+ * its clock), its snapshots in format fmt. */
+static int overhead_model_text(char *buf, size_t size, int n, bench_io_format fmt)
 {
     double len = 10.0 * n, c = 0.5 * len, radius = 0.1 * len;
     return snprintf(buf, size,
@@ -128,6 +143,7 @@ static int overhead_model_text(char *buf, size_t size, int n)
                     "  save_every: %d\n"
                     "  checkpoint_every: 0\n"
                     "solver: lod\n"
+                    "output: {precision: %s, compression: %s}\n"
                     "seed: 1\n"
                     "parameters:\n"
                     "  k: 0.002\n"
@@ -147,7 +163,8 @@ static int overhead_model_text(char *buf, size_t size, int n)
                     "metrics:\n"
                     "  cytokine_total: \"integral(cytokine)\"\n"
                     "  myelin_mean: \"mean(myelin)\"\n",
-                    len, len, len, BENCH_IO_STEPS, BENCH_IO_SAVE_EVERY, c, c, c, radius);
+                    len, len, len, BENCH_IO_STEPS, BENCH_IO_SAVE_EVERY, fmt.precision,
+                    fmt.compression, c, c, c, radius);
 }
 
 /* What the observer's callbacks share. They make the library calls rs_run
@@ -217,7 +234,8 @@ static double overhead_once(const rs_model *m, const char *text, const char *res
     snprintf(os.checkpoint_path, sizeof os.checkpoint_path, "%s/checkpoint.h5", dir);
     rs_io_run_info info = {.dir = dir, .force = 1, .model_name = m->name,
                            .model_source = text, .model_resolved = resolved, .seed = 1,
-                           .grid = rs_sim_grid(sim), .nmetrics = nm, .metric_names = mnames};
+                           .grid = rs_sim_grid(sim), .nmetrics = nm, .metric_names = mnames,
+                           .snapshots = rs_run_snapshot_format(m)};
     rs_io_run *w = NULL;
     double t0 = omp_get_wtime();
     st = rs_io_run_create(&w, &info, err);
@@ -239,15 +257,17 @@ static double overhead_once(const rs_model *m, const char *text, const char *res
     return st == RS_OK ? t : -1;
 }
 
-void bench_io_overhead_run(int n, int threads, int repeats, bench_io_overhead *r)
+void bench_io_overhead_run(int n, int threads, int repeats, bench_io_format fmt,
+                           bench_io_overhead *r)
 {
     memset(r, 0, sizeof *r);
     r->n = n;
+    r->fmt = fmt;
     r->threads = threads;
     r->steps = BENCH_IO_STEPS;
     r->repeats = repeats;
     char text[2048];
-    overhead_model_text(text, sizeof text, n);
+    overhead_model_text(text, sizeof text, n, fmt);
     rs_model *m = NULL;
     rs_errors errs;
     rs_errors_clear(&errs);
@@ -323,7 +343,9 @@ void bench_io_write(bench_json *w, const bench_io_result *r, int n,
     for (int i = 0; i < n; i++) {
         bench_json_begin_object(w, NULL, 1);
         bench_json_string(w, "kind", "snapshot_write");
-        bench_json_string(w, "what", "snapshot write, shuffle+deflate");
+        bench_json_string(w, "what", "snapshot write");
+        bench_json_string(w, "precision", r[i].fmt.precision);
+        bench_json_string(w, "compression", r[i].fmt.compression);
         write_dims(w, r[i].n);
         bench_json_int(w, "snapshots", r[i].snapshots);
         if (r[i].failed) {
@@ -341,6 +363,8 @@ void bench_io_write(bench_json *w, const bench_io_result *r, int n,
         const bench_io_overhead *o = &ov[i];
         bench_json_begin_object(w, NULL, 1);
         bench_json_string(w, "kind", "run_overhead");
+        bench_json_string(w, "precision", o->fmt.precision);
+        bench_json_string(w, "compression", o->fmt.compression);
         write_dims(w, o->n);
         bench_json_int(w, "steps", o->steps);
         bench_json_int(w, "save_every_steps", BENCH_IO_SAVE_EVERY);

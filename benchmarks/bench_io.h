@@ -9,8 +9,18 @@
 
 #include "bench_json.h"
 
+/* The snapshot formats measured (the model's `output:` options), the
+ * default first. */
+typedef struct bench_io_format {
+    const char *precision;   /* float64 | float32 */
+    const char *compression; /* deflate | none */
+} bench_io_format;
+#define BENCH_IO_NFORMATS 4
+extern const bench_io_format bench_io_formats[BENCH_IO_NFORMATS];
+
 typedef struct bench_io_result {
     int n;                    /* grid edge: n^3 voxels */
+    bench_io_format fmt;
     int snapshots;            /* snapshots written and timed */
     int failed;               /* non-zero: error says why */
     char error[600];
@@ -23,7 +33,7 @@ typedef struct bench_io_result {
  * temporary directory (removed afterwards) and times each
  * snapshot (rs_io_run_snapshot_begin, the series appended, _commit: data,
  * flushes, run.xmf). Always fills r. */
-void bench_io_run(int n, int snapshots, bench_io_result *r);
+void bench_io_run(int n, int snapshots, bench_io_format fmt, bench_io_result *r);
 
 /* The overhead model's clock: dt.diffusion 1 min, BENCH_IO_STEPS steps,
  * a snapshot every BENCH_IO_SAVE_EVERY steps (save_every 20 min), metrics
@@ -38,6 +48,7 @@ void bench_io_run(int n, int snapshots, bench_io_result *r);
 
 typedef struct bench_io_overhead {
     int n;                        /* grid edge: n^3 voxels */
+    bench_io_format fmt;
     int threads;
     int steps;                    /* diffusion steps per run */
     int snapshots;                /* snapshots a run with output writes */
@@ -59,7 +70,8 @@ typedef struct bench_io_overhead {
  * The run with output writes run.h5, run.xmf, status and checkpoint.h5 into
  * a temporary directory (removed afterwards) through the same calls as
  * `regensim run`. Always fills r. */
-void bench_io_overhead_run(int n, int threads, int repeats, bench_io_overhead *r);
+void bench_io_overhead_run(int n, int threads, int repeats, bench_io_format fmt,
+                           bench_io_overhead *r);
 
 /* Writes the "io" array: the snapshot-throughput results, then the
  * run-overhead results. */

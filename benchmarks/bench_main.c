@@ -329,7 +329,7 @@ static void write_document(const bench_options *o, const bench_timing *t,
     bench_json_end_array(&w);
     write_summary(&w, o, es, n, sf->best_gbs);
     bench_expr_write(&w, ex, nex);
-    bench_io_write(&w, io, 1, ov, nov);
+    bench_io_write(&w, io, BENCH_IO_NFORMATS, ov, nov);
     bench_json_end_object(&w);
     bench_json_finish(&w);
 }
@@ -379,30 +379,45 @@ int main(int argc, char **argv)
         else fprintf(stderr, "%.3g evaluations/s\n", ex[i].evaluations_per_s);
         failed |= ex[i].failed;
     }
-    bench_io_result io;
-    int io_n = o.quick ? 64 : 256;
-    fprintf(stderr, "io: %d^3 snapshots to run.h5 (shuffle+deflate): ", io_n);
-    bench_io_run(io_n, 3, &io);
-    if (io.failed) fprintf(stderr, "FAILED: %s\n", io.error);
-    else fprintf(stderr, "%.1f MB/s, compression %.1f:1\n", io.mb_per_s, io.compression_ratio);
-    failed |= io.failed;
-    bench_io_overhead ov[BENCH_MAX_LIST];
+    /* Output, in each snapshot format: the write throughput, then the run
+     * overhead at a snapshot every BENCH_IO_SAVE_EVERY steps; the default
+     * format on every thread count, the others on the largest. */
+    bench_io_result io[BENCH_IO_NFORMATS];
+    const int io_n = o.quick ? 64 : 256;
+    for (int f = 0; f < BENCH_IO_NFORMATS; f++) {
+        const bench_io_format fmt = bench_io_formats[f];
+        fprintf(stderr, "io: %d^3 snapshots to run.h5 (%s, %s): ", io_n, fmt.precision,
+                fmt.compression);
+        bench_io_run(io_n, 3, fmt, &io[f]);
+        if (io[f].failed) fprintf(stderr, "FAILED: %s\n", io[f].error);
+        else fprintf(stderr, "%.1f MB/s, compression %.1f:1\n", io[f].mb_per_s,
+                     io[f].compression_ratio);
+        failed |= io[f].failed;
+    }
+    bench_io_overhead ov[BENCH_MAX_LIST + BENCH_IO_NFORMATS];
     const int ov_n = o.quick ? 64 : 128, ov_repeats = o.quick ? 2 : 3;
-    for (int i = 0; i < o.nthreads; i++) {
-        fprintf(stderr, "io: run overhead, %d^3, %d steps, a snapshot every %d, %d thread(s): ",
-                ov_n, BENCH_IO_STEPS, BENCH_IO_SAVE_EVERY, o.threads[i]);
-        bench_io_overhead_run(ov_n, o.threads[i], ov_repeats, &ov[i]);
-        if (ov[i].failed)
-            fprintf(stderr, "FAILED: %s\n", ov[i].error);
+    int nov = 0, tmax = 1;
+    for (int i = 0; i < o.nthreads; i++) tmax = o.threads[i] > tmax ? o.threads[i] : tmax;
+    for (int i = 0; i < o.nthreads + BENCH_IO_NFORMATS - 1; i++) {
+        const int threads = i < o.nthreads ? o.threads[i] : tmax;
+        const bench_io_format fmt = bench_io_formats[i < o.nthreads ? 0 : i - o.nthreads + 1];
+        bench_io_overhead *r = &ov[nov++];
+        fprintf(stderr, "io: run overhead, %d^3, %d steps, a snapshot every %d (%s, %s), %d "
+                        "thread(s): ",
+                ov_n, BENCH_IO_STEPS, BENCH_IO_SAVE_EVERY, fmt.precision, fmt.compression,
+                threads);
+        bench_io_overhead_run(ov_n, threads, ov_repeats, fmt, r);
+        if (r->failed)
+            fprintf(stderr, "FAILED: %s\n", r->error);
         else
             fprintf(stderr, "%.3f s without output, %.3f s with (%d snapshots, %.1f MB): "
                             "output %.1f %% of the run\n",
-                    ov[i].seconds_without_output, ov[i].seconds_with_output, ov[i].snapshots,
-                    ov[i].output_mb, 100 * ov[i].output_fraction);
-        failed |= ov[i].failed;
+                    r->seconds_without_output, r->seconds_with_output, r->snapshots,
+                    r->output_mb, 100 * r->output_fraction);
+        failed |= r->failed;
     }
     sf.load_end = load_average();
-    write_document(&o, &t, &sf, entries, ncases, ex, o.nthreads, &io, ov, o.nthreads);
+    write_document(&o, &t, &sf, entries, ncases, ex, o.nthreads, io, ov, nov);
     if (failed) fprintf(stderr, "regensim-bench: some cases FAILED (see \"error\")\n");
     return failed ? 1 : 0;
 }

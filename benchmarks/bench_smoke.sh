@@ -42,8 +42,13 @@ for e in d["expr"]:
 assert "io" in d, "missing key io"
 snap = [e for e in d["io"] if e.get("kind") == "snapshot_write"]
 over = [e for e in d["io"] if e.get("kind") == "run_overhead"]
-assert len(snap) == 1 and not snap[0].get("failed") and snap[0]["mb_per_s"] > 0, snap
-assert {e["threads"] for e in over} == {1, 2}, over
+formats = {("float64", "deflate"), ("float64", "none"), ("float32", "deflate"),
+           ("float32", "none")}
+assert {(e["precision"], e["compression"]) for e in snap} == formats, snap
+assert all(not e.get("failed") and e["mb_per_s"] > 0 for e in snap), snap
+default = [e for e in over if (e["precision"], e["compression"]) == ("float64", "deflate")]
+assert {e["threads"] for e in default} == {1, 2}, over
+assert {(e["precision"], e["compression"]) for e in over} == formats, over
 for e in over:
     assert not e.get("failed"), e
     for k in ("dims", "steps", "snapshots", "save_every_steps", "seconds_without_output",

@@ -279,20 +279,26 @@ def io_kind(e):
     return k if k in ("snapshot_write", "run_overhead") else None
 
 
+def io_format(e):
+    """The snapshot format of an io entry; documents before the output
+    options had only float64 with deflate."""
+    return f"{e.get('precision', 'float64')}/{e.get('compression', 'deflate')}"
+
+
 def io_key(e):
     dims = e.get("dims")
     dims = tuple(dims) if isinstance(dims, list) else dims
     if io_kind(e) == "run_overhead":
-        return ("run_overhead", dims, e.get("threads"), e.get("save_every_steps"))
-    return ("snapshot_write", dims, None, None)
+        return ("run_overhead", dims, e.get("threads"), e.get("save_every_steps"), io_format(e))
+    return ("snapshot_write", dims, None, None, io_format(e))
 
 
 def io_label(k):
-    kind, dims, threads, save = k
+    kind, dims, threads, save, fmt = k
     d = "x".join(str(v) for v in dims) if isinstance(dims, tuple) else str(dims)
     if kind == "run_overhead":
-        return f"run overhead {d} t{threads} every {save}"
-    return f"snapshot write {d}"
+        return f"run overhead {d} t{threads} every {save} {fmt}"
+    return f"snapshot write {d} {fmt}"
 
 
 def io_entries(doc):

@@ -106,12 +106,14 @@ static rs_status snapshot(rs_io_run *w, const io_fields *fs, double t, const dou
 
 /* Writes nsnap snapshots at t = 10 k and 2 nsnap metric rows; finishes.
  * Without cell types when ncell is 0. */
-static rs_status write_run_cells(const char *dir, rs_grid g, int nsnap, int force, int ncell)
+static rs_status write_run_format(const char *dir, rs_grid g, int nsnap, int force, int ncell,
+                                  rs_io_snapshot_format fmt)
 {
     rs_error err;
     rs_io_run *w = NULL;
     rs_io_run_info info = make_info(dir, g, force);
     info.ncell_types = ncell;
+    info.snapshots = fmt;
     io_fields fs;
     rs_status s = open_new(&w, &info, &fs, &err);
     if (s != RS_OK) return s;
@@ -131,6 +133,12 @@ static rs_status write_run_cells(const char *dir, rs_grid g, int nsnap, int forc
     free(a);
     free(b);
     return s;
+}
+
+/* write_run_format in the default format. */
+static rs_status write_run_cells(const char *dir, rs_grid g, int nsnap, int force, int ncell)
+{
+    return write_run_format(dir, g, nsnap, force, ncell, (rs_io_snapshot_format){0});
 }
 
 /* write_run_cells with both cell types. */
@@ -290,6 +298,55 @@ static void parallel_chunks_read_back(void **state)
         H5Dclose(d);
         H5Fclose(f);
     }
+    omp_set_num_threads(omp_get_num_procs());
+}
+
+/* The snapshot formats (float64 or float32, deflate at level 1 or 6, or
+ * none) read back through HDF5's own pipeline as the values rounded to the
+ * stored type, on 1 and 2 threads (the parallel deflate and HDF5's paths),
+ * on a grid of several chunks, with the stored type and filters as asked. */
+static void snapshot_formats_read_back(void **state)
+{
+    const char *dir = *state;
+    rs_grid g = {113, 97, 61, 1.0};
+    const size_t n = rs_grid_voxels(&g);
+    const rs_io_snapshot_format fmts[] = {
+        {0, 0, 0}, {1, 0, 0}, {0, 1, 0}, {1, 1, 0}, {1, 0, 6},
+    };
+    double *v = malloc(n * sizeof *v);
+    for (size_t c = 0; c < sizeof fmts / sizeof fmts[0]; c++)
+        for (int t = 1; t <= 2; t++) {
+            omp_set_num_threads(t);
+            assert_int_equal(write_run_format(dir, g, 2, 1, 0, fmts[c]), RS_OK);
+            char p[256];
+            join(p, sizeof p, dir, "run.h5");
+            hid_t f = H5Fopen(p, H5F_ACC_RDONLY, H5P_DEFAULT);
+            hid_t d = H5Dopen2(f, "/fields/oxygen", H5P_DEFAULT);
+            assert_true(f >= 0 && d >= 0);
+            hid_t ty = H5Dget_type(d);
+            assert_int_equal(H5Tget_size(ty), fmts[c].float32 ? 4 : 8);
+            H5Tclose(ty);
+            hid_t pl = H5Dget_create_plist(d);
+            assert_int_equal(H5Pget_nfilters(pl), fmts[c].no_compression ? 0 : 2);
+            H5Pclose(pl);
+            hid_t fs = H5Dget_space(d);
+            hsize_t start[4] = {1, 0, 0, 0}, count[4] = {1, 61, 97, 113};
+            assert_true(H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) >= 0);
+            hid_t ms = H5Screate_simple(4, count, NULL);
+            assert_true(H5Dread(d, H5T_NATIVE_DOUBLE, ms, fs, H5P_DEFAULT, v) >= 0);
+            for (size_t i = 0; i < n; i++) {
+                double want = value(1, 1, i);
+                if (fmts[c].float32) want = (double)(float)want;
+                if (v[i] != want)
+                    fail_msg("format %zu, %d threads: voxel %zu: %.17g, expected %.17g", c, t, i,
+                             v[i], want);
+            }
+            H5Sclose(ms);
+            H5Sclose(fs);
+            H5Dclose(d);
+            H5Fclose(f);
+        }
+    free(v);
     omp_set_num_threads(omp_get_num_procs());
 }
 
@@ -825,6 +882,8 @@ int main(int argc, char **argv)
     if (argc == 3 && strcmp(argv[1], "--write-sample") == 0) return write_sample(argv[2]);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(layout_reads_back, rs_test_dir_setup, rs_test_dir_teardown),
+        cmocka_unit_test_setup_teardown(snapshot_formats_read_back, rs_test_dir_setup,
+                                        rs_test_dir_teardown),
         cmocka_unit_test_setup_teardown(parallel_chunks_read_back, rs_test_dir_setup, rs_test_dir_teardown),
         cmocka_unit_test_setup_teardown(existing_output_is_refused, rs_test_dir_setup, rs_test_dir_teardown),
         cmocka_unit_test_setup_teardown(failed_status_is_written, rs_test_dir_setup, rs_test_dir_teardown),

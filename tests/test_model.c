@@ -131,7 +131,7 @@ static void all_errors_are_collected(void **state)
     assert_string_equal(errline(&errs, 2),
                         "t.yaml:6:39: substrates.cytokine: unknown key 'difusion' (did you "
                         "mean 'diffusion'?); expected diffusion, decay, boundary, initial, "
-                        "reaction or units");
+                        "reaction, units or save");
     assert_string_equal(errline(&errs, 3), "t.yaml:6:35: substrates.cytokine.decay: -1 is "
                                            "negative; expected a decay rate >= 0 (1/min)");
 }

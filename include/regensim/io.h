@@ -46,6 +46,14 @@
 extern "C" {
 #endif
 
+/* How the grid series of run.h5 are stored. Zeroed: float64, shuffle +
+ * deflate level 1 (checkpoints are always float64, uncompressed). */
+typedef struct rs_io_snapshot_format {
+    int float32;        /* 1: float32 (rounded to nearest) */
+    int no_compression; /* 1: no filters at all */
+    int deflate_level;  /* 1..9; 0: 1 */
+} rs_io_snapshot_format;
+
 /* What a run's output describes (strings are copied). */
 typedef struct rs_io_run_info {
     const char *dir;            /* output directory */
@@ -60,6 +68,7 @@ typedef struct rs_io_run_info {
     const char *const *metric_units; /* NULL, or per metric: its units or NULL */
     int ncell_types;
     const char *const *cell_type_names;
+    rs_io_snapshot_format snapshots;
 } rs_io_run_info;
 
 typedef struct rs_io_run rs_io_run;

@@ -109,6 +109,7 @@ typedef struct rs_model_substrate {
     rs_model_number initial;   /* concentration, or an expression of x, y, z */
     rs_model_expr reaction;    /* concentration/min; NULL text for none */
     char *units;               /* of the concentration */
+    int save;                  /* 1: in run.h5's snapshots (checkpoints hold every field) */
 } rs_model_substrate;
 
 typedef struct rs_model_motility {
@@ -216,6 +217,11 @@ typedef struct rs_model {
         rs_model_number metrics_every;    /* min; 0: every dt.phenotype */
     } time;
     char *solver;   /* explicit | lod | spectral */
+    struct {
+        char *precision;   /* float64 | float32: of the snapshots (checkpoints: float64) */
+        char *compression; /* deflate | none */
+        rs_model_number level; /* deflate level 1..9 */
+    } output;
     struct { rs_model_number time_order; } solver_options; /* lod: 1 or 2 */
     rs_model_number seed;
     int nparameters;

@@ -22,6 +22,7 @@
 #define REGENSIM_RUN_H
 
 #include "regensim/error.h"
+#include "regensim/io.h"
 #include "regensim/model.h"
 #include "regensim/sim.h"
 
@@ -70,6 +71,9 @@ RS_API rs_status rs_run_resume(rs_run **out, const rs_run_config *cfg, rs_error 
 RS_API rs_status rs_run_execute(rs_run *r, rs_error *err);
 
 RS_API void rs_run_destroy(rs_run *r);
+
+/* The snapshot format the model's `output:` options ask for. */
+RS_API rs_io_snapshot_format rs_run_snapshot_format(const rs_model *m);
 
 RS_API rs_run_outcome rs_run_outcome_of(const rs_run *r);
 RS_API const rs_sim *rs_run_sim(const rs_run *r);

@@ -30,27 +30,41 @@ static void pack(const double *field, const rs_grid *g, size_t z0, size_t y0, si
         }
 }
 
-/* HDF5's shuffle for 8-byte elements: byte b of element i goes to
- * out[b * n + i]. (The stored type is little-endian IEEE doubles, the
+/* HDF5's shuffle for esize-byte elements: byte b of element i goes to
+ * out[b * n + i]. (The stored types are little-endian IEEE floats, the
  * native layout on the machines regensim supports.) */
-static void shuffle8(const double *in, size_t n, unsigned char *restrict out)
+static void shuffle(const void *in, size_t n, size_t esize, unsigned char *restrict out)
 {
-    const unsigned char *bytes = (const unsigned char *)in;
-    for (size_t b = 0; b < sizeof(double); b++) {
+    const unsigned char *bytes = in;
+    for (size_t b = 0; b < esize; b++) {
         unsigned char *dst = out + b * n;
-        for (size_t i = 0; i < n; i++) dst[i] = bytes[i * sizeof(double) + b];
+        for (size_t i = 0; i < n; i++) dst[i] = bytes[i * esize + b];
     }
 }
 
+/* The packed doubles as floats, in place at the front of the buffer
+ * (round to nearest, as HDF5's conversion does). */
+static void to_float(double *packed, size_t n)
+{
+    float *f = (float *)packed;
+    for (size_t i = 0; i < n; i++) f[i] = (float)packed[i];
+}
+
 void rs_io_chunk_deflate(const double *field, const rs_grid *g, size_t z0, size_t y0,
-                         size_t x0, size_t cz, size_t cy, size_t cx, int level,
+                         size_t x0, size_t cz, size_t cy, size_t cx, int level, int float32,
                          rs_io_deflate_buf *b)
 {
-    const size_t n = cz * cy * cx;
+    const size_t n = cz * cy * cx, esize = float32 ? sizeof(float) : sizeof(double);
     pack(field, g, z0, y0, x0, cz, cy, cx, b->packed);
-    shuffle8(b->packed, n, b->shuffled);
+    if (float32) to_float(b->packed, n);
+    if (level == 0) { /* stored as it is: the chunk's bytes */
+        memcpy(b->out, b->packed, n * esize);
+        b->out_len = n * esize;
+        return;
+    }
+    shuffle(b->packed, n, esize, b->shuffled);
     uLongf len = (uLongf)b->out_cap;
-    if (compress2(b->out, &len, b->shuffled, (uLong)(n * sizeof(double)), level) == Z_OK)
+    if (compress2(b->out, &len, b->shuffled, (uLong)(n * esize), level) == Z_OK)
         b->out_len = (size_t)len;
     else
         b->out_len = 0;

@@ -28,12 +28,14 @@ size_t rs_io_deflate_out_cap(size_t chunk_values);
 
 /* Packs the chunk of `field` (the grid's nz*ny*nx values) whose first voxel
  * is (z0, y0, x0) and whose extent is cz x cy x cx (values beyond the grid
- * are padded with 0, as HDF5 edge chunks hold the full chunk), shuffles its
- * bytes (all first bytes, then all second bytes, ...: HDF5's shuffle for
- * 8-byte elements) and deflates it at `level` into b->out, setting
- * b->out_len (0 on failure). */
+ * are padded with 0, as HDF5 edge chunks hold the full chunk), rounds it to
+ * floats when float32, shuffles its bytes (all first bytes, then all
+ * second bytes, ...: HDF5's shuffle for 8- or 4-byte elements) and
+ * deflates it at `level` into b->out, setting b->out_len (0 on failure);
+ * level 0: no shuffle, no deflate, the chunk's bytes as they are (for an
+ * unfiltered dataset). */
 void rs_io_chunk_deflate(const double *field, const rs_grid *g, size_t z0, size_t y0,
-                         size_t x0, size_t cz, size_t cy, size_t cx, int level,
+                         size_t x0, size_t cz, size_t cy, size_t cx, int level, int float32,
                          rs_io_deflate_buf *b);
 
 #endif

@@ -162,7 +162,8 @@ int rs_io_fsync_path(const char *path)
     return r;
 }
 
-rs_status rs_io_write_atomic(const char *path, const char *data, size_t len, rs_error *err)
+rs_status rs_io_write_atomic(const char *path, const char *data, size_t len, int durable,
+                            rs_error *err)
 {
     char tmp[4096];
     int n = snprintf(tmp, sizeof tmp, "%s.tmp", path);
@@ -183,7 +184,7 @@ rs_status rs_io_write_atomic(const char *path, const char *data, size_t len, rs_
         }
         done += (size_t)w;
     }
-    int synced = fsync(fd), e = errno;
+    int synced = durable ? fsync(fd) : 0, e = errno;
     if (close(fd) != 0 && synced == 0) {
         synced = -1;
         e = errno;

@@ -61,6 +61,7 @@ struct rs_io_run {
     hsize_t chunk[4];
     int nbufs;
     rs_io_deflate_buf *bufs;
+    rs_io_snapshot_format fmt; /* deflate_level resolved to 1..9 */
 };
 
 /* section.c: a new section over an open group (taken over: closed with
@@ -105,8 +106,14 @@ int rs_io_read_string(hid_t loc, const char *name, char **out);
 /* "dir/name" into buf (size bytes); -1 if it does not fit. */
 int rs_io_path(char *buf, size_t size, const char *dir, const char *name);
 
-/* Writes len bytes to path atomically: path.tmp, fsync, rename. */
-rs_status rs_io_write_atomic(const char *path, const char *data, size_t len, rs_error *err);
+/* Writes len bytes to path atomically: path.tmp, then rename, so a reader
+ * (or a kill) sees the old file or the new one. durable: fsync before the
+ * rename too, so that a power cut does as well (the status file); the
+ * views rewritten at every snapshot (run.xmf) are not, since on ext4 an
+ * fsync also forces out the snapshot data just written to run.h5, which
+ * cost more than the snapshot itself. */
+rs_status rs_io_write_atomic(const char *path, const char *data, size_t len, int durable,
+                             rs_error *err);
 
 /* fsyncs a closed file by path (and nothing else); 0 or -1. */
 int rs_io_fsync_path(const char *path);

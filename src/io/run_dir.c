@@ -86,7 +86,7 @@ rs_status rs_io_status_write(const char *dir, const char *text, rs_error *err)
     if (n < 0) return rs_error_set(err, RS_EINVAL, "bad status text");
     size_t len = (size_t)n < sizeof line ? (size_t)n : sizeof line - 1;
     if ((size_t)n >= sizeof line) line[len - 1] = '\n'; /* truncated: keep the newline */
-    return rs_io_write_atomic(p, line, len, err);
+    return rs_io_write_atomic(p, line, len, 1, err);
 }
 
 struct rs_io_lock {

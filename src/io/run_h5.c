@@ -145,6 +145,8 @@ static rs_status run_alloc(rs_io_run **out, const rs_io_run_info *info, rs_error
     if (!w) return rs_error_set(err, RS_ENOMEM, "out of memory");
     w->grid = info->grid;
     w->nmetrics = info->nmetrics;
+    w->fmt = info->snapshots;
+    if (w->fmt.deflate_level < 1 || w->fmt.deflate_level > 9) w->fmt.deflate_level = 1;
     w->dir = rs_strdup(info->dir);
     w->metric_names = dup_strings(info->nmetrics, info->metric_names);
     w->metrics = calloc((size_t)(w->nmetrics > 0 ? w->nmetrics : 1), sizeof *w->metrics);

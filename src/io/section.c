@@ -17,9 +17,6 @@
 #include "regensim/alloc.h"
 #include "regensim/text.h"
 
-/* Deflate level of grid series (1: fast, most of the ratio of higher ones
- * on smooth fields). */
-#define RS_IO_DEFLATE 1
 /* Largest chunk of a grid series (bytes). */
 #define RS_IO_CHUNK_BYTES (4u << 20)
 
@@ -148,9 +145,13 @@ static hid_t create_series(rs_io_run *w, const rs_io_section *sec, const char *n
     hid_t s = H5Screate_simple(4, dims, maxd);
     hid_t p = H5Pcreate(H5P_DATASET_CREATE);
     hid_t d = -1;
-    if (s >= 0 && p >= 0 && H5Pset_chunk(p, 4, w->chunk) >= 0 && H5Pset_shuffle(p) >= 0 &&
-        H5Pset_deflate(p, RS_IO_DEFLATE) >= 0 && H5Pset_fill_time(p, H5D_FILL_TIME_NEVER) >= 0)
-        d = H5Dcreate2(group, name, H5T_IEEE_F64LE, s, H5P_DEFAULT, p, H5P_DEFAULT);
+    int ok = s >= 0 && p >= 0 && H5Pset_chunk(p, 4, w->chunk) >= 0 &&
+             H5Pset_fill_time(p, H5D_FILL_TIME_NEVER) >= 0;
+    if (ok && !w->fmt.no_compression)
+        ok = H5Pset_shuffle(p) >= 0 && H5Pset_deflate(p, (unsigned)w->fmt.deflate_level) >= 0;
+    if (ok)
+        d = H5Dcreate2(group, name, w->fmt.float32 ? H5T_IEEE_F32LE : H5T_IEEE_F64LE, s,
+                       H5P_DEFAULT, p, H5P_DEFAULT);
     if (p >= 0) H5Pclose(p);
     if (s >= 0) H5Sclose(s);
     if (d < 0) return -1;
@@ -278,9 +279,10 @@ static int chunks_match(const rs_io_run *w, hid_t d)
     return ok;
 }
 
-/* Appends snapshot k of one grid series: extends the dataset, then deflates
- * its chunks nbufs at a time on OpenMP threads and writes them with
- * H5Dwrite_chunk (or, with no work spaces, through HDF5's pipeline). */
+/* Appends snapshot k of one grid series: extends the dataset, then packs
+ * (and deflates, unless the format says none) its chunks nbufs at a time on
+ * OpenMP threads and writes them with H5Dwrite_chunk (or, with no work
+ * spaces, through HDF5's pipeline). */
 static int append_grid(rs_io_run *w, hid_t d, hsize_t k, const double *v)
 {
     const rs_grid *g = &w->grid;
@@ -296,7 +298,9 @@ static int append_grid(rs_io_run *w, hid_t d, hsize_t k, const double *v)
         for (int j = 0; j < nw; j++) {
             size_t id = c0 + (size_t)j;
             rs_io_chunk_deflate(v, g, id / (nyc * nxc) * cz, id / nxc % nyc * cy,
-                                id % nxc * cx, cz, cy, cx, RS_IO_DEFLATE, &w->bufs[j]);
+                                id % nxc * cx, cz, cy, cx,
+                                w->fmt.no_compression ? 0 : w->fmt.deflate_level,
+                                w->fmt.float32, &w->bufs[j]);
         }
         for (int j = 0; j < nw; j++) {
             size_t id = c0 + (size_t)j;

@@ -47,7 +47,8 @@ static int write_vds(const rs_io_run *w, const char *path)
                 if (dcpl >= 0 &&
                     H5Sselect_hyperslab(sspace, H5S_SELECT_SET, start, NULL, count, NULL) >= 0 &&
                     H5Pset_virtual(dcpl, vspace, "run.h5", src, sspace) >= 0)
-                    d = H5Dcreate2(f, name, H5T_IEEE_F64LE, vspace, lcpl, dcpl, H5P_DEFAULT);
+                    d = H5Dcreate2(f, name, w->fmt.float32 ? H5T_IEEE_F32LE : H5T_IEEE_F64LE,
+                                   vspace, lcpl, dcpl, H5P_DEFAULT);
                 if (d < 0) bad = 1;
                 else H5Dclose(d);
                 if (dcpl >= 0) H5Pclose(dcpl);
@@ -56,7 +57,8 @@ static int write_vds(const rs_io_run *w, const char *path)
     if (sspace >= 0) H5Sclose(sspace);
     if (vspace >= 0) H5Sclose(vspace);
     if (f >= 0 && H5Fclose(f) < 0) bad = 1;
-    if (bad || rs_io_fsync_path(tmp) != 0 || rename(tmp, path) != 0) {
+    /* not fsynced: a view, rewritten at every snapshot (rs_io_write_atomic) */
+    if (bad || rename(tmp, path) != 0) {
         unlink(tmp);
         return -1;
     }
@@ -110,9 +112,9 @@ rs_status rs_io_xdmf_write(const rs_io_run *w, rs_error *err)
                     &b,
                     "    <Attribute Name=\"%s\" AttributeType=\"Scalar\" Center=\"Node\">\n"
                     "     <DataItem Dimensions=\"%d %d %d\" NumberType=\"Float\" "
-                    "Precision=\"8\" Format=\"HDF\">run-xdmf.h5:/%s/%d</DataItem>\n"
+                    "Precision=\"%d\" Format=\"HDF\">run-xdmf.h5:/%s/%d</DataItem>\n"
                     "    </Attribute>\n",
-                    ser->name, g->nz, g->ny, g->nx, ser->path, k);
+                    ser->name, g->nz, g->ny, g->nx, w->fmt.float32 ? 4 : 8, ser->path, k);
             }
         rs_strbuf_appendf(&b, "   </Grid>\n");
     }
@@ -121,7 +123,7 @@ rs_status rs_io_xdmf_write(const rs_io_run *w, rs_error *err)
     if (b.failed)
         s = rs_error_set(err, RS_ENOMEM, "out of memory writing %s", path);
     else
-        s = rs_io_write_atomic(path, b.s, b.len, err);
+        s = rs_io_write_atomic(path, b.s, b.len, 0, err);
     rs_strbuf_free(&b);
     return s;
 }

@@ -58,7 +58,7 @@ void rs_model_destroy(rs_model *m)
 }
 
 static const char *const top_keys[] = {"regensim", "name", "domain", "time", "solver",
-                                       "solver_options", "seed", "parameters", "substrates",
+                                       "solver_options", "output", "seed", "parameters", "substrates",
                                        "cell_types", "initial", "interventions", "metrics"};
 
 /* The field named key in d, or NULL. */
@@ -174,7 +174,7 @@ void rs_model_apply_override(mctx *c, int idx, const char *text)
             rs_suggester_init(&sg, tok[1], strlen(tok[1]));
             for (int i = 0; i < m->nparameters; i++)
                 rs_suggester_offer(&sg, m->parameters[i].name);
-            rs_suggester_offer_list(&sg, top_keys, 13);
+            rs_suggester_offer_list(&sg, top_keys, (int)(sizeof top_keys / sizeof top_keys[0]));
             rs_model_err(c, pos, "%s: unknown parameter%s; expected a parameter of the "
                          "model or a dotted path such as substrates.NAME.diffusion", path,
                          rs_did_you_mean(sg.best, dym, sizeof dym));

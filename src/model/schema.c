@@ -81,6 +81,8 @@ static const field_desc substrate_fields[] = {
          "a reaction rate expression", "concentration/min"),
     {.key = "units", .kind = FK_STRING, .off = offsetof(rs_model_substrate, units),
      .def_str = "a.u.", .what = "the concentration's units (text)"},
+    {.key = "save", .kind = FK_BOOL, .off = offsetof(rs_model_substrate, save), .def = 1,
+     .what = "whether snapshots save it (true or false)"},
 };
 static const struct_desc substrate_desc = DESC("substrate", rs_model_substrate, 0,
                                                substrate_fields);
@@ -290,6 +292,20 @@ static const struct_desc solver_option_desc = {"solver_options",
                                                COUNT(solver_option_fields),
                                                solver_option_fields, 0, 0};
 
+static const char *const precision_choices[] = {"float64", "float32", NULL};
+static const char *const compression_choices[] = {"deflate", "none", NULL};
+#define OOFF(m) (offsetof(M, output.m) - offsetof(M, output))
+static const field_desc output_fields[] = {
+    {.key = "precision", .kind = FK_ENUM, .off = OOFF(precision), .def_str = "float64",
+     .choices = precision_choices, .what = "the snapshots' precision"},
+    {.key = "compression", .kind = FK_ENUM, .off = OOFF(compression), .def_str = "deflate",
+     .choices = compression_choices, .what = "the snapshots' compression"},
+    {.key = "level", .kind = FK_INT, .off = OOFF(level), .def = 1, .range = R_MIN | R_MAX,
+     .min = 1, .max = 9, .what = "a deflate level (1 fastest, 9 smallest)"},
+};
+static const struct_desc output_desc = {"output", sizeof(((M *)0)->output), 0,
+                                        COUNT(output_fields), output_fields, 0, 0};
+
 static const field_desc top_fields[] = {
     {.key = "regensim", .kind = FK_INT, .off = offsetof(M, format), .required = 1,
      .literal = 1, .what = "the model format version 1"},
@@ -303,6 +319,8 @@ static const field_desc top_fields[] = {
      .choices = solver_choices, .what = "a diffusion solver"},
     {.key = "solver_options", .kind = FK_STRUCT, .off = offsetof(M, solver_options),
      .sub = &solver_option_desc, .what = "a mapping of time_order"},
+    {.key = "output", .kind = FK_STRUCT, .off = offsetof(M, output), .sub = &output_desc,
+     .what = "a mapping of precision, compression, level"},
     {.key = "seed", .kind = FK_INT, .off = offsetof(M, seed), .def = 1,
      .range = R_MIN | R_MAX, .min = 0, .max = 1e15,
      .what = "a random seed (a whole number)"},

@@ -58,6 +58,15 @@ static char *read_text(const char *path)
     return buf;
 }
 
+rs_io_snapshot_format rs_run_snapshot_format(const rs_model *m)
+{
+    rs_io_snapshot_format f = {0};
+    f.float32 = m->output.precision && strcmp(m->output.precision, "float32") == 0;
+    f.no_compression = m->output.compression && strcmp(m->output.compression, "none") == 0;
+    f.deflate_level = (int)m->output.level.value;
+    return f;
+}
+
 void rs_run_destroy(rs_run *r)
 {
     if (!r) return;
@@ -141,6 +150,7 @@ static rs_status open_output(rs_run *r, const rs_run_config *cfg, int resume, do
             .metric_units = metric_units,
             .ncell_types = m->ncell_types,
             .cell_type_names = cell_names,
+            .snapshots = rs_run_snapshot_format(m),
         };
         s = resume ? rs_io_run_reopen(&r->w, &info, t, err) : rs_io_run_create(&r->w, &info, err);
     }

@@ -209,6 +209,8 @@ static rs_status diffusion_output_declare(void *self, const rs_sim_state *st, rs
     rs_status s = rs_io_run_section(w, "fields", &d->out, err);
     for (int i = 0; s == RS_OK && i < st->nf; i++) {
         const rs_model_substrate *sb = &st->m->substrates[i];
+        d->series[i] = -1;
+        if (!sb->save) continue; /* not in snapshots (checkpoints hold it) */
         s = rs_io_section_grid_series(d->out, sb->name, sb->units ? sb->units : "",
                                       &d->series[i], err);
     }
@@ -219,6 +221,7 @@ static rs_status diffusion_output_snapshot(void *self, const rs_sim_state *st, r
 {
     diffusion *d = self;
     for (int i = 0; i < st->nf; i++) {
+        if (d->series[i] < 0) continue;
         rs_status s = rs_io_section_append_grid(d->out, d->series[i], st->fields[i], err);
         if (s != RS_OK) return s;
     }
