@@ -1,12 +1,17 @@
 #!/usr/bin/python3
 """plot.py: PNGs of a regensim run's output (OUT/run.h5).
 
-usage: plot.py OUT/run.h5 [--snapshots all|last|I,J,...] [-o DIR]
+usage: plot.py OUT/run.h5 [--snapshots all|last|I,J,...] [--fields A,B,...]
+               [--per-frame] [-o DIR]
 
 Writes, into DIR (default: OUT/plots/), one PNG per field and chosen
 snapshot (the 2D field, or the mid-plane z slice of a 3D one, with a colour
-bar, axes in um and the time in min and days) and one PNG per metric
-against time. Prints the files written. Needs Debian's python3-h5py,
+bar as tall as the image, axes in um and the time in min and days), a
+montage per field of the chosen snapshots side by side, and one PNG per
+metric against time (its units on the axis). All frames of a field share
+one colour scale (the range over the chosen snapshots), so they compare at
+a glance; --per-frame gives each its own. A field that is constant shows
+its one value, not a made-up range. Prints the files written. Needs Debian's python3-h5py,
 python3-numpy and python3-matplotlib. Exits 2 on a missing file, a file
 that is not regensim output or a bad option; docs/running.md shows it in
 use and docs/output.md describes the file.
@@ -97,35 +102,91 @@ def axis(f, name, count, dx):
     return (np.arange(count) + 0.5) * dx
 
 
-def plot_field(f, name, k, t, outdir):
+def plane(f, name, k):
+    """Snapshot k of a field: the 2D field, or the mid-plane z slice."""
     ds = f["fields"][name]
     if ds.ndim != 4:
         fail(f"/fields/{name} has {ds.ndim} dimensions; expected [time, z, y, x]")
+    return ds[k, ds.shape[1] // 2, :, :]
+
+
+def colour_range(planes):
+    """(lo, hi) over the given planes' finite values; hi == lo for a
+    constant field (then shown as its one value), (0, 0) for none."""
+    lo, hi = np.inf, -np.inf
+    for p in planes:
+        v = p[np.isfinite(p)]
+        if v.size:
+            lo, hi = min(lo, float(v.min())), max(hi, float(v.max()))
+    return (lo, hi) if lo <= hi else (0.0, 0.0)
+
+
+def draw(fig, ax, f, name, data, rng, title):
+    """One frame: the plane, a colour bar as tall as the image (an axis of
+    its own beside it), axes in um."""
+    from mpl_toolkits.axes_grid1 import make_axes_locatable
+    ds = f["fields"][name]
     nz, ny, nx = ds.shape[1:]
-    kz = nz // 2
-    data = ds[k, kz, :, :]
     units = text(ds.attrs.get("units", ""))
     dx = float(np.asarray(f.attrs.get("dx", 1.0)).reshape(-1)[0]) if "dx" in f.attrs else 1.0
     x = axis(f, "x", nx, dx)
     y = axis(f, "y", ny, dx)
     hx = (x[1] - x[0]) / 2 if nx > 1 else 0.5
     hy = (y[1] - y[0]) / 2 if ny > 1 else 0.5
-    fig, ax = plt.subplots(figsize=(6.4, 5.4), dpi=110)
+    lo, hi = rng
+    constant = not hi > lo
     im = ax.imshow(data, origin="lower", cmap="viridis", interpolation="nearest",
-                   extent=(x[0] - hx, x[-1] + hx, y[0] - hy, y[-1] + hy))
-    bar = fig.colorbar(im, ax=ax)
+                   extent=(x[0] - hx, x[-1] + hx, y[0] - hy, y[-1] + hy),
+                   vmin=lo - 1 if constant else lo, vmax=hi + 1 if constant else hi)
+    cax = make_axes_locatable(ax).append_axes("right", size="5%", pad=0.08)
+    bar = fig.colorbar(im, cax=cax)
+    if constant:  # its one value, not the made-up [lo - 1, hi + 1]
+        bar.set_ticks([lo])
+        bar.set_ticklabels([f"{lo:g} (constant)"])
     bar.set_label(f"{name} ({units})" if units else name)
     ax.set_xlabel("x (um)")
     ax.set_ylabel("y (um)")
-    where = ""
-    if nz > 1:
-        z = axis(f, "z", nz, dx)
-        where = f", mid-plane z = {z[kz]:g} um"
-    ax.set_title(f"{name}" + (f" ({units})" if units else "") + f", {when(t)}{where}",
-                 fontsize=10)
+    ax.set_title(title, fontsize=9)
+
+
+def where(f, name):
+    ds = f["fields"][name]
+    nz = ds.shape[1]
+    if nz <= 1:
+        return ""
+    dx = float(np.asarray(f.attrs.get("dx", 1.0)).reshape(-1)[0]) if "dx" in f.attrs else 1.0
+    return f", mid-plane z = {axis(f, 'z', nz, dx)[nz // 2]:g} um"
+
+
+def plot_field(f, name, k, t, rng, outdir):
+    data = plane(f, name, k)
+    fig, ax = plt.subplots(figsize=(6.4, 5.4), dpi=110)
+    units = text(f["fields"][name].attrs.get("units", ""))
+    draw(fig, ax, f, name, data, rng or colour_range([data]),
+         f"{name}" + (f" ({units})" if units else "") + f", {when(t)}{where(f, name)}")
     fig.tight_layout()
     path = os.path.join(outdir, f"{safe_name(name)}_{k:04d}.png")
-    fig.savefig(path)
+    fig.savefig(path, bbox_inches="tight")
+    plt.close(fig)
+    return path
+
+
+def plot_montage(f, name, ks, times, rng, outdir):
+    """The chosen snapshots of one field side by side (at most 4 a row)."""
+    cols = min(4, len(ks))
+    rows = (len(ks) + cols - 1) // cols
+    fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 3.2 * rows), dpi=100,
+                             squeeze=False)
+    for i, k in enumerate(ks):
+        data = plane(f, name, k)
+        draw(fig, axes[i // cols][i % cols], f, name, data, rng or colour_range([data]),
+             when(float(times[k])))
+    for j in range(len(ks), rows * cols):
+        axes[j // cols][j % cols].axis("off")
+    fig.suptitle(f"{name}{where(f, name)}", fontsize=10)
+    fig.tight_layout()
+    path = os.path.join(outdir, f"{safe_name(name)}_montage.png")
+    fig.savefig(path, bbox_inches="tight")
     plt.close(fig)
     return path
 
@@ -162,6 +223,11 @@ def main(argv):
     p.add_argument("file", help="a run's output file, OUT/run.h5")
     p.add_argument("--snapshots", default="all",
                    help="all (default), last, or indices such as 0,3,-1")
+    p.add_argument("--fields", metavar="A,B,...",
+                   help="only these fields (default: all)")
+    p.add_argument("--per-frame", action="store_true",
+                   help="a colour scale per frame (default: one per field, over the "
+                        "chosen snapshots)")
     p.add_argument("-o", "--output", metavar="DIR",
                    help="where the PNGs go (default: OUT/plots/)")
     a = p.parse_args(argv)
@@ -201,10 +267,20 @@ def main(argv):
         # the fields, not /fields' own dimension scales (time, z, y, x)
         fields = ([k for k, d in f["fields"].items() if isinstance(d, h5py.Dataset) and d.ndim == 4]
                   if "fields" in f else [])
+        if a.fields:
+            want = [w for w in a.fields.split(",") if w]
+            unknown = [w for w in want if w not in fields]
+            if unknown:
+                fail(f"--fields: no field {', '.join(unknown)} in {a.file}; it has "
+                     f"{', '.join(fields) or 'none'}")
+            fields = want
         chosen = choose(a.snapshots, n)
         for name in fields:
+            rng = None if a.per_frame else colour_range(plane(f, name, k) for k in chosen)
             for k in chosen:
-                written.append(plot_field(f, name, k, float(times[k]), outdir))
+                written.append(plot_field(f, name, k, float(times[k]), rng, outdir))
+            if len(chosen) > 1:
+                written.append(plot_montage(f, name, chosen, times, rng, outdir))
         if "timeseries" in f and "time" in f["timeseries"]:
             ts = f["timeseries"]
             for name in ts.keys():

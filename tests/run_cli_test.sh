@@ -190,15 +190,32 @@ for attempt in 1 2 3 4 5 6; do
 done
 [ $inside -gt 0 ] || echo "note: no kill landed inside creation in 6 attempts (test_io covers it)"
 
-# 4. plot.py draws every field at every snapshot and every metric.
+# 4. plot.py draws every field at every snapshot, a montage per field, and
+# every metric; one colour scale per field by default.
 expect 0 "$py" "$src/scripts/plot.py" "$o/run.h5"
-for f in u_0000 u_0003 v_0000 v_0003 metric_u_mean metric_v_total; do
+for f in u_0000 u_0003 v_0000 v_0003 u_montage v_montage metric_u_mean metric_v_total; do
     p=$o/plots/$f.png
     [ -f "$p" ] && [ "$(stat -c %s "$p")" -gt 5000 ] || fail "plot.py: $p missing or tiny"
     grep -q "$f.png" "$tmp/out" || fail "plot.py did not list $f.png"
 done
 expect 0 "$py" "$src/scripts/plot.py" "$o/run.h5" --snapshots last -o "$tmp/plots"
 [ "$(ls "$tmp/plots" | wc -l)" -eq 4 ] || fail "--snapshots last: $(ls "$tmp/plots")"
+expect 0 "$py" "$src/scripts/plot.py" "$o/run.h5" --fields v --per-frame -o "$tmp/plots_v"
+ls "$tmp/plots_v" | grep -q "^u_" && fail "--fields v drew u: $(ls "$tmp/plots_v")"
+[ -f "$tmp/plots_v/v_montage.png" ] || fail "--fields v: no v montage"
+expect 2 "$py" "$src/scripts/plot.py" "$o/run.h5" --fields nope
+grep -q "no field nope" "$tmp/err" || fail "--fields nope: $(cat "$tmp/err")"
+# the shared scale spans every chosen frame; a constant field is one value
+"$py" - "$src/scripts/plot.py" <<'PY' || fail "plot.py colour_range"
+import importlib.util, sys
+import numpy as np
+spec = importlib.util.spec_from_file_location("plot", sys.argv[1])
+plot = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(plot)
+assert plot.colour_range([np.zeros((2, 2)), np.array([[1.0, np.nan], [3.0, 2.0]])]) == (0.0, 3.0)
+assert plot.colour_range([np.full((2, 2), 5.0)]) == (5.0, 5.0)
+assert plot.colour_range([np.array([[np.nan]])]) == (0.0, 0.0)
+PY
 expect 2 "$py" "$src/scripts/plot.py" "$tmp/nothing.h5"
 expect 2 "$py" "$src/scripts/plot.py" "$tmp/small.yaml"
 "$py" -c 'import h5py; h5py.File("'"$tmp"'/other.h5", "w")["a"] = 1'
