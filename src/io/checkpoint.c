@@ -1,7 +1,8 @@
 /* checkpoint.c: checkpoint.h5's protocol (rs_io_checkpoint_*). A
- * checkpoint is written to PATH.tmp, flushed, closed, fsynced and renamed
- * over PATH, so a kill leaves either the previous checkpoint or the new
- * one. Its contents are sections (HDF5 groups, the root among them) that
+ * checkpoint is built in memory, written to PATH.tmp with plain writes,
+ * fsynced and renamed over PATH, so a kill leaves either the previous
+ * checkpoint or the new one, and a full disk is an error with its reason
+ * (the memory file closes whatever happens). Its contents are sections (HDF5 groups, the root among them) that
  * the components owning the state write and read through rs_io_section
  * (section.c); this file knows none of them. */
 #define _POSIX_C_SOURCE 200809L
@@ -68,10 +69,10 @@ rs_status rs_io_checkpoint_create(rs_io_checkpoint **out, const char *path, rs_e
     if (s != RS_OK) return s;
     rs_io_quiet q;
     rs_io_quiet_begin(&q);
-    c->file = H5Fcreate(c->tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    c->file = rs_io_memfile_create();
     rs_io_quiet_end(&q);
     if (c->file < 0) {
-        s = rs_error_set(err, RS_EIO, "cannot create %s", c->tmp);
+        s = rs_error_set(err, RS_ENOMEM, "cannot make the checkpoint for %s in memory", path);
         checkpoint_free(c);
         return s;
     }
@@ -148,18 +149,21 @@ rs_status rs_io_checkpoint_commit(rs_io_checkpoint *c, rs_error *err)
         return rs_error_set(err, RS_EINVAL, "a checkpoint opened for reading cannot commit");
     }
     rs_status s = RS_OK;
-    rs_io_quiet q;
-    rs_io_quiet_begin(&q);
-    int bad = H5Fflush(c->file, H5F_SCOPE_LOCAL) < 0;
-    rs_io_quiet_end(&q);
     char *path = c->path, *tmp = c->tmp;
     c->path = c->tmp = NULL;
-    if (checkpoint_free(c) < 0 || bad) s = rs_error_set(err, RS_EIO, "cannot write %s", tmp);
-    if (s == RS_OK && rs_io_fsync_path(tmp) != 0)
-        s = rs_error_set(err, RS_EIO, "cannot flush %s: %s", tmp, strerror(errno));
-    if (s == RS_OK && rename(tmp, path) != 0)
+    hid_t f = c->file;
+    c->file = -1; /* closed by rs_io_memfile_save */
+    checkpoint_free(c);
+    errno = 0;
+    rs_io_quiet q;
+    rs_io_quiet_begin(&q);
+    int bad = rs_io_memfile_save(f, tmp, 1) != 0;
+    rs_io_quiet_end(&q);
+    if (bad) s = rs_error_set(err, RS_EIO, "cannot write %s: %s", tmp, rs_io_reason());
+    if (s == RS_OK && rename(tmp, path) != 0) {
         s = rs_error_set(err, RS_EIO, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
-    if (s != RS_OK) unlink(tmp);
+        unlink(tmp);
+    }
     free(path);
     free(tmp);
     return s;
@@ -168,10 +172,5 @@ rs_status rs_io_checkpoint_commit(rs_io_checkpoint *c, rs_error *err)
 void rs_io_checkpoint_close(rs_io_checkpoint *c)
 {
     if (!c) return;
-    int writing = c->writing;
-    char *tmp = c->tmp;
-    c->tmp = NULL;
-    checkpoint_free(c);
-    if (writing && tmp) unlink(tmp);
-    free(tmp);
+    checkpoint_free(c); /* one being written lives in memory only: nothing to remove */
 }

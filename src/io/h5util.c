@@ -240,3 +240,49 @@ int rs_io_make_index(hid_t d)
     free(zeros);
     return rc;
 }
+
+const char *rs_io_reason(void)
+{
+    return errno ? strerror(errno) : "no reason given by the system";
+}
+
+hid_t rs_io_memfile_create(void)
+{
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    hid_t f = -1;
+    if (fapl >= 0 && H5Pset_fapl_core(fapl, (size_t)1 << 20, 0) >= 0)
+        f = H5Fcreate("regensim-memfile", H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    if (fapl >= 0) H5Pclose(fapl);
+    return f;
+}
+
+int rs_io_memfile_save(hid_t f, const char *path, int durable)
+{
+    int rc = -1, e = 0;
+    void *image = NULL;
+    ssize_t size = H5Fflush(f, H5F_SCOPE_LOCAL) < 0 ? -1 : H5Fget_file_image(f, NULL, 0);
+    if (size > 0 && (image = malloc((size_t)size)) &&
+        H5Fget_file_image(f, image, (size_t)size) == size) {
+        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        size_t done = 0;
+        while (fd >= 0 && done < (size_t)size) {
+            ssize_t w = write(fd, (const char *)image + done, (size_t)size - done);
+            if (w < 0 && errno == EINTR) continue;
+            if (w < 0) break;
+            done += (size_t)w;
+        }
+        rc = fd >= 0 && done == (size_t)size && (!durable || fsync(fd) == 0) ? 0 : -1;
+        e = errno;
+        if (fd >= 0 && close(fd) != 0 && rc == 0) {
+            rc = -1;
+            e = errno;
+        }
+        if (rc != 0) unlink(path);
+    } else if (!image && size > 0) {
+        e = ENOMEM;
+    }
+    free(image);
+    H5Fclose(f); /* in memory: nothing to write, so it cannot fail for lack of disk */
+    errno = e;
+    return rc;
+}

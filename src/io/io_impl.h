@@ -103,6 +103,21 @@ int rs_io_write_string(hid_t loc, const char *name, const char *value);
 /* Reads it into a malloc'd copy (*out; caller frees). */
 int rs_io_read_string(hid_t loc, const char *name, char **out);
 
+/* The operating system's reason for the last failed write (errno's text),
+ * for messages after an HDF5 call failed: callers set errno to 0 first. */
+const char *rs_io_reason(void);
+
+/* A new HDF5 file in memory (the core driver, no backing store), for the
+ * small files written whole (checkpoint.h5, run-xdmf.h5): whatever the disk
+ * does, closing it cannot fail and leave HDF5 holding an open file (which
+ * crashed its exit handler after a disk-full write). */
+hid_t rs_io_memfile_create(void);
+
+/* Writes the in-memory file f to path (a plain write of its image;
+ * fsynced when durable), then closes f in any case. 0, or -1 with errno
+ * set and path removed. */
+int rs_io_memfile_save(hid_t f, const char *path, int durable);
+
 /* "dir/name" into buf (size bytes); -1 if it does not fit. */
 int rs_io_path(char *buf, size_t size, const char *dir, const char *name);
 
@@ -122,6 +137,12 @@ int rs_io_fsync_path(const char *path);
  * output (run.h5, status or checkpoint.h5) unless force, in which case the old output
  * files are removed. */
 rs_status rs_io_dir_prepare(const char *dir, int force, rs_error *err);
+
+/* run_dir.c: allocates dir/run.reserve (1 MiB) while a run writes, and
+ * frees it (release) when the run ends, whatever the end, so that a run
+ * that filled its disk can still write its last flush and status. */
+rs_status rs_io_reserve_make(const char *dir, rs_error *err);
+void rs_io_reserve_release(const char *dir);
 
 /* run_dir.c: writes dir/status atomically ("running", "completed",
  * "failed: MESSAGE"), with a final newline. */

@@ -65,7 +65,7 @@ rs_status rs_io_dir_prepare(const char *dir, int force, rs_error *err)
         static const char *const old[] = {"run.h5",        "run.xmf",    "run.xmf.tmp",
                                           "checkpoint.h5", "status",     "status.tmp",
                                           "checkpoint.h5.tmp", "run.h5.tmp", "run-xdmf.h5",
-                                          "run-xdmf.h5.tmp"};
+                                          "run-xdmf.h5.tmp", "run.reserve"};
         for (size_t i = 0; i < sizeof old / sizeof old[0]; i++) {
             char p[4096];
             if (rs_io_path(p, sizeof p, dir, old[i]) != 0)
@@ -77,16 +77,76 @@ rs_status rs_io_dir_prepare(const char *dir, int force, rs_error *err)
     return RS_OK;
 }
 
+/* Bytes kept allocated in status.tmp for the next status: a status line is
+ * at most 1 KiB. */
+#define RS_IO_STATUS_SPARE 4096
+
+/* The status file is written into status.tmp and renamed over status, so
+ * readers see a whole line. status.tmp is kept allocated between writes
+ * (RS_IO_STATUS_SPARE bytes, written over in place), so that the last
+ * status of a run that filled its disk can still be written: the file must
+ * never say "running" of a run that has ended. */
 rs_status rs_io_status_write(const char *dir, const char *text, rs_error *err)
 {
-    char p[4096], line[1024];
+    char p[4096], tmp[4200], line[1024];
     if (rs_io_path(p, sizeof p, dir, "status") != 0)
         return rs_error_set(err, RS_EINVAL, "output path too long: %s", dir);
+    snprintf(tmp, sizeof tmp, "%s.tmp", p);
     int n = snprintf(line, sizeof line, "%s\n", text);
     if (n < 0) return rs_error_set(err, RS_EINVAL, "bad status text");
     size_t len = (size_t)n < sizeof line ? (size_t)n : sizeof line - 1;
     if ((size_t)n >= sizeof line) line[len - 1] = '\n'; /* truncated: keep the newline */
-    return rs_io_write_atomic(p, line, len, 1, err);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) return rs_error_set(err, RS_EIO, "cannot open %s: %s", tmp, strerror(errno));
+    int bad = pwrite(fd, line, len, 0) != (ssize_t)len || ftruncate(fd, (off_t)len) != 0 ||
+              fsync(fd) != 0;
+    int e = errno;
+    if (close(fd) != 0 && !bad) {
+        bad = 1;
+        e = errno;
+    }
+    if (bad || rename(tmp, p) != 0) {
+        if (!bad) e = errno;
+        unlink(tmp);
+        return rs_error_set(err, RS_EIO, "cannot write %s: %s", p, strerror(e));
+    }
+    /* the spare for the next status (best effort: a full disk may refuse) */
+    fd = open(tmp, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (fd >= 0) {
+        if (posix_fallocate(fd, 0, RS_IO_STATUS_SPARE) != 0) {
+            close(fd);
+            unlink(tmp);
+        } else {
+            close(fd);
+        }
+    }
+    return RS_OK;
+}
+
+/* Bytes of OUT/run.reserve: room for what a failing run must still write
+ * (run.h5's last metadata flush and status, the status file). */
+#define RS_IO_RESERVE_BYTES (1u << 20)
+
+rs_status rs_io_reserve_make(const char *dir, rs_error *err)
+{
+    char p[4096];
+    if (rs_io_path(p, sizeof p, dir, "run.reserve") != 0)
+        return rs_error_set(err, RS_EINVAL, "output path too long: %s", dir);
+    int fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    int r = fd < 0 ? errno : posix_fallocate(fd, 0, RS_IO_RESERVE_BYTES);
+    if (fd >= 0) close(fd);
+    if (r != 0) {
+        unlink(p);
+        return rs_error_set(err, RS_EIO, "cannot reserve %u bytes in %s for the run's last "
+                            "writes: %s", RS_IO_RESERVE_BYTES, dir, strerror(r));
+    }
+    return RS_OK;
+}
+
+void rs_io_reserve_release(const char *dir)
+{
+    char p[4096];
+    if (rs_io_path(p, sizeof p, dir, "run.reserve") == 0) unlink(p);
 }
 
 struct rs_io_lock {

@@ -8,6 +8,7 @@
  * flushed, and only then the root attribute `nsnapshots` raised and
  * flushed again; readers trust only that many snapshots (docs/output.md). */
 #define _POSIX_C_SOURCE 200809L
+#include <errno.h>
 #include <hdf5_hl.h>
 #include <math.h>
 #include <omp.h>
@@ -318,6 +319,7 @@ rs_status rs_io_run_create(rs_io_run **out, const rs_io_run_info *info, rs_error
     rs_status s = run_alloc(&w, info, err);
     if (s != RS_OK) return s;
     s = rs_io_dir_prepare(w->dir, info->force, err);
+    if (s == RS_OK) s = rs_io_reserve_make(w->dir, err);
     if (s != RS_OK) {
         run_free(w);
         return s;
@@ -583,6 +585,7 @@ rs_status rs_io_run_reopen(rs_io_run **out, const rs_io_run_info *info, double t
     else
         s = reopen_layout(w, info, t, path, err);
     rs_io_quiet_end(&q);
+    if (s == RS_OK) s = rs_io_reserve_make(w->dir, err);
     if (s != RS_OK) {
         rs_io_run_destroy(w);
         return s;
@@ -632,6 +635,7 @@ rs_status rs_io_run_snapshot_commit(rs_io_run *w, rs_error *err)
                                     sec->series[i].path);
     rs_status s = RS_OK;
     hsize_t k = (hsize_t)w->nsnap;
+    errno = 0;
     rs_io_quiet q;
     rs_io_quiet_begin(&q);
     /* The data first (with the time in every scale), flushed; then the
@@ -642,7 +646,8 @@ rs_status rs_io_run_snapshot_commit(rs_io_run *w, rs_error *err)
     if (bad || append_value(w->time, k, w->snap_t) < 0 || H5Fflush(w->file, H5F_SCOPE_LOCAL) < 0 ||
         rs_io_attr_int64(w->file, "nsnapshots", (int64_t)k + 1) < 0 ||
         H5Fflush(w->file, H5F_SCOPE_LOCAL) < 0)
-        s = rs_error_set(err, RS_EIO, "cannot flush snapshot %d to %s/run.h5", w->nsnap, w->dir);
+        s = rs_error_set(err, RS_EIO, "cannot flush snapshot %d to %s/run.h5: %s", w->nsnap,
+                         w->dir, rs_io_reason());
     rs_io_quiet_end(&q);
     if (s != RS_OK) return s;
     w->times[w->nsnap++] = w->snap_t;
@@ -660,15 +665,16 @@ rs_status rs_io_run_metrics(rs_io_run *w, double t, const double *values, rs_err
     rs_io_quiet_begin(&q);
     for (int i = 0; i < w->nmetrics && s == RS_OK; i++)
         if (append_value(w->metrics[i], k, values[i]) < 0)
-            s = rs_error_set(err, RS_EIO, "cannot write metric %s to %s/run.h5",
-                             w->metric_names[i], w->dir);
+            s = rs_error_set(err, RS_EIO, "cannot write metric %s to %s/run.h5: %s",
+                             w->metric_names[i], w->dir, rs_io_reason());
     hid_t ts = -1;
     if (s == RS_OK &&
         (append_value(w->ts_time, k, t) < 0 || H5Fflush(w->file, H5F_SCOPE_LOCAL) < 0 ||
          (ts = H5Gopen2(w->file, "timeseries", H5P_DEFAULT)) < 0 ||
          rs_io_attr_int64(ts, "nrows", (int64_t)k + 1) < 0 ||
          H5Fflush(w->file, H5F_SCOPE_LOCAL) < 0))
-        s = rs_error_set(err, RS_EIO, "cannot flush metrics to %s/run.h5", w->dir);
+        s = rs_error_set(err, RS_EIO, "cannot flush metrics to %s/run.h5: %s", w->dir,
+                         rs_io_reason());
     if (ts >= 0) H5Gclose(ts);
     rs_io_quiet_end(&q);
     if (s == RS_OK) w->nrows++;
@@ -686,10 +692,15 @@ rs_status rs_io_run_finish(rs_io_run *w, int ok, const char *message, rs_error *
     for (char *c = status; *c; c++) /* the status file is one line */
         if (*c == '\n' || *c == '\r') *c = ' ';
     rs_status s = RS_OK;
+    /* The reserve goes first: whatever filled the disk, the last flush and
+     * the status now have room. */
+    rs_io_reserve_release(w->dir);
+    errno = 0;
     rs_io_quiet q;
     rs_io_quiet_begin(&q);
     if (rs_io_attr_string(w->file, "status", status) < 0 || H5Fflush(w->file, H5F_SCOPE_LOCAL) < 0)
-        s = rs_error_set(err, RS_EIO, "cannot write the status of %s/run.h5", w->dir);
+        s = rs_error_set(err, RS_EIO, "cannot write the status of %s/run.h5: %s", w->dir,
+                         rs_io_reason());
     if (close_handles(w) < 0 && s == RS_OK)
         s = rs_error_set(err, RS_EIO, "cannot close %s/run.h5", w->dir);
     rs_io_quiet_end(&q);
@@ -705,6 +716,7 @@ void rs_io_run_destroy(rs_io_run *w)
     int abandoned = w->creating;
     char path[4096], tmp[4200];
     int named = run_paths(w, path, sizeof path, tmp, sizeof tmp) == 0;
+    rs_io_reserve_release(w->dir);
     close_handles(w);
     if (abandoned && named) unlink(tmp); /* a layout never completed */
     run_free(w);

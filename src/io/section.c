@@ -8,6 +8,7 @@
  * read back with their shapes checked. The file protocols themselves
  * (counters, atomic renames) are run_h5.c's and checkpoint.c's. */
 #define _POSIX_C_SOURCE 200809L
+#include <errno.h>
 #include <hdf5_hl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -325,13 +326,14 @@ rs_status rs_io_section_append_grid(rs_io_section *sec, int handle, const double
     if (ser->nwritten != w->nsnap)
         return rs_error_set(err, RS_EINVAL, "append to %s: already written for snapshot %d",
                             ser->path, w->nsnap);
+    errno = 0;
     rs_io_quiet q;
     rs_io_quiet_begin(&q);
     int bad = append_grid(w, ser->d, (hsize_t)w->nsnap, v) < 0;
     rs_io_quiet_end(&q);
     if (bad)
-        return rs_error_set(err, RS_EIO, "cannot write snapshot %d of %s to %s/run.h5", w->nsnap,
-                            ser->path, w->dir);
+        return rs_error_set(err, RS_EIO, "cannot write snapshot %d of %s to %s/run.h5: %s",
+                            w->nsnap, ser->path, w->dir, rs_io_reason());
     ser->nwritten++;
     return RS_OK;
 }

@@ -10,6 +10,7 @@
  * 2D). Both files are rewritten atomically after each snapshot, the
  * virtual datasets first, so run.xmf never names one that is missing. */
 #define _POSIX_C_SOURCE 200809L
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +30,7 @@ static int write_vds(const rs_io_run *w, const char *path)
     hsize_t src_dims[4] = {(hsize_t)w->nsnap, (hsize_t)g->nz, (hsize_t)g->ny, (hsize_t)g->nx};
     hsize_t src_max[4] = {H5S_UNLIMITED, src_dims[1], src_dims[2], src_dims[3]};
     hsize_t count[4] = {1, src_dims[1], src_dims[2], src_dims[3]};
-    hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t f = rs_io_memfile_create();
     hid_t vspace = H5Screate_simple(3, src_dims + 1, NULL);
     hid_t sspace = H5Screate_simple(4, src_dims, src_max);
     hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
@@ -56,9 +57,14 @@ static int write_vds(const rs_io_run *w, const char *path)
     if (lcpl >= 0) H5Pclose(lcpl);
     if (sspace >= 0) H5Sclose(sspace);
     if (vspace >= 0) H5Sclose(vspace);
-    if (f >= 0 && H5Fclose(f) < 0) bad = 1;
+    if (f < 0) return -1;
+    if (bad) {
+        H5Fclose(f);
+        return -1;
+    }
     /* not fsynced: a view, rewritten at every snapshot (rs_io_write_atomic) */
-    if (bad || rename(tmp, path) != 0) {
+    if (rs_io_memfile_save(f, tmp, 0) != 0) return -1;
+    if (rename(tmp, path) != 0) {
         unlink(tmp);
         return -1;
     }
@@ -75,11 +81,12 @@ rs_status rs_io_xdmf_write(const rs_io_run *w, rs_error *err)
     if (rs_io_path(path, sizeof path, dir, "run.xmf") != 0 ||
         rs_io_path(vds, sizeof vds, dir, "run-xdmf.h5") != 0)
         return rs_error_set(err, RS_EINVAL, "output path too long: %s", dir);
+    errno = 0;
     rs_io_quiet q;
     rs_io_quiet_begin(&q);
     int vbad = write_vds(w, vds);
     rs_io_quiet_end(&q);
-    if (vbad) return rs_error_set(err, RS_EIO, "cannot write %s", vds);
+    if (vbad) return rs_error_set(err, RS_EIO, "cannot write %s: %s", vds, rs_io_reason());
     rs_strbuf b;
     rs_strbuf_init(&b);
     double h = g->dx / 2;
