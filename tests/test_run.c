@@ -174,6 +174,23 @@ static void nsnap_fix(const char *h5, int64_t n)
     H5Fclose(f);
 }
 
+/* Sets /time[k] of run.h5 (to damage a file on purpose). */
+static void time_fix(const char *h5, hsize_t k, double t)
+{
+    hid_t f = H5Fopen(h5, H5F_ACC_RDWR, H5P_DEFAULT);
+    hid_t d = H5Dopen2(f, "time", H5P_DEFAULT);
+    assert_true(f >= 0 && d >= 0);
+    hid_t fs = H5Dget_space(d);
+    hsize_t one = 1;
+    hid_t ms = H5Screate_simple(1, &one, NULL);
+    assert_true(H5Sselect_hyperslab(fs, H5S_SELECT_SET, &k, NULL, &one, NULL) >= 0);
+    assert_true(H5Dwrite(d, H5T_NATIVE_DOUBLE, ms, fs, H5P_DEFAULT, &t) >= 0);
+    H5Sclose(ms);
+    H5Sclose(fs);
+    H5Dclose(d);
+    H5Fclose(f);
+}
+
 static void resume_and_overwrite_refused(void **state)
 {
     const char *dir = *state;
@@ -235,6 +252,12 @@ static void resume_and_overwrite_refused(void **state)
     cfg3.force = 0;
     assert_int_equal(rs_run_resume(&r, &cfg3, &err), RS_EINVAL);
     assert_non_null(strstr(err.msg, "holds 2 snapshots up to t = 3 min where this run wrote 7"));
+    /* ... nor one whose snapshot times are not this run's */
+    nsnap_fix(h5, 7);
+    time_fix(h5, 1, 0.75);
+    assert_int_equal(rs_run_resume(&r, &cfg3, &err), RS_EINVAL);
+    assert_non_null(strstr(err.msg, "snapshot 1 is at t = 0.75 min where this run wrote it at 0.5"));
+    time_fix(h5, 1, 0.5);
     /* a checkpoint with one flipped byte in its field data is refused */
     char ckpath[400];
     snprintf(ckpath, sizeof ckpath, "%s/checkpoint.h5", other_dir);

@@ -139,6 +139,9 @@ RS_API void rs_io_run_destroy(rs_io_run *w);
 
 RS_API int rs_io_run_nsnapshots(const rs_io_run *w);
 
+/* The time of counted snapshot k (0 <= k < rs_io_run_nsnapshots), or NaN. */
+RS_API double rs_io_run_snapshot_time(const rs_io_run *w, int k);
+
 /* ---- checkpoint.h5 ------------------------------------------------------ */
 
 typedef struct rs_io_checkpoint rs_io_checkpoint;

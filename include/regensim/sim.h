@@ -99,6 +99,10 @@ RS_API int rs_sim_intervention_reached(const rs_sim *s, int i);
  * must hold. */
 RS_API int64_t rs_sim_snapshots_written(const rs_sim *s);
 
+/* The time (min) of snapshot k of a run of this model (0, every
+ * save_every, then the end), computed as the run computes it. */
+RS_API double rs_sim_snapshot_time(const rs_sim *s, int64_t k);
+
 /* Declares every process's series in w (a run.h5 just created or
  * reopened, before rs_io_run_ready). */
 RS_API rs_status rs_sim_output_declare(rs_sim *s, rs_io_run *w, rs_error *err);

@@ -38,8 +38,8 @@ typedef struct rs_cli_model_args {
 /* Parses MODEL, --set and --help (and --resolved when the caller set
  * a->allow_resolved); returns -1 to go on, or an exit code. Free a->sets
  * afterwards. */
-int rs_cli_parse_model_args(int argc, char **argv, rs_cli_model_args *a, const char *cmd,
-                      void (*usage)(FILE *));
+int rs_cli_parse_model_args(int argc, char **argv, rs_cli_model_args *a,
+                            void (*usage)(FILE *));
 
 /* Loads a->path with the overrides; prints every error. Returns an exit code. */
 int rs_cli_load_model(const rs_cli_model_args *a, rs_model **m);

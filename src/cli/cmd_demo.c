@@ -38,7 +38,7 @@ static int demo_parse(int argc, char **argv, demo_options *o)
             return RS_EXIT_OK;
         }
         if (i + 1 >= argc) {
-            fprintf(stderr, "regensim demo: %s needs a value\n", a);
+            fprintf(stderr, "regensim: %s needs a value\n", a);
             return RS_EXIT_USAGE;
         }
         const char *v = argv[++i];
@@ -61,13 +61,13 @@ static int demo_parse(int argc, char **argv, demo_options *o)
             o->dt = strtod(v, &end);
             if (*end || !(o->dt > 0)) goto bad;
         } else {
-            fprintf(stderr, "regensim demo: unknown option '%s'\n", a);
+            fprintf(stderr, "regensim: unknown option '%s'\n", a);
             demo_usage(stderr);
             return RS_EXIT_USAGE;
         }
         continue;
     bad:
-        fprintf(stderr, "regensim demo: %s %s: not a valid value (see --help)\n", a, v);
+        fprintf(stderr, "regensim: %s %s: not a valid value (see --help)\n", a, v);
         return RS_EXIT_USAGE;
     }
     return -1;
@@ -127,7 +127,7 @@ int rs_cli_demo(int argc, char **argv)
 
     double nsteps = ceil(o.minutes / cfg.dt);
     if (!(nsteps <= 1e9)) {
-        fprintf(stderr, "regensim demo: %g min at dt %g min is %.3g steps; expected at most "
+        fprintf(stderr, "regensim: %g min at dt %g min is %.3g steps; expected at most "
                         "1e9 (use a larger --dt or fewer --minutes)\n",
                 o.minutes, cfg.dt, nsteps);
         rs_diffusion_destroy(d);

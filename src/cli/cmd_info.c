@@ -24,7 +24,7 @@ int rs_cli_info(int argc, char **argv)
 {
     rs_cli_model_args a = {0};
     a.allow_resolved = 1;
-    int rc = rs_cli_parse_model_args(argc, argv, &a, "info", info_usage);
+    int rc = rs_cli_parse_model_args(argc, argv, &a, info_usage);
     if (rc >= 0) {
         free(a.sets);
         return rc;
@@ -38,7 +38,7 @@ int rs_cli_info(int argc, char **argv)
     if (a.resolved) {
         char *text = NULL;
         if (rs_model_write_resolved(m, &text) != RS_OK) {
-            fprintf(stderr, "regensim info: out of memory\n");
+            fprintf(stderr, "regensim: out of memory\n");
             rc = RS_EXIT_FAILED;
         } else {
             fputs(text, stdout);

@@ -68,7 +68,7 @@ static void run_usage(FILE *to)
 /* A second -o is refused rather than silently taken. */
 static int twice_output(const char *first, const char *second)
 {
-    fprintf(stderr, "regensim run: -o given twice (%s and %s); expected one output directory\n",
+    fprintf(stderr, "regensim: -o given twice (%s and %s); expected one output directory\n",
             first, second);
     return RS_EXIT_USAGE;
 }
@@ -87,7 +87,7 @@ static int run_parse(int argc, char **argv, run_options *o, char **rest, int *nr
             if (i + 1 < argc) rest[n++] = argv[++i];
         } else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
             if (i + 1 >= argc || !argv[i + 1][0]) {
-                fprintf(stderr, "regensim run: %s needs a directory\n", a);
+                fprintf(stderr, "regensim: %s needs a directory\n", a);
                 return RS_EXIT_USAGE;
             }
             if (o->out) return twice_output(o->out, argv[i + 1]);
@@ -100,7 +100,7 @@ static int run_parse(int argc, char **argv, run_options *o, char **rest, int *nr
             char *end = NULL;
             long t = v ? strtol(v, &end, 10) : 0;
             if (!v || !*v || *end || t < 1 || t > 4096) {
-                fprintf(stderr, "regensim run: --threads %s: expected a whole number of "
+                fprintf(stderr, "regensim: --threads %s: expected a whole number of "
                                 "threads from 1 to 4096\n", v ? v : "(missing)");
                 return RS_EXIT_USAGE;
             }
@@ -162,7 +162,7 @@ static void report_progress(progress_state *rs, const rs_sim *s, double now, int
         if (final) fputc('\n', stderr);
         rs->line_len = final ? 0 : len;
     } else {
-        fprintf(stderr, "regensim run: %s\n", line);
+        fprintf(stderr, "regensim: %s\n", line);
     }
     fflush(stderr);
 }
@@ -200,20 +200,20 @@ int rs_cli_run(int argc, char **argv)
     run_options o = {0};
     char **rest = calloc((size_t)argc + 1, sizeof *rest);
     if (!rest) {
-        fprintf(stderr, "regensim run: out of memory\n");
+        fprintf(stderr, "regensim: out of memory\n");
         return RS_EXIT_FAILED;
     }
     int nrest = 0;
     rs_cli_model_args a = {0};
     int rc = run_parse(argc, argv, &o, rest, &nrest);
-    if (rc < 0) rc = rs_cli_parse_model_args(nrest, rest, &a, "run", run_usage);
+    if (rc < 0) rc = rs_cli_parse_model_args(nrest, rest, &a, run_usage);
     if (rc < 0 && !o.out) {
-        fprintf(stderr, "regensim run: no output directory given (-o OUT)\n\n");
+        fprintf(stderr, "regensim: no output directory given (-o OUT)\n\n");
         run_usage(stderr);
         rc = RS_EXIT_USAGE;
     }
     if (rc < 0 && o.resume && o.force) {
-        fprintf(stderr, "regensim run: --resume continues the run in %s and --force replaces "
+        fprintf(stderr, "regensim: --resume continues the run in %s and --force replaces "
                         "it: give one of them\n", o.out);
         rc = RS_EXIT_USAGE;
     }
@@ -254,14 +254,14 @@ int rs_cli_run(int argc, char **argv)
     int cells = m->ncell_types > 0;
     for (int i = 0; i < m->ninitial; i++) cells |= m->initial[i].cells != NULL;
     if (cells)
-        fprintf(stderr, "regensim run: note: this model declares cells, which regensim %s does "
+        fprintf(stderr, "regensim: note: this model declares cells, which regensim %s does "
                         "not simulate yet: cell counts read 0, cell means NaN, and inject/remove "
                         "interventions do nothing; its fields run as given\n",
                 rs_version());
 
     for (int i = 0; i < m->ninterventions; i++)
         if (!rs_sim_intervention_reached(sim, i))
-            fprintf(stderr, "regensim run: note: interventions[%d] at %g min is at or after "
+            fprintf(stderr, "regensim: note: interventions[%d] at %g min is at or after "
                             "the end (%g min) and will not happen\n",
                     i, m->interventions[i].at.value, m->time.end.value);
 
@@ -310,7 +310,7 @@ int rs_cli_run(int argc, char **argv)
         break;
     case RS_RUN_STOPPED:
         if (st != RS_OK) rs_cli_print_error(&err);
-        fprintf(stderr, "regensim run: interrupted at t = %g min (step %lld of %lld); ",
+        fprintf(stderr, "regensim: interrupted at t = %g min (step %lld of %lld); ",
                 rs_sim_time(sim), (long long)rs_sim_steps(sim),
                 (long long)rs_sim_total_steps(sim));
         if (rs_run_stop_checkpointed(run)) {
@@ -325,7 +325,7 @@ int rs_cli_run(int argc, char **argv)
         break;
     default:
         rs_cli_print_error(&err);
-        fprintf(stderr, "regensim run: failed at t = %g min; %s/status says so\n",
+        fprintf(stderr, "regensim: failed at t = %g min; %s/status says so\n",
                 rs_sim_time(sim), o.out);
         rc = RS_EXIT_FAILED;
         break;

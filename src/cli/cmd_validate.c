@@ -19,15 +19,15 @@ static void validate_usage(FILE *to)
             "exits 0, or prints every error (file:line:col: message) and exits 2.\n");
 }
 
-int rs_cli_parse_model_args(int argc, char **argv, rs_cli_model_args *a, const char *cmd,
-                      void (*usage)(FILE *))
+int rs_cli_parse_model_args(int argc, char **argv, rs_cli_model_args *a,
+                            void (*usage)(FILE *))
 {
     int allow = a->allow_resolved;
     memset(a, 0, sizeof *a);
     a->allow_resolved = allow;
     a->sets = calloc((size_t)argc, sizeof *a->sets);
     if (!a->sets) {
-        fprintf(stderr, "regensim %s: out of memory\n", cmd);
+        fprintf(stderr, "regensim: out of memory\n");
         return RS_EXIT_FAILED;
     }
     for (int i = 1; i < argc; i++) {
@@ -37,7 +37,7 @@ int rs_cli_parse_model_args(int argc, char **argv, rs_cli_model_args *a, const c
             return RS_EXIT_OK;
         } else if (strcmp(s, "--set") == 0) {
             if (i + 1 >= argc) {
-                fprintf(stderr, "regensim %s: --set needs PATH=VALUE\n", cmd);
+                fprintf(stderr, "regensim: --set needs PATH=VALUE\n");
                 return RS_EXIT_USAGE;
             }
             a->sets[a->nsets++] = argv[++i];
@@ -46,11 +46,11 @@ int rs_cli_parse_model_args(int argc, char **argv, rs_cli_model_args *a, const c
         } else if (strcmp(s, "--resolved") == 0 && a->allow_resolved) {
             a->resolved = 1;
         } else if (s[0] == '-' && s[1]) {
-            fprintf(stderr, "regensim %s: unknown option '%s'\n\n", cmd, s);
+            fprintf(stderr, "regensim: unknown option '%s'\n\n", s);
             usage(stderr);
             return RS_EXIT_USAGE;
         } else if (a->path) {
-            fprintf(stderr, "regensim %s: one model file expected, got '%s' and '%s'\n", cmd,
+            fprintf(stderr, "regensim: one model file expected, got '%s' and '%s'\n",
                     a->path, s);
             return RS_EXIT_USAGE;
         } else {
@@ -58,7 +58,7 @@ int rs_cli_parse_model_args(int argc, char **argv, rs_cli_model_args *a, const c
         }
     }
     if (!a->path) {
-        fprintf(stderr, "regensim %s: no model file given\n\n", cmd);
+        fprintf(stderr, "regensim: no model file given\n\n");
         usage(stderr);
         return RS_EXIT_USAGE;
     }
@@ -81,7 +81,7 @@ int rs_cli_load_model(const rs_cli_model_args *a, rs_model **m)
 int rs_cli_validate(int argc, char **argv)
 {
     rs_cli_model_args a = {0};
-    int rc = rs_cli_parse_model_args(argc, argv, &a, "validate", validate_usage);
+    int rc = rs_cli_parse_model_args(argc, argv, &a, validate_usage);
     if (rc < 0) {
         rs_model *m = NULL;
         rc = rs_cli_load_model(&a, &m);

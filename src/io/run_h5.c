@@ -724,3 +724,8 @@ void rs_io_run_destroy(rs_io_run *w)
 }
 
 int rs_io_run_nsnapshots(const rs_io_run *w) { return w ? w->nsnap : 0; }
+
+double rs_io_run_snapshot_time(const rs_io_run *w, int k)
+{
+    return w && k >= 0 && k < w->nsnap ? w->times[k] : NAN;
+}

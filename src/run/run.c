@@ -162,6 +162,14 @@ static rs_status open_output(rs_run *r, const rs_run_config *cfg, int resume, do
                          "%lld: it is not this run's output (start again with --force)",
                          cfg->dir, rs_io_run_nsnapshots(r->w), t,
                          (long long)rs_sim_snapshots_written(r->sim));
+    for (int k = 0; s == RS_OK && resume && k < rs_io_run_nsnapshots(r->w); k++)
+        if (rs_io_run_snapshot_time(r->w, k) != rs_sim_snapshot_time(r->sim, k))
+            s = rs_error_set(err, RS_EINVAL,
+                             "%s/run.h5: snapshot %d is at t = %.17g min where this run wrote "
+                             "it at %.17g: it is not this run's output (start again with "
+                             "--force)",
+                             cfg->dir, k, rs_io_run_snapshot_time(r->w, k),
+                             rs_sim_snapshot_time(r->sim, k));
     if (s == RS_OK) s = rs_sim_output_declare(r->sim, r->w, err);
     if (s == RS_OK) s = rs_io_run_ready(r->w, err);
     if (s != RS_OK) {

@@ -568,6 +568,13 @@ int64_t rs_sim_snapshots_written(const rs_sim *s)
     return k;
 }
 
+double rs_sim_snapshot_time(const rs_sim *s, int64_t k)
+{
+    const int64_t p = s->save_period, total = s->st.total;
+    int64_t step = k <= 0 ? 0 : (p > 0 && k <= (total - 1) / p) ? k * p : total;
+    return (double)step * s->st.dt;
+}
+
 int rs_sim_intervention_reached(const rs_sim *s, int i)
 {
     if (i < 0 || i >= s->st.m->ninterventions) return 0;
