@@ -547,11 +547,10 @@ static void checkpoint_round_trip_is_bitwise(void **state)
     char tmp[300];
     snprintf(tmp, sizeof tmp, "%s.tmp", p);
     assert_int_not_equal(access(tmp, F_OK), 0);
-    /* A checkpoint is built in memory (no file until it commits); an
-     * abandoned one leaves the previous one and no temporary. */
+    /* An abandoned checkpoint leaves the previous one and no temporary. */
     rs_io_checkpoint *c = NULL;
     assert_int_equal(rs_io_checkpoint_create(&c, p, &err), RS_OK);
-    assert_int_not_equal(access(tmp, F_OK), 0);
+    assert_int_equal(access(tmp, F_OK), 0);
     rs_io_checkpoint_close(c);
     assert_int_not_equal(access(tmp, F_OK), 0);
     assert_int_equal(rs_io_checkpoint_open(&r, p, &err), RS_OK);

@@ -1,8 +1,8 @@
 /* checkpoint.c: checkpoint.h5's protocol (rs_io_checkpoint_*). A
- * checkpoint is built in memory, written to PATH.tmp with plain writes,
- * fsynced and renamed over PATH, so a kill leaves either the previous
- * checkpoint or the new one, and a full disk is an error with its reason
- * (the memory file closes whatever happens). Its contents are sections (HDF5 groups, the root among them) that
+ * checkpoint is written to PATH.tmp, closed, fsynced and renamed over
+ * PATH, so a kill leaves either the previous checkpoint or the new one; a
+ * full disk is an error with its reason, and the half-written temporary is
+ * dropped (rs_io_close_or_drop). Its contents are sections (HDF5 groups, the root among them) that
  * the components owning the state write and read through rs_io_section
  * (section.c); this file knows none of them. */
 #define _POSIX_C_SOURCE 200809L
@@ -67,12 +67,13 @@ rs_status rs_io_checkpoint_create(rs_io_checkpoint **out, const char *path, rs_e
     rs_io_checkpoint *c;
     rs_status s = checkpoint_alloc(&c, path, 1, err);
     if (s != RS_OK) return s;
+    errno = 0;
     rs_io_quiet q;
     rs_io_quiet_begin(&q);
-    c->file = rs_io_memfile_create();
+    c->file = H5Fcreate(c->tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     rs_io_quiet_end(&q);
     if (c->file < 0) {
-        s = rs_error_set(err, RS_ENOMEM, "cannot make the checkpoint for %s in memory", path);
+        s = rs_error_set(err, RS_EIO, "cannot create %s: %s", c->tmp, rs_io_reason());
         checkpoint_free(c);
         return s;
     }
@@ -135,6 +136,7 @@ rs_status rs_io_checkpoint_section(rs_io_checkpoint *c, const char *name, rs_io_
                             c->writing ? c->tmp : c->path, c->writing ? "create" : "find", key);
     rs_io_section *s = rs_io_section_new(g, key, NULL, c->writing);
     if (!s) return rs_error_set(err, RS_ENOMEM, "out of memory");
+    s->file = c->writing ? c->tmp : c->path;
     s->next = c->sections;
     c->sections = s;
     *sec = s;
@@ -152,18 +154,28 @@ rs_status rs_io_checkpoint_commit(rs_io_checkpoint *c, rs_error *err)
     char *path = c->path, *tmp = c->tmp;
     c->path = c->tmp = NULL;
     hid_t f = c->file;
-    c->file = -1; /* closed by rs_io_memfile_save */
-    checkpoint_free(c);
+    c->file = -1;
+    checkpoint_free(c); /* the sections; the file is closed below */
     errno = 0;
     rs_io_quiet q;
     rs_io_quiet_begin(&q);
-    int bad = rs_io_memfile_save(f, tmp, 1) != 0;
+    int bad = H5Fflush(f, H5F_SCOPE_LOCAL) < 0;
+    int e = errno;
+    if (rs_io_close_or_drop(f, tmp) != 0 && !bad) {
+        bad = 1;
+        e = errno;
+    }
     rs_io_quiet_end(&q);
-    if (bad) s = rs_error_set(err, RS_EIO, "cannot write %s: %s", tmp, rs_io_reason());
-    if (s == RS_OK && rename(tmp, path) != 0) {
-        s = rs_error_set(err, RS_EIO, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
+    errno = e;
+    if (bad) {
+        s = rs_error_set(err, RS_EIO, "cannot write %s: %s", tmp, rs_io_reason());
         unlink(tmp);
     }
+    if (s == RS_OK && rs_io_fsync_path(tmp) != 0)
+        s = rs_error_set(err, RS_EIO, "cannot flush %s: %s", tmp, strerror(errno));
+    if (s == RS_OK && rename(tmp, path) != 0)
+        s = rs_error_set(err, RS_EIO, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
+    if (s != RS_OK) unlink(tmp);
     free(path);
     free(tmp);
     return s;
@@ -172,5 +184,18 @@ rs_status rs_io_checkpoint_commit(rs_io_checkpoint *c, rs_error *err)
 void rs_io_checkpoint_close(rs_io_checkpoint *c)
 {
     if (!c) return;
-    checkpoint_free(c); /* one being written lives in memory only: nothing to remove */
+    if (c->writing && c->file >= 0) { /* abandoned: drop the temporary */
+        hid_t f = c->file;
+        c->file = -1;
+        char *tmp = c->tmp;
+        c->tmp = NULL;
+        rs_io_section_free_all(c->sections);
+        c->sections = NULL;
+        rs_io_quiet q;
+        rs_io_quiet_begin(&q);
+        if (rs_io_close_or_drop(f, tmp) == 0) unlink(tmp);
+        rs_io_quiet_end(&q);
+        free(tmp);
+    }
+    checkpoint_free(c);
 }

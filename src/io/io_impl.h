@@ -28,6 +28,7 @@ struct rs_io_section {
     hid_t group;
     char *name;
     rs_io_run *run;         /* run.h5 section, or NULL */
+    const char *file;       /* checkpoint section: the file written (its path) */
     int writing;            /* checkpoint: 1 writing, 0 reading */
     rs_io_series *series;   /* run.h5: declared grid series */
     int nseries, cap;
@@ -107,16 +108,21 @@ int rs_io_read_string(hid_t loc, const char *name, char **out);
  * for messages after an HDF5 call failed: callers set errno to 0 first. */
 const char *rs_io_reason(void);
 
-/* A new HDF5 file in memory (the core driver, no backing store), for the
- * small files written whole (checkpoint.h5, run-xdmf.h5): whatever the disk
- * does, closing it cannot fail and leave HDF5 holding an open file (which
- * crashed its exit handler after a disk-full write). */
-hid_t rs_io_memfile_create(void);
+/* run_dir.c: RS_OK when the file system of path (a file in it, or a
+ * directory) has room for `bytes` more and a margin of 256 KiB for HDF5's
+ * metadata, else RS_EIO
+ * saying so ("No space left on device": needed and free sizes), before
+ * anything is written: HDF5 copes badly with a write that fails half way,
+ * so a write that cannot fit is not started. */
+rs_status rs_io_space_check(const char *path, double bytes, const char *what, rs_error *err);
 
-/* Writes the in-memory file f to path (a plain write of its image;
- * fsynced when durable), then closes f in any case. 0, or -1 with errno
- * set and path removed. */
-int rs_io_memfile_save(hid_t f, const char *path, int durable);
+/* run_dir.c: closes the HDF5 file f, written at path; when the close
+ * fails (a full disk: HDF5 could not write the last metadata, and would
+ * keep the file open, which crashed its exit handler), frees the reserve
+ * of path's directory so that a second close can finish, removes path and
+ * makes the reserve again. 0 if the first close succeeded, else -1 (errno:
+ * the reason of the first failure). */
+int rs_io_close_or_drop(hid_t f, const char *path);
 
 /* "dir/name" into buf (size bytes); -1 if it does not fit. */
 int rs_io_path(char *buf, size_t size, const char *dir, const char *name);

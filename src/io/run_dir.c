@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "io/io_impl.h"
@@ -209,4 +210,41 @@ void rs_io_dir_unlock(rs_io_lock *l)
     if (!l) return;
     close(l->fd); /* releases the flock */
     free(l);
+}
+
+int rs_io_close_or_drop(hid_t f, const char *path)
+{
+    errno = 0;
+    if (H5Fclose(f) >= 0) return 0;
+    int e = errno ? errno : EIO;
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash) *slash = '\0';
+    else snprintf(dir, sizeof dir, ".");
+    rs_io_reserve_release(dir);
+    H5Fclose(f); /* with the reserve's room, HDF5 can finish and let go */
+    unlink(path);
+    rs_error ignored;
+    rs_io_reserve_make(dir, &ignored);
+    errno = e;
+    return -1;
+}
+
+rs_status rs_io_space_check(const char *path, double bytes, const char *what, rs_error *err)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    struct stat st;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        char *slash = strrchr(dir, '/');
+        if (slash) *slash = '\0';
+        else snprintf(dir, sizeof dir, ".");
+    }
+    struct statvfs fs;
+    if (statvfs(dir, &fs) != 0) return RS_OK; /* cannot tell: let the write say */
+    double avail = (double)fs.f_bavail * (double)fs.f_frsize, need = bytes + 262144.0;
+    if (avail >= need) return RS_OK;
+    return rs_error_set(err, RS_EIO, "cannot write %s in %s: %s (needs %.3g MB, %.3g MB free)",
+                        what, dir, strerror(ENOSPC), need / 1e6, avail / 1e6);
 }

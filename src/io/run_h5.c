@@ -618,6 +618,15 @@ rs_status rs_io_run_snapshot_begin(rs_io_run *w, double t, rs_error *err)
     if (!isfinite(t)) return rs_error_set(err, RS_EINVAL, "snapshot time %g is not finite", t);
     if (w->nsnap == INT32_MAX || reserve_times(w, w->nsnap + 1) < 0)
         return rs_error_set(err, RS_ENOMEM, "out of memory");
+    /* Room for the snapshot uncompressed, before a byte of it is written. */
+    double bytes = 0;
+    for (const rs_io_section *sec = w->sections; sec; sec = sec->next)
+        bytes += (double)sec->nseries * (double)rs_grid_voxels(&w->grid) *
+                 (w->fmt.float32 ? 4.0 : 8.0);
+    char what[64];
+    snprintf(what, sizeof what, "snapshot %d", w->nsnap);
+    rs_status s = rs_io_space_check(w->dir, bytes, what, err);
+    if (s != RS_OK) return s;
     w->in_snapshot = 1;
     w->snap_t = t;
     return RS_OK;

@@ -352,6 +352,21 @@ static rs_status check_mode(const rs_io_section *sec, int writing, const char *n
     return RS_OK;
 }
 
+/* A checksum of n doubles: Fletcher's two running sums over the 32-bit
+ * halves of each value, in 64-bit arithmetic, mixed. Any flipped bit, and
+ * any swap of two values, changes it. (HDF5's Fletcher-32 filter does the
+ * same job but needs chunked datasets and tripled a checkpoint's cost.) */
+static uint64_t checksum(const double *v, size_t n)
+{
+    const uint32_t *w = (const uint32_t *)v;
+    uint64_t a = 0x9E3779B97F4A7C15ull, b = 0;
+    for (size_t i = 0; i < 2 * n; i++) {
+        a += w[i];
+        b += a;
+    }
+    return a ^ (b * 0xBF58476D1CE4E5B9ull);
+}
+
 rs_status rs_io_section_put_doubles(rs_io_section *sec, const char *name, int rank,
                                     const size_t *dims, const double *v, rs_error *err)
 {
@@ -359,35 +374,32 @@ rs_status rs_io_section_put_doubles(rs_io_section *sec, const char *name, int ra
     if (st != RS_OK) return st;
     if (rank < 1 || rank > 4 || !dims || !v)
         return rs_error_set(err, RS_EINVAL, "checkpoint %s: bad rank, dims or array", name);
-    hsize_t hd[4], chunk[4];
+    hsize_t hd[4];
+    size_t n = 1;
     for (int i = 0; i < rank; i++) {
         hd[i] = (hsize_t)dims[i];
-        chunk[i] = hd[i] > 0 ? hd[i] : 1;
+        n *= dims[i];
     }
-    /* Chunks of at most 4 MiB (the outer axes shrunk first, as for grid
-     * series), each with a Fletcher-32 checksum that HDF5 verifies on every
-     * read, so a flipped byte is refused rather than resumed from. */
-    const hsize_t cap = RS_IO_CHUNK_BYTES / sizeof(double);
-    for (int k = 0; k < rank; k++) {
-        hsize_t rest = 1;
-        for (int j = k + 1; j < rank; j++) rest *= chunk[j];
-        if (rest * chunk[k] <= cap) break;
-        chunk[k] = rest >= cap ? 1 : cap / rest;
-    }
+    char what[300];
+    snprintf(what, sizeof what, "%s/%s of the checkpoint", sec->name, name);
+    if (sec->file && (st = rs_io_space_check(sec->file, 8.0 * (double)n, what, err)) != RS_OK)
+        return st;
+    errno = 0;
     rs_io_quiet q;
     rs_io_quiet_begin(&q);
     hid_t s = H5Screate_simple(rank, hd, NULL);
-    hid_t p = H5Pcreate(H5P_DATASET_CREATE);
-    hid_t d = -1;
-    if (s >= 0 && p >= 0 && H5Pset_chunk(p, rank, chunk) >= 0 && H5Pset_fletcher32(p) >= 0)
-        d = H5Dcreate2(sec->group, name, H5T_IEEE_F64LE, s, H5P_DEFAULT, p, H5P_DEFAULT);
-    int bad = d < 0 || H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0;
+    hid_t d = s >= 0 ? H5Dcreate2(sec->group, name, H5T_IEEE_F64LE, s, H5P_DEFAULT,
+                                  H5P_DEFAULT, H5P_DEFAULT)
+                     : -1;
+    /* every array carries its checksum, checked when it is read, so a
+     * flipped byte is refused rather than resumed from */
+    int bad = d < 0 || H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0 ||
+              rs_io_attr_uint64(d, "checksum", checksum(v, n)) < 0;
     if (d >= 0) H5Dclose(d);
-    if (p >= 0) H5Pclose(p);
     if (s >= 0) H5Sclose(s);
     rs_io_quiet_end(&q);
-    return bad ? rs_error_set(err, RS_EIO, "cannot write %s/%s to the checkpoint", sec->name,
-                              name)
+    return bad ? rs_error_set(err, RS_EIO, "cannot write %s/%s to the checkpoint: %s", sec->name,
+                              name, rs_io_reason())
                : RS_OK;
 }
 
@@ -407,6 +419,13 @@ rs_status rs_io_section_get_doubles(rs_io_section *sec, const char *name, int ra
     int same = hr == rank && H5Sget_simple_extent_dims(s, have, NULL) == rank;
     for (int i = 0; same && i < rank; i++) same = have[i] == (hsize_t)dims[i];
     int bad = !same || H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0;
+    uint64_t sum = 0;
+    int corrupt = 0;
+    if (!bad) {
+        size_t n = 1;
+        for (int i = 0; i < rank; i++) n *= dims[i];
+        corrupt = rs_io_attr_read_uint64(d, "checksum", &sum) < 0 || sum != checksum(v, n);
+    }
     if (s >= 0) H5Sclose(s);
     if (d >= 0) H5Dclose(d);
     rs_io_quiet_end(&q);
@@ -423,11 +442,13 @@ rs_status rs_io_section_get_doubles(rs_io_section *sec, const char *name, int ra
                             sec->name, name, hr == rank ? got : "an array of another rank",
                             want);
     }
-    return bad ? rs_error_set(err, RS_EIO,
-                              "cannot read %s/%s from the checkpoint: it is corrupt (its "
-                              "checksum does not match its data)",
-                              sec->name, name)
-               : RS_OK;
+    if (bad) return rs_error_set(err, RS_EIO, "cannot read %s/%s from the checkpoint", sec->name,
+                                 name);
+    return corrupt ? rs_error_set(err, RS_EIO,
+                                  "the checkpoint's %s/%s is corrupt (its checksum does not "
+                                  "match its data)",
+                                  sec->name, name)
+                   : RS_OK;
 }
 
 /* Writes or reads one attribute of a checkpoint section through the

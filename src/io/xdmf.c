@@ -30,7 +30,7 @@ static int write_vds(const rs_io_run *w, const char *path)
     hsize_t src_dims[4] = {(hsize_t)w->nsnap, (hsize_t)g->nz, (hsize_t)g->ny, (hsize_t)g->nx};
     hsize_t src_max[4] = {H5S_UNLIMITED, src_dims[1], src_dims[2], src_dims[3]};
     hsize_t count[4] = {1, src_dims[1], src_dims[2], src_dims[3]};
-    hid_t f = rs_io_memfile_create();
+    hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     hid_t vspace = H5Screate_simple(3, src_dims + 1, NULL);
     hid_t sspace = H5Screate_simple(4, src_dims, src_max);
     hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
@@ -58,14 +58,16 @@ static int write_vds(const rs_io_run *w, const char *path)
     if (sspace >= 0) H5Sclose(sspace);
     if (vspace >= 0) H5Sclose(vspace);
     if (f < 0) return -1;
-    if (bad) {
-        H5Fclose(f);
-        return -1;
+    int e = errno;
+    if (rs_io_close_or_drop(f, tmp) != 0 && !bad) {
+        bad = 1;
+        e = errno;
     }
     /* not fsynced: a view, rewritten at every snapshot (rs_io_write_atomic) */
-    if (rs_io_memfile_save(f, tmp, 0) != 0) return -1;
-    if (rename(tmp, path) != 0) {
+    if (bad || rename(tmp, path) != 0) {
+        if (!bad) e = errno;
         unlink(tmp);
+        errno = e;
         return -1;
     }
     return 0;
