@@ -244,6 +244,22 @@ expect 0 "$cli" run "$tmp/long.yaml" -o "$tmp/ref" --quiet
 nref=$(h5check complete "$tmp/ref/run.h5") || fail "reference run: $nref"
 [ "$nref" = 41 ] || fail "reference run: expected 41 snapshots, got $nref"
 
+# Two runs into one directory: while one writes, a second (plain, --force
+# or --resume) is refused with exit 2 naming the live run's pid, and the
+# live run completes untouched.
+"$cli" run "$tmp/long.yaml" -o "$tmp/busy" --quiet >/dev/null 2>&1 &
+bgpid=$!
+for _ in $(seq 1 3000); do [ -s "$tmp/busy/run.lock" ] && break; sleep 0.01; done
+for extra in "" --force --resume; do
+    expect 2 "$cli" run "$tmp/long.yaml" -o "$tmp/busy" --quiet $extra
+    grep -q "in use by a live run (pid $bgpid)" "$tmp/err" ||
+        fail "second run ($extra) into a busy directory: $(cat "$tmp/err")"
+done
+wait "$bgpid" || fail "the live run failed after the refused ones"
+bgpid=
+n=$(h5check complete "$tmp/busy/run.h5" "$tmp/ref/run.h5") || fail "busy run: $n"
+[ "$n" = 41 ] || fail "busy run: $n snapshots"
+
 # Waits (up to a minute) until OUT/run.xmf lists at least N snapshots.
 wait_snapshots() { # OUT N
     for _ in $(seq 1 3000); do
