@@ -2,6 +2,17 @@
 # and the version being defined in one place (project() in CMakeLists.txt).
 # Included from tests/CMakeLists.txt.
 
+# What both install tests pass to install_test.sh.
+set(_rs_install_args
+  "--source-dir=${PROJECT_SOURCE_DIR}"
+  "--version=${PROJECT_VERSION}"
+  "--cc=${CMAKE_C_COMPILER}"
+  "--cmake=${CMAKE_COMMAND}"
+  "--generator=${CMAKE_GENERATOR}"
+  "--config=$<CONFIG>"
+  "--libdir=${CMAKE_INSTALL_LIBDIR}"
+  "--bindir=${CMAKE_INSTALL_BINDIR}")
+
 # install_and_use: `cmake --install` into a scratch prefix, then build and run
 # examples/ against it with CMake (find_package) and with make (pkg-config),
 # and run the installed CLI. Not under sanitizers: the example is built
@@ -9,14 +20,7 @@
 add_test(NAME install_and_use
   COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/install_test.sh
     "--build-dir=${PROJECT_BINARY_DIR}"
-    "--source-dir=${PROJECT_SOURCE_DIR}"
-    "--version=${PROJECT_VERSION}"
-    "--cc=${CMAKE_C_COMPILER}"
-    "--cmake=${CMAKE_COMMAND}"
-    "--generator=${CMAKE_GENERATOR}"
-    "--config=$<CONFIG>"
-    "--libdir=${CMAKE_INSTALL_LIBDIR}"
-    "--bindir=${CMAKE_INSTALL_BINDIR}"
+    ${_rs_install_args}
     "--work-dir=${CMAKE_CURRENT_BINARY_DIR}/install_test")
 set_tests_properties(install_and_use PROPERTIES
   LABELS "install;no-sanitize"
@@ -33,14 +37,7 @@ set_tests_properties(install_and_use PROPERTIES
 add_test(NAME install_static_and_use
   COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/install_test.sh
     --static
-    "--source-dir=${PROJECT_SOURCE_DIR}"
-    "--version=${PROJECT_VERSION}"
-    "--cc=${CMAKE_C_COMPILER}"
-    "--cmake=${CMAKE_COMMAND}"
-    "--generator=${CMAKE_GENERATOR}"
-    "--config=$<CONFIG>"
-    "--libdir=${CMAKE_INSTALL_LIBDIR}"
-    "--bindir=${CMAKE_INSTALL_BINDIR}"
+    ${_rs_install_args}
     "--cmake-arg=-DREGENSIM_WERROR=${REGENSIM_WERROR}"
     "--work-dir=${CMAKE_CURRENT_BINARY_DIR}/install_static_test")
 set_tests_properties(install_static_and_use PROPERTIES

@@ -162,8 +162,7 @@ int rs_io_fsync_path(const char *path)
     return r;
 }
 
-rs_status rs_io_write_atomic(const char *path, const char *data, size_t len, int durable,
-                            rs_error *err)
+rs_status rs_io_write_atomic(const char *path, const char *data, size_t len, rs_error *err)
 {
     char tmp[4096];
     int n = snprintf(tmp, sizeof tmp, "%s.tmp", path);
@@ -184,17 +183,13 @@ rs_status rs_io_write_atomic(const char *path, const char *data, size_t len, int
         }
         done += (size_t)w;
     }
-    int synced = durable ? fsync(fd) : 0, e = errno;
-    if (close(fd) != 0 && synced == 0) {
-        synced = -1;
-        e = errno;
-    }
-    if (synced != 0) {
+    if (close(fd) != 0) {
+        int e = errno;
         unlink(tmp);
-        return rs_error_set(err, RS_EIO, "cannot flush %s: %s", tmp, strerror(e));
+        return rs_error_set(err, RS_EIO, "cannot write %s: %s", tmp, strerror(e));
     }
     if (rename(tmp, path) != 0) {
-        e = errno;
+        int e = errno;
         unlink(tmp);
         return rs_error_set(err, RS_EIO, "cannot rename %s to %s: %s", tmp, path, strerror(e));
     }

@@ -132,7 +132,7 @@ rs_status rs_io_xdmf_write(const rs_io_run *w, rs_error *err)
     if (b.failed)
         s = rs_error_set(err, RS_ENOMEM, "out of memory writing %s", path);
     else
-        s = rs_io_write_atomic(path, b.s, b.len, 0, err);
+        s = rs_io_write_atomic(path, b.s, b.len, err);
     rs_strbuf_free(&b);
     return s;
 }
