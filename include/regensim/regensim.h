@@ -13,6 +13,7 @@
 #include "regensim/diffusion.h"
 #include "regensim/expr.h"
 #include "regensim/model.h"
+#include "regensim/cells.h"
 #include "regensim/sim.h"
 #include "regensim/io.h"
 #include "regensim/run.h"

@@ -5,9 +5,10 @@
  * centres lie in a region (closed). Sums are reduced in a fixed order (one
  * partial per grid row from the kernel in aggregate.c, then rows in
  * order), so the values are bitwise the
- * same for any number of threads. Cell aggregates are 0 (count) and NaN
- * (mean of a state) until cells exist; over an empty region mean, max and
- * min are NaN and the integral 0. Region arguments are read from the
+ * same for any number of threads. Cell aggregates count the live cells of
+ * a type (in a region) or average one of their states, in storage order;
+ * over no cells a mean is NaN. Over an empty region mean, max and min are
+ * NaN and the integral 0. Region arguments are read from the
  * compiled expression at every evaluation, so a `set` intervention that
  * changes a parameter used in a region moves the region. */
 #include <math.h>
@@ -114,9 +115,26 @@ static double field_aggregate(rs_metrics *mt, const rs_expr_aggregate *a, const 
     return NAN;
 }
 
+/* One cell aggregate: the number of live cells of a type in the region,
+ * or the mean of one of their states, summed in storage order (the same
+ * for any thread count). No cells: count 0, mean NaN. */
+static double cell_aggregate(const rs_expr_aggregate *a, const rs_cells *c)
+{
+    double count = 0, sum = 0;
+    const int all = a->region.kind == RS_REGION_ALL;
+    for (size_t i = 0; c && i < c->n; i++) {
+        if (c->type[i] != a->cell_type || c->phase[i] != RS_CELL_ALIVE) continue;
+        if (!all && !rs_region_contains(&a->region, c->x[i], c->y[i], c->z[i])) continue;
+        count += 1;
+        if (a->state >= 0) sum += c->state[a->state][i];
+    }
+    if (a->kind == RS_AGG_COUNT) return count;
+    return count > 0 ? sum / count : NAN;
+}
+
 /* Evaluates every metric. */
 void rs_metrics_eval(rs_metrics *mt, const rs_grid *g, const double *const *fields,
-                     double t, double *values)
+                     const rs_cells *cells, double t, double *values)
 {
     for (int i = 0; i < mt->n; i++) {
         const rs_expr *e = mt->e[i];
@@ -126,7 +144,7 @@ void rs_metrics_eval(rs_metrics *mt, const rs_grid *g, const double *const *fiel
             if (a->substrate >= 0)
                 mt->aggs[k] = field_aggregate(mt, a, g, fields[a->substrate]);
             else
-                mt->aggs[k] = a->kind == RS_AGG_COUNT ? 0.0 : NAN; /* no cells yet */
+                mt->aggs[k] = cell_aggregate(a, cells);
         }
         rs_expr_inputs in;
         memset(&in, 0, sizeof in);

@@ -2,7 +2,9 @@
  * diffusion step it sets the shared source arrays from the state at the
  * start of the step: per substrate, S = reaction(all substrates, t, x, y, z)
  * plus the rates of the `source` interventions active at the step (from
- * <= n < until; until -1: forever). Later processes add to S; the
+ * <= n < until; until -1: forever), S = 0 for every other allocated source
+ * array, and U = 0 for every allocated uptake array. Later processes add
+ * to S and U (cells: secretion and uptake); the
  * `fields` process applies it (docs/numerics.md, "Reactions").
  *
  * With time.dt.reaction set, the reactions instead take m = dt.diffusion /
@@ -172,6 +174,12 @@ static rs_status reactions_step(void *self, rs_sim_state *st, rs_error *err)
     reactions *r = self;
     const int64_t n = st->steps;
     const double t = rs_sim_state_time(st);
+    /* Arrays other processes asked for after this one was created are
+     * reset here too: every process after this one adds to them. */
+    for (int i = 0; i < st->nf; i++) {
+        r->rate[i] = st->source[i];
+        if (st->uptake[i]) rs_reaction_fill(st->uptake[i], st->nvox, 0.0);
+    }
     if (r->nsub == 1) {
         rates_at(r, st, t);
         for (int i = 0; i < st->nf; i++)

@@ -19,7 +19,8 @@
  *      dt.mechanics / dt.phenotype, converted to whole diffusion steps);
  *   3. advances the clock to n + 1.
  * The first process of the table, `reactions`, sets every allocated source
- * array at each step (reaction rate, or 0, plus `source` interventions);
+ * array at each step (reaction rate, or 0, plus `source` interventions)
+ * and zeroes every allocated uptake array;
  * processes after it add to the source and uptake arrays; `fields`, the
  * last, moves every field by one step with them (diffusion, decay, S, U). */
 #ifndef RS_SIM_PROCESS_H
@@ -28,6 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "regensim/cells.h"
 #include "regensim/error.h"
 #include "regensim/grid.h"
 #include "regensim/io.h"
@@ -49,6 +51,9 @@ typedef struct rs_sim_state {
     double *params;      /* the parameters as changed by interventions so far */
     rs_sim_symbols sy;   /* names for compiling expressions */
     uint64_t seed;       /* the RNG key (rs_rng): draws are keyed by (seed, id, step, purpose) */
+    rs_cells *cells;     /* the population; NULL when the model has no cell types */
+    double size[3];      /* the domain, um (the grid's extent; 0 along z in 2D) */
+    int dims;            /* the model's: 2 or 3 */
     /* clock: time t = steps * dt exactly */
     double dt;           /* dt.diffusion, min */
     int64_t steps, total;
@@ -108,6 +113,9 @@ extern const rs_process_ops *const rs_processes[];
 /* The processes of today's engine (proc_reactions.c, proc_fields.c). */
 extern const rs_process_ops rs_process_reactions;
 extern const rs_process_ops rs_process_fields;
+/* The cells' processes (proc_cells.c, proc_cell_mechanics.c). */
+extern const rs_process_ops rs_process_cells;
+extern const rs_process_ops rs_process_cell_mechanics;
 
 /* The value of a model number under the current parameters: its
  * expression (of parameters only) compiled and evaluated, or its plain

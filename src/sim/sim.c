@@ -90,6 +90,7 @@ void rs_sim_destroy(rs_sim *s)
     free(st->source);
     free(st->uptake);
     free(st->params);
+    rs_cells_destroy(st->cells);
     rs_sim_symbols_free(&st->sy);
     free(s->sets);
     free(s->iv_step);
@@ -172,6 +173,15 @@ static rs_status init_state(rs_sim *s, rs_error *err)
     rs_status r;
     for (int i = 0; i < st->nf; i++)
         if ((r = rs_alloc_doubles(&st->fields[i], st->nvox, err)) != RS_OK) return r;
+    if (m->ncell_types > 0) {
+        int nstates = 0;
+        for (int t = 0; t < m->ncell_types; t++)
+            if (m->cell_types[t].nstates > nstates) nstates = m->cell_types[t].nstates;
+        rs_model_summary sum;
+        rs_model_summarize(m, &sum);
+        r = rs_cells_create(&st->cells, st->dims, nstates, (size_t)sum.expected_cells, err);
+        if (r != RS_OK) return r;
+    }
     /* Voxel coordinates and scratch for the initial expressions only. */
     double *x = NULL, *y = NULL, *z = NULL, *scratch = NULL;
     if ((r = rs_alloc_doubles(&x, st->nvox, err)) == RS_OK &&
@@ -233,8 +243,8 @@ static rs_status check_finite(const rs_sim_state *st, const char *what, rs_statu
 /* Evaluates the metrics at the current step. */
 static void eval_metrics(rs_sim *s)
 {
-    rs_metrics_eval(s->metrics, &s->st.g, (const double *const *)s->st.fields, rs_sim_time(s),
-                    s->metric_values);
+    rs_metrics_eval(s->metrics, &s->st.g, (const double *const *)s->st.fields, s->st.cells,
+                    rs_sim_time(s), s->metric_values);
 }
 
 /* Builds the run's state from m. */
@@ -251,6 +261,10 @@ rs_status rs_sim_create(rs_sim **out, const rs_model *m, rs_error *err)
     st->g = rs_model_grid(m);
     st->nf = m->nsubstrates;
     st->np = m->nparameters;
+    st->dims = m->domain.nsize == 3 ? 3 : 2;
+    st->size[0] = st->g.nx * st->g.dx;
+    st->size[1] = st->g.ny * st->g.dx;
+    st->size[2] = st->dims == 3 ? st->g.nz * st->g.dx : 0;
     double seed = m->seed.value;
     st->seed = seed >= 0 && seed < 18446744073709551616.0 ? (uint64_t)seed : 0;
     rs_status r = rs_grid_check(&st->g, err);

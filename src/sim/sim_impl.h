@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "regensim/cells.h"
 #include "regensim/error.h"
 #include "regensim/expr.h"
 #include "regensim/grid.h"
@@ -107,6 +108,7 @@ void rs_metrics_rebind(rs_metrics *mt, const double *params);
 
 /* Evaluates every metric at time t over the fields into values[nmetrics]. */
 void rs_metrics_eval(rs_metrics *mt, const rs_grid *g, const double *const *fields,
+                     const rs_cells *cells,
                      double t, double *values);
 
 #endif

@@ -1,0 +1,27 @@
+/* coupling.c: what cells put into and take out of the fields, as the
+ * shared source (S, concentration/min) and uptake (U, 1/min) arrays the
+ * field solvers apply (regensim/cells.h; docs/cells.md, "Coupling").
+ *
+ * A cell secreting at rate R (amount/min; amount = concentration x um^3,
+ * x um^2 in 2D) adds R / V_voxel to S at its voxel, so the field's integral
+ * grows by R per minute exactly; a cell taking up at rate k (1/min) adds
+ * k V_cell / V_voxel to U there: it clears k times its own volume of fluid
+ * per minute, implicitly (c / (1 + dt U)), so the field stays
+ * non-negative. Several cells in one voxel add up in storage order, which
+ * is the same for any thread count (cells.h), so the sums are too. */
+#include "regensim/cells.h"
+
+void rs_cell_deposit(const rs_cells *c, const rs_grid *g, const double *secretion,
+                     const double *uptake, double *S, double *U)
+{
+    const double vvox = g->dx * g->dx * (g->nz > 1 ? g->dx : 1.0); /* as metrics integrate */
+    for (size_t i = 0; i < c->n; i++) {
+        if (c->phase[i] != RS_CELL_ALIVE) continue;
+        const int t = c->type[i];
+        const double rs = secretion ? secretion[t] : 0, ru = uptake ? uptake[t] : 0;
+        if (rs == 0 && ru == 0) continue;
+        const size_t v = rs_cell_voxel(g, c->x[i], c->y[i], c->z[i]);
+        if (rs != 0) S[v] += rs / vvox;
+        if (ru != 0) U[v] += ru * c->volume[i] / vvox;
+    }
+}
