@@ -65,7 +65,7 @@ static void defaults_are_applied(void **state)
     assert_true(m->solver_options.time_order.value == 1);
     assert_true(m->seed.value == 1);
     assert_true(m->time.dt.diffusion.value == 0.1);
-    assert_true(m->time.dt.mechanics.value == 1);
+    assert_true(m->time.dt.mechanics.value == 0.1);
     assert_true(m->time.dt.phenotype.value == 6);
     assert_true(m->time.save_every.value == 0);
     assert_int_equal(m->nsubstrates, 2);

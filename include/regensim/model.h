@@ -279,6 +279,36 @@ typedef struct rs_model_summary {
 
 RS_API void rs_model_summarize(const rs_model *m, rs_model_summary *sum);
 
+/* ---- the model's clock (model_clock.c) ------------------------------ *
+ * A run advances in whole diffusion steps; event times (the end,
+ * interventions) and intervals (save_every, dt.mechanics, ...) are
+ * converted once to step indices and periods, and time is always steps x
+ * dt, never an accumulated sum. A time T falls on step round(T / dt) when
+ * T / dt is a whole number up to a few ulps (so decimal steps land
+ * exactly), and otherwise on the first step after it, ceil(T / dt). */
+
+/* The step of time `when` for step dt; -1 when when/dt is not finite or
+ * above 2^53. */
+RS_API int64_t rs_clock_step_of(double when, double dt);
+
+/* The step period of an interval: 0 when every is 0 (never), else at
+ * least 1; -1 as above. */
+RS_API int64_t rs_clock_period(double every, double dt);
+
+/* Whether an event of step period `period` (0: none) is due at `step`. */
+RS_API int rs_clock_due(int64_t step, int64_t period);
+
+/* The mechanics step as scheduled (min): dt.mechanics rounded to whole
+ * diffusion steps when it is at least dt.diffusion (*substeps = 1), else
+ * dt.diffusion split into *substeps = ceil(dt.diffusion / dt.mechanics)
+ * equal sub-steps. substeps may be NULL. */
+RS_API double rs_model_mechanics_dt(const rs_model *m, int *substeps);
+
+/* The largest stable mechanics step (min) of the model's cell types:
+ * 0.5 x the smallest radius / the largest repulsion (docs/cells.md,
+ * "Mechanics"); +inf when no type repels. */
+RS_API double rs_model_mechanics_dt_limit(const rs_model *m);
+
 /* Index of the named substrate / cell type / parameter, or -1. */
 RS_API int rs_model_find_substrate(const rs_model *m, const char *name);
 RS_API int rs_model_find_cell_type(const rs_model *m, const char *name);

@@ -249,14 +249,20 @@ int rs_cli_run(int argc, char **argv)
     }
     const rs_sim *sim = rs_run_sim(run);
 
-    /* Until the cells issue lands, say once that the model's cells are
-     * declared but not simulated. */
-    int cells = m->ncell_types > 0;
-    for (int i = 0; i < m->ninitial; i++) cells |= m->initial[i].cells != NULL;
-    if (cells)
-        fprintf(stderr, "regensim: note: this model declares cells, which regensim %s does "
-                        "not simulate yet: cell counts read 0, cell means NaN, and inject/remove "
-                        "interventions do nothing; its fields run as given\n",
+    /* Until the phenotype lands, say once that a model's cell rules
+     * (division, death, transitions, states) are not applied yet. */
+    int rules = 0;
+    for (int t = 0; t < m->ncell_types; t++) {
+        const rs_model_cell_type *ct = &m->cell_types[t];
+        const char *r[3] = {ct->cycle.text, ct->apoptosis.text, ct->necrosis.text};
+        for (int k = 0; k < 3; k++) rules |= r[k] && strcmp(r[k], "0") != 0;
+        rules |= ct->ntransitions > 0 || ct->nstates > 0;
+    }
+    if (rules)
+        fprintf(stderr, "regensim: note: regensim %s moves cells and couples them to the "
+                        "fields, but does not apply their rules yet (cycle, apoptosis, "
+                        "necrosis, transitions, states): no cell divides, dies or changes "
+                        "type\n",
                 rs_version());
 
     for (int i = 0; i < m->ninterventions; i++)

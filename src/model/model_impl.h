@@ -106,6 +106,9 @@ void rs_model_apply_override(mctx *c, int i, const char *text);
  * cross-checks the whole model. */
 void rs_model_resolve(mctx *c);
 
+/* The checks of the cell types across keys (model_cells.c). */
+void rs_model_check_cells(mctx *c);
+
 /* Frees what the struct at base of desc d owns (not base itself). */
 void rs_model_free_struct(const struct_desc *d, void *base);
 void rs_model_free_region(rs_model_region *r);

@@ -517,5 +517,6 @@ void rs_model_resolve(mctx *c)
     check_refs(&w);
     check_grid(&w);
     check_schedule(&w);
+    rs_model_check_cells(c);
     names_free(&w.nm, m->ncell_types);
 }

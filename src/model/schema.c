@@ -33,14 +33,14 @@ static const struct_desc parameter_desc =
 static const field_desc secrete_fields[] = {
     {.key = "rate", .kind = FK_NUMBER, .off = offsetof(rs_model_named_number, value),
      .required = 1, .range = R_MIN, .min = 0, .what = "a secretion rate",
-     .unit = "concentration/min per cell"},
+     .unit = "amount/min per cell (amount: concentration x um^3; x um^2 in 2D)"},
 };
 static const struct_desc secrete_desc =
     DESC("secretion", rs_model_named_number, 1, secrete_fields);
 
 static const field_desc uptake_fields[] = {
     {.key = "rate", .kind = FK_NUMBER, .off = offsetof(rs_model_named_number, value),
-     .required = 1, .range = R_MIN, .min = 0, .what = "an uptake rate", .unit = "1/min"},
+     .required = 1, .range = R_MIN, .min = 0, .what = "an uptake rate", .unit = "1/min (volumes of the cell cleared per minute)"},
 };
 static const struct_desc uptake_desc = DESC("uptake", rs_model_named_number, 1, uptake_fields);
 
@@ -254,7 +254,7 @@ static const struct_desc domain_desc = {"domain", sizeof(((M *)0)->domain), 0,
 static const field_desc dt_fields[] = {
     {.key = "diffusion", .kind = FK_NUMBER, .off = DTOFF(diffusion), .def = 0.1,
      .range = R_MIN | R_MIN_OPEN, .min = 0, .what = "a time step", .unit = "min"},
-    {.key = "mechanics", .kind = FK_NUMBER, .off = DTOFF(mechanics), .def = 1,
+    {.key = "mechanics", .kind = FK_NUMBER, .off = DTOFF(mechanics), .def = 0.1,
      .range = R_MIN | R_MIN_OPEN, .min = 0, .what = "a time step", .unit = "min"},
     {.key = "phenotype", .kind = FK_NUMBER, .off = DTOFF(phenotype), .def = 6,
      .range = R_MIN | R_MIN_OPEN, .min = 0, .what = "a time step", .unit = "min"},

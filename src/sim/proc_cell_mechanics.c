@@ -4,7 +4,9 @@
  * parameters, re-evaluated when a `set` changes them) and the neighbour
  * bins once, then at each of its steps runs the kernels of src/cells in
  * order: bins (counting sort of the cells), pair forces, motility, move.
- * Nothing is allocated in a step. */
+ * A dt.mechanics shorter than dt.diffusion is run as that many sub-steps
+ * of each diffusion step (rs_model_mechanics_dt). Nothing is allocated in
+ * a step. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +15,8 @@
 
 typedef struct mechanics_proc {
     int ntypes;
-    double dt;                 /* dt.mechanics as scheduled: whole diffusion steps */
+    double dt;                 /* the mechanics step as scheduled (rs_model_mechanics_dt) */
+    int nsub;                  /* mechanics steps per diffusion step when dt.mechanics is shorter */
     rs_cell_mechanics *mech;   /* per type */
     rs_cell_motility *mot;     /* per type */
     int *chemo_substrate;      /* all types' chemotaxis entries, in order */
@@ -97,8 +100,7 @@ static rs_status mechanics_create(void **self, rs_sim_state *st, rs_error *err)
         double reach = rs_cell_mechanics_reach(p->mech, radii, p->ntypes);
         s = rs_neighbour_bins_create(&p->bins, st->dims, st->size, reach, err);
     }
-    int64_t period = rs_clock_period(m->time.dt.mechanics.value, st->dt);
-    p->dt = (double)(period > 0 ? period : 1) * st->dt;
+    p->dt = rs_model_mechanics_dt(m, &p->nsub);
     if (s != RS_OK) {
         mechanics_destroy(p);
         *self = NULL;
@@ -112,12 +114,16 @@ static rs_status mechanics_step(void *self, rs_sim_state *st, rs_error *err)
     mechanics_proc *p = self;
     rs_cells *c = st->cells;
     if (!c) return RS_OK;
-    rs_neighbour_bins_build(p->bins, c);
-    rs_cell_forces(c, p->bins, p->mech, p->ntypes);
-    rs_cell_motility_env env = {&st->g, (const double *const *)st->fields, st->seed,
-                                (uint64_t)st->steps, p->dt};
-    rs_cell_motility_add(c, p->mot, p->mech, p->ntypes, &env);
-    rs_cell_move(c, st->size, p->dt);
+    for (int k = 0; k < p->nsub; k++) {
+        rs_neighbour_bins_build(p->bins, c);
+        rs_cell_forces(c, p->bins, p->mech, p->ntypes);
+        /* The draws' counter: one per mechanics step of the run. */
+        rs_cell_motility_env env = {&st->g, (const double *const *)st->fields, st->seed,
+                                    (uint64_t)st->steps * (uint64_t)p->nsub + (uint64_t)k,
+                                    p->dt};
+        rs_cell_motility_add(c, p->mot, p->mech, p->ntypes, &env);
+        rs_cell_move(c, st->size, p->dt);
+    }
     return RS_OK;
 }
 

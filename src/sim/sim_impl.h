@@ -1,5 +1,5 @@
 /* sim_impl.h: internal interfaces of the simulation driver (src/sim/sim.c)
- * and its helpers: the step clock (sim_clock.c), expression symbol tables
+ * and its helpers: expression symbol tables
  * (sim_symbols.c), initial fields (field_init.c), the reaction kernel
  * (reaction.c) and metrics (metrics.c; their reductions over regions are
  * the field layer's rs_region_reduce_rows). Not installed; nothing here is
@@ -16,20 +16,6 @@
 #include "regensim/grid.h"
 #include "regensim/model.h"
 #include "regensim/region.h"
-
-/* ---- clock (sim_clock.c) ---------------------------------------------- */
-
-/* The step on which an event at time `when` (min) falls for step dt: the
- * nearest step when when/dt is a whole number up to a relative 1e-9, else
- * the first step after it. -1 when when/dt is not finite or above 2^53. */
-int64_t rs_clock_step_of(double when, double dt);
-
-/* The step period of an interval (min): rs_clock_step_of(every, dt), at
- * least 1; 0 when every <= 0 (never). -1 as above. */
-int64_t rs_clock_period(double every, double dt);
-
-/* Whether an event with step period `period` (0: none) is due at `step`. */
-int rs_clock_due(int64_t step, int64_t period);
 
 /* ---- symbol tables (sim_symbols.c) ------------------------------------ */
 

@@ -1,4 +1,4 @@
-/* sim_clock.c: the driver's clock in whole diffusion steps. Event times
+/* model_clock.c: the model's clock in whole diffusion steps (model.h). Event times
  * (the end, interventions) and intervals (save_every, checkpoint_every,
  * dt.phenotype) are converted once, at create, to step indices and step
  * periods; time is then always steps * dt, never an accumulated sum.
@@ -11,7 +11,7 @@
 #include <float.h>
 #include <math.h>
 
-#include "sim/sim_impl.h"
+#include "regensim/model.h"
 
 /* The step index of time `when` for step dt (see the rule above). */
 int64_t rs_clock_step_of(double when, double dt)
@@ -38,4 +38,24 @@ int64_t rs_clock_period(double every, double dt)
 int rs_clock_due(int64_t step, int64_t period)
 {
     return period > 0 && step % period == 0;
+}
+
+/* The mechanics step as scheduled (see model.h). */
+double rs_model_mechanics_dt(const rs_model *m, int *substeps)
+{
+    const double d = m->time.dt.diffusion.value, k = m->time.dt.mechanics.value;
+    int n = 1;
+    double h;
+    if (k >= d) {
+        int64_t p = rs_clock_period(k, d);
+        h = (double)(p > 0 ? p : 1) * d;
+    } else {
+        /* Sub-steps of the diffusion step, none longer than asked. */
+        double q = d / k, r = nearbyint(q);
+        double nn = fabs(q - r) <= 64.0 * DBL_EPSILON * q ? r : ceil(q);
+        n = nn > 1e6 ? 1000000 : (int)nn;
+        h = d / n;
+    }
+    if (substeps) *substeps = n;
+    return h;
 }
