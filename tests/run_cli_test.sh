@@ -146,15 +146,10 @@ grep -q "usage: regensim run" "$tmp/out" || fail "run --help"
 
 # 3. Any number of threads, the same bits; the work threshold lowered
 # through the environment so the 1600-voxel run really splits its steps.
-# A model whose cells have rules is told, once, that they are not applied
-# yet; one whose cells only move and secrete is not.
-expect 0 "$cli" run "$src/models/tutorial/cytokine_source.yaml" -o "$tmp/cells" --quiet \
-    --set time.end=5
-grep -q "note:" "$tmp/err" && fail "a note on a model without cell rules: $(cat "$tmp/err")"
+# A model with cells runs without notes: its cells are simulated.
 expect 0 "$cli" run "$src/models/tutorial/demyelination.yaml" -o "$tmp/cells" --quiet \
-    --force --set time.end=5
-[ "$(grep -c "does not apply their rules yet" "$tmp/err")" = 1 ] ||
-    fail "no (or a repeated) note on cell rules: $(cat "$tmp/err")"
+    --set time.end=5
+grep -q "note:" "$tmp/err" && fail "a note on a model with cells: $(cat "$tmp/err")"
 REGENSIM_MIN_WORK_PER_THREAD=64 expect 0 "$cli" run "$tmp/small.yaml" -o "$tmp/t1" --threads 1 --quiet
 REGENSIM_MIN_WORK_PER_THREAD=64 expect 0 "$cli" run "$tmp/small.yaml" -o "$tmp/t2" --threads 2 --quiet
 r=$(h5check same "$tmp/t1/run.h5" "$tmp/t2/run.h5") || fail "--threads 1 vs 2: $r"

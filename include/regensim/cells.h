@@ -35,6 +35,9 @@ extern "C" {
 #define RS_CELLS_MAX_TYPES 64
 /* pi, for volumes and directions (strict C11 has no M_PI). */
 #define RS_CELLS_PI 3.14159265358979323846
+/* Cells per thread below which a kernel does not add a thread (the
+ * default of rs_cells.min_work; REGENSIM_MIN_WORK_PER_THREAD overrides). */
+#define RS_CELLS_WORK_PER_THREAD 2048
 /* Most internal state variables a cell may have. */
 #define RS_CELLS_MAX_STATES 64
 
@@ -68,6 +71,7 @@ typedef struct rs_cells {
     int dims;          /* 2: z is 0 and motion stays in the plane; 3 */
     int nstates;       /* state slots per cell (the most any type has) */
     uint64_t next_id;  /* the id the next new cell gets */
+    long min_work;     /* cells per thread a kernel needs before it adds one (threads.h) */
     uint64_t *id;
     int32_t *type;     /* index into the model's cell types */
     int32_t *phase;    /* rs_cell_phase */
@@ -85,8 +89,9 @@ typedef struct rs_cells {
 } rs_cells;
 
 /* A population for a `dims`-D domain with `nstates` state slots, room for
- * `capacity` cells (0 allowed). RS_EINVAL, RS_ENOMEM, RS_ETOOBIG. Free
- * with rs_cells_destroy. */
+ * `capacity` cells (0 allowed). RS_EINVAL (also for a bad
+ * REGENSIM_MIN_WORK_PER_THREAD), RS_ENOMEM, RS_ETOOBIG. Free with
+ * rs_cells_destroy. */
 RS_API rs_status rs_cells_create(rs_cells **out, int dims, int nstates, size_t capacity,
                                  rs_error *err);
 RS_API void rs_cells_destroy(rs_cells *c);
@@ -116,6 +121,10 @@ RS_API size_t rs_cells_compact(rs_cells *c, const unsigned char *keep);
 /* Reorders the cells: new cell i is old cell perm[i] (perm a permutation
  * of 0..n-1). Uses c->scratch; allocates nothing. */
 RS_API void rs_cells_permute(rs_cells *c, const uint32_t *perm);
+
+/* Sorts the n cell indices idx by the cells' ids (tmp: n more entries of
+ * work space). */
+RS_API void rs_cells_sort_by_id(const rs_cells *c, uint32_t *idx, size_t n, uint32_t *tmp);
 
 /* Index of the cell with id `id`, or (size_t)-1 (a linear search, for
  * tests and tools). */
@@ -228,6 +237,51 @@ RS_API void rs_cell_motility_add(rs_cells *c, const rs_cell_motility *types,
 /* Moves every cell by dt * v and keeps it in the domain [0, size] by
  * reflection at the walls (its motility direction reflected too). */
 RS_API void rs_cell_move(rs_cells *c, const double size[3], double dt);
+
+/* ---- phenotype (phenotype.c) ------------------------------------------ */
+
+/* A cell's event at a phenotype step, written into c->key by whoever
+ * decides (src/sim/proc_cell_phenotype.c): at most one per cell. */
+enum {
+    RS_FATE_NONE = 0,
+    RS_FATE_APOPTOSIS = 1,
+    RS_FATE_NECROSIS = 2,
+    RS_FATE_DIVIDE = 3,
+    RS_FATE_BECOME = 4 /* + the new type's index */
+};
+
+/* Per type, what applying the events needs. */
+typedef struct rs_cell_fates {
+    int ntypes;
+    const double *volume;          /* per type: its cells' full-grown volume */
+    const double *growth_time;     /* per type, min */
+    const double *clearance_time;  /* per type, min */
+    const int *ndeposits;          /* per type: substrates left something at death */
+    const int *const *deposit_substrate;
+    const double *const *deposit_amount; /* amount per cell */
+    /* On a transition from type a to b, state slot s of the cell takes
+     * old slot state_map[(a * ntypes + b) * nstates + s], or when that is
+     * -1 state_initial[b * nstates + s]. */
+    const int *state_map;
+    const double *state_initial;
+    const rs_grid *g;
+    double *const *fields;         /* for the death deposits */
+    double size[3];                /* the domain, um */
+} rs_cell_fates;
+
+/* What a phenotype step did. */
+typedef struct rs_cell_fate_counts {
+    size_t divisions, deaths, transitions, cleared;
+} rs_cell_fate_counts;
+
+/* Ages every cell by dt (regrowing the live ones), applies the events in
+ * c->key in id order (divisions draw their direction keyed by (seed, id,
+ * step, RS_DRAW_DIVISION), words 2 and 3), then removes the dead cells
+ * past their clearance time. The only allocation: room for the
+ * daughters when the capacity is short (RS_ENOMEM, RS_ETOOBIG). */
+RS_API rs_status rs_cells_apply_fates(rs_cells *c, const rs_cell_fates *f, double dt,
+                                      uint64_t seed, uint64_t step, rs_cell_fate_counts *counts,
+                                      rs_error *err);
 
 /* ---- placement and removal (placement.c) ------------------------------ */
 

@@ -149,6 +149,10 @@ typedef struct rs_model_cell_type {
     int nstates;
     rs_model_state *states;
     rs_model_mechanics mechanics;
+    rs_model_number growth_time;    /* min: a daughter's volume relaxes to the type's */
+    rs_model_number clearance_time; /* min: a dead cell stays this long, then is removed */
+    int ndeath_deposits;
+    rs_model_named_number *death_deposits; /* substrate -> amount left at death */
 } rs_model_cell_type;
 
 /* One initial condition: cells of a type (count or density) or a field

@@ -8,6 +8,7 @@
 #include "regensim/log.h"
 #include "regensim/rng.h"
 #include "regensim/text.h"
+#include "regensim/threads.h"
 #include "regensim/grid.h"
 #include "regensim/region.h"
 #include "regensim/diffusion.h"

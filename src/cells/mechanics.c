@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "regensim/cells.h"
+#include "regensim/threads.h"
 
 void rs_cell_pair_constants(const rs_cell_mechanics *a, const rs_cell_mechanics *b,
                             double *repulsion, double *adhesion)
@@ -89,7 +90,7 @@ void rs_cell_forces(rs_cells *c, const rs_neighbour_bins *b, const rs_cell_mecha
             rs_cell_pair_constants(&types[s], &types[t], &cr[s * nt + t], &ca[s * nt + t]);
     const long n = (long)c->n;
     const int nz = b->dims == 3 ? 1 : 0;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) num_threads(rs_threads_team(c->n, c->min_work))
     for (long i = 0; i < n; i++) {
         const size_t home = c->key[i]; /* the bin build left each cell's bin here */
         const int bi = (int)(home % (size_t)b->nb[0]);
@@ -140,7 +141,7 @@ void rs_cell_move(rs_cells *c, const double size[3], double dt)
 {
     const long n = (long)c->n;
     const int three = c->dims == 3;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) num_threads(rs_threads_team(c->n, c->min_work))
     for (long i = 0; i < n; i++) {
         c->x[i] += dt * c->vx[i];
         c->y[i] += dt * c->vy[i];

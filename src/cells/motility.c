@@ -14,6 +14,7 @@
 #include <math.h>
 
 #include "regensim/cells.h"
+#include "regensim/threads.h"
 #include "regensim/rng.h"
 
 /* A uniform unit vector from three 32-bit words (two used in 2D). */
@@ -39,7 +40,7 @@ void rs_cell_motility_add(rs_cells *c, const rs_cell_motility *types,
 {
     const long n = (long)c->n;
     (void)ntypes;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) num_threads(rs_threads_team(c->n, c->min_work))
     for (long i = 0; i < n; i++) {
         const int t = c->type[i];
         const rs_cell_motility *mt = &types[t];

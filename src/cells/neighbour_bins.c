@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "regensim/cells.h"
+#include "regensim/threads.h"
 
 /* Most bins a grid may have: beyond it the bins are made wider. */
 #define MAX_BINS (1u << 26)
@@ -91,7 +92,7 @@ void rs_neighbour_bins_build(rs_neighbour_bins *b, rs_cells *c)
 {
     const long n = (long)c->n;
     uint32_t *key = c->key, *perm = c->perm, *start = b->start;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) num_threads(rs_threads_team(c->n, c->min_work))
     for (long i = 0; i < n; i++) key[i] = (uint32_t)rs_neighbour_bins_of(b, c->x[i], c->y[i], c->z[i]);
     /* Counting sort: counts, exclusive prefix, stable scatter. */
     memset(start, 0, (b->nbins + 1) * sizeof *start);
@@ -102,12 +103,12 @@ void rs_neighbour_bins_build(rs_neighbour_bins *b, rs_cells *c)
     for (size_t k = b->nbins; k > 0; k--) start[k] = start[k - 1];
     start[0] = 0;
     const long nbins = (long)b->nbins;
-#pragma omp parallel for schedule(dynamic, 4096)
+#pragma omp parallel for schedule(dynamic, 4096) num_threads(rs_threads_team(c->n, c->min_work))
     for (long k = 0; k < nbins; k++)
         if (start[k + 1] - start[k] > 1) sort_by_id(perm, start[k], start[k + 1], c->id);
     rs_cells_permute(c, perm);
     /* key[i] is now the bin of (reordered) cell i, for the force pass. */
-#pragma omp parallel for schedule(dynamic, 4096)
+#pragma omp parallel for schedule(dynamic, 4096) num_threads(rs_threads_team(c->n, c->min_work))
     for (long k = 0; k < nbins; k++)
         for (uint32_t j = start[k]; j < start[k + 1]; j++) key[j] = (uint32_t)k;
 }

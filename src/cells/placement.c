@@ -9,6 +9,7 @@
 #include <math.h>
 
 #include "regensim/cells.h"
+#include "regensim/threads.h"
 #include "regensim/rng.h"
 
 /* Most candidate points tried per cell before a placement gives up. */
@@ -105,7 +106,7 @@ size_t rs_cells_remove_fraction(rs_cells *c, int type, const rs_region *region,
                                 unsigned char *keep)
 {
     const long n = (long)c->n;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) num_threads(rs_threads_team(c->n, c->min_work))
     for (long i = 0; i < n; i++) {
         keep[i] = 1;
         if (c->type[i] != type || !rs_region_contains(region, c->x[i], c->y[i], c->z[i]))

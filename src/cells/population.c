@@ -9,6 +9,7 @@
 
 #include "regensim/alloc.h"
 #include "regensim/cells.h"
+#include "regensim/threads.h"
 
 /* Every per-cell array of the state, with its element size. */
 typedef struct cell_array {
@@ -97,7 +98,8 @@ rs_status rs_cells_create(rs_cells **out, int dims, int nstates, size_t capacity
     if (!c) return rs_error_set(err, RS_ENOMEM, "out of memory for the cells");
     c->dims = dims;
     c->nstates = nstates;
-    rs_status s = rs_cells_reserve(c, capacity > 16 ? capacity : 16, err);
+    rs_status s = rs_threads_min_work(RS_CELLS_WORK_PER_THREAD, "cells", &c->min_work, err);
+    if (s == RS_OK) s = rs_cells_reserve(c, capacity > 16 ? capacity : 16, err);
     if (s != RS_OK) {
         rs_cells_destroy(c);
         return s;
@@ -199,7 +201,7 @@ static void permute_array(rs_cells *c, cell_array *a, const uint32_t *perm)
     if (a->size == 8) {
         const uint64_t *src = *a->slot;
         uint64_t *dst = c->scratch;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) num_threads(rs_threads_team(c->n, c->min_work))
         for (long i = 0; i < n; i++) dst[i] = src[perm[i]];
         void *t = *a->slot;
         *a->slot = c->scratch;
@@ -207,7 +209,7 @@ static void permute_array(rs_cells *c, cell_array *a, const uint32_t *perm)
     } else {
         const uint32_t *src = *a->slot;
         uint32_t *dst = c->scratch;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) num_threads(rs_threads_team(c->n, c->min_work))
         for (long i = 0; i < n; i++) dst[i] = src[perm[i]];
         memcpy(*a->slot, dst, (size_t)n * sizeof *dst);
     }
@@ -225,4 +227,30 @@ size_t rs_cells_find(const rs_cells *c, uint64_t id)
     for (size_t i = 0; i < c->n; i++)
         if (c->id[i] == id) return i;
     return (size_t)-1;
+}
+
+/* Merges the sorted runs a[lo, mid) and a[mid, hi) by id into t. */
+static void merge_by_id(const uint32_t *a, uint32_t *t, size_t lo, size_t mid, size_t hi,
+                        const uint64_t *id)
+{
+    size_t i = lo, j = mid, k = lo;
+    while (i < mid && j < hi) t[k++] = id[a[j]] < id[a[i]] ? a[j++] : a[i++];
+    while (i < mid) t[k++] = a[i++];
+    while (j < hi) t[k++] = a[j++];
+}
+
+void rs_cells_sort_by_id(const rs_cells *c, uint32_t *idx, size_t n, uint32_t *tmp)
+{
+    /* Bottom-up merge sort (stable, O(n log n), no recursion). */
+    uint32_t *a = idx, *t = tmp;
+    for (size_t w = 1; w < n; w *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * w) {
+            size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+            merge_by_id(a, t, lo, mid, hi, c->id);
+        }
+        uint32_t *s = a;
+        a = t;
+        t = s;
+    }
+    if (a != idx) memcpy(idx, a, n * sizeof *idx);
 }

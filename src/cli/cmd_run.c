@@ -249,22 +249,6 @@ int rs_cli_run(int argc, char **argv)
     }
     const rs_sim *sim = rs_run_sim(run);
 
-    /* Until the phenotype lands, say once that a model's cell rules
-     * (division, death, transitions, states) are not applied yet. */
-    int rules = 0;
-    for (int t = 0; t < m->ncell_types; t++) {
-        const rs_model_cell_type *ct = &m->cell_types[t];
-        const char *r[3] = {ct->cycle.text, ct->apoptosis.text, ct->necrosis.text};
-        for (int k = 0; k < 3; k++) rules |= r[k] && strcmp(r[k], "0") != 0;
-        rules |= ct->ntransitions > 0 || ct->nstates > 0;
-    }
-    if (rules)
-        fprintf(stderr, "regensim: note: regensim %s moves cells and couples them to the "
-                        "fields, but does not apply their rules yet (cycle, apoptosis, "
-                        "necrosis, transitions, states): no cell divides, dies or changes "
-                        "type\n",
-                rs_version());
-
     for (int i = 0; i < m->ninterventions; i++)
         if (!rs_sim_intervention_reached(sim, i))
             fprintf(stderr, "regensim: note: interventions[%d] at %g min is at or after "

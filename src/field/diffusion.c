@@ -1,13 +1,13 @@
 /* diffusion.c: the solver registry and the checks every solver shares
  * (see regensim/diffusion.h). Callers go through rs_diffusion_create/step/
  * destroy; the implementations live in diffusion_{explicit,lod,spectral}.c. */
-#include <errno.h>
 #include <math.h>
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "regensim/alloc.h"
+#include "regensim/threads.h"
 #include "field/diffusion_impl.h"
 
 static const rs_diffusion_ops *const solvers[] = {
@@ -87,26 +87,13 @@ static rs_status config_check(const rs_diffusion_config *cfg, rs_error *err)
     return RS_OK;
 }
 
-/* The work per thread a solver for cfg uses: cfg's value, else the
- * environment variable REGENSIM_MIN_WORK_PER_THREAD (decimal digits only, a
- * whole number >= 0; 0 or empty: unset; anything else is refused), else
- * the default. */
+/* The work per thread a solver for cfg uses: cfg's value, else
+ * REGENSIM_MIN_WORK_PER_THREAD, else the default (regensim/threads.h). */
 static rs_status resolve_min_work(const rs_diffusion_config *cfg, long *out, rs_error *err)
 {
     *out = cfg->min_work_per_thread;
     if (*out > 0) return RS_OK;
-    *out = RS_DIFFUSION_WORK_PER_THREAD;
-    const char *e = getenv("REGENSIM_MIN_WORK_PER_THREAD");
-    if (!e || !*e) return RS_OK;
-    char *end;
-    errno = 0;
-    long v = strtol(e, &end, 10);
-    if (*e < '0' || *e > '9' || *end != '\0' || errno == ERANGE || v < 0)
-        return rs_error_set(err, RS_EINVAL, "REGENSIM_MIN_WORK_PER_THREAD=%.40s: expected "
-                            "a whole number of voxel-substrates per thread >= 1 (0 or "
-                            "unset: %d)", e, RS_DIFFUSION_WORK_PER_THREAD);
-    if (v > 0) *out = v;
-    return RS_OK;
+    return rs_threads_min_work(RS_DIFFUSION_WORK_PER_THREAD, "voxel-substrates", out, err);
 }
 
 rs_status rs_diffusion_create(rs_diffusion **out, const char *name,

@@ -280,6 +280,11 @@ static void check_refs(walker *w)
             check_ref(c, num_pos(&ct->uptakes[i]), p, ct->uptakes[i].name, subs,
                       m->nsubstrates, "substrate");
         }
+        for (int i = 0; i < ct->ndeath_deposits; i++) {
+            snprintf(p, sizeof p, "cell_types.%s.death_deposit", ct->name);
+            check_ref(c, num_pos(&ct->death_deposits[i]), p, ct->death_deposits[i].name, subs,
+                      m->nsubstrates, "substrate");
+        }
         for (int i = 0; i < ct->motility.nchemotaxis; i++) {
             snprintf(p, sizeof p, "cell_types.%s.motility.chemotaxis", ct->name);
             check_ref(c, num_pos(&ct->motility.chemotaxis[i]), p,

@@ -118,6 +118,14 @@ static const field_desc state_fields[] = {
 };
 static const struct_desc state_desc = DESC("state", rs_model_state, 0, state_fields);
 
+static const field_desc deposit_fields[] = {
+    {.key = "amount", .kind = FK_NUMBER, .off = offsetof(rs_model_named_number, value),
+     .required = 1, .range = R_MIN, .min = 0, .what = "an amount left in the field at death",
+     .unit = "amount per cell (concentration x um^3; x um^2 in 2D)"},
+};
+static const struct_desc deposit_desc = DESC("death deposit", rs_model_named_number, 1,
+                                             deposit_fields);
+
 static const field_desc cell_type_fields[] = {
     {.key = "radius", .kind = FK_NUMBER, .off = offsetof(rs_model_cell_type, radius),
      .def = 5, .range = R_MIN | R_MIN_OPEN | R_MAX, .min = 0, .max = 1000,
@@ -145,6 +153,14 @@ static const field_desc cell_type_fields[] = {
      .what = "a mapping of state names to {initial, rate}"},
     {.key = "mechanics", .kind = FK_STRUCT, .off = offsetof(rs_model_cell_type, mechanics),
      .sub = &mechanics_desc, .what = "a mapping of repulsion, adhesion, adhesion_range"},
+    NUM_GT("growth_time", rs_model_cell_type, growth_time, 600, 0,
+           "a growth time (a daughter's volume relaxes to the type's)", "min"),
+    NUM_GE("clearance_time", rs_model_cell_type, clearance_time, 0, 0,
+           "a clearance time (how long a dead cell stays)", "min"),
+    {.key = "death_deposit", .kind = FK_DICT,
+     .off = offsetof(rs_model_cell_type, death_deposits),
+     .off_n = offsetof(rs_model_cell_type, ndeath_deposits), .sub = &deposit_desc,
+     .what = "a mapping of substrate names to amounts left at death"},
 };
 static const struct_desc cell_type_desc = DESC("cell type", rs_model_cell_type, 0,
                                                cell_type_fields);

@@ -113,8 +113,10 @@ extern const rs_process_ops *const rs_processes[];
 /* The processes of today's engine (proc_reactions.c, proc_fields.c). */
 extern const rs_process_ops rs_process_reactions;
 extern const rs_process_ops rs_process_fields;
-/* The cells' processes (proc_cells.c, proc_cell_mechanics.c). */
+/* The cells' processes (proc_cells.c, proc_cell_phenotype.c,
+ * proc_cell_mechanics.c). */
 extern const rs_process_ops rs_process_cells;
+extern const rs_process_ops rs_process_cell_phenotype;
 extern const rs_process_ops rs_process_cell_mechanics;
 
 /* The value of a model number under the current parameters: its

@@ -4,7 +4,7 @@
  * changes. The cells' processes go between `reactions`, which sets the
  * shared source arrays each step, and `fields`, which applies them:
  *
- *     reactions, cells, [cell_phenotype], cell_mechanics, fields
+ *     reactions, cells, cell_phenotype, cell_mechanics, fields
  *
  * `cells` owns the population: initial cells, `inject` and `remove`
  * interventions, secretion and uptake from the state at the start of the
@@ -16,6 +16,7 @@
 const rs_process_ops *const rs_processes[] = {
     &rs_process_reactions,
     &rs_process_cells,
+    &rs_process_cell_phenotype,
     &rs_process_cell_mechanics,
     &rs_process_fields,
     NULL,
