@@ -109,7 +109,8 @@ static double field_aggregate(rs_metrics *mt, const rs_expr_aggregate *a, const 
     case RS_AGG_INTEGRAL: return sum * vol;
     case RS_AGG_MAX: return cnt > 0 ? mx : NAN;
     case RS_AGG_MIN: return cnt > 0 ? mn : NAN;
-    case RS_AGG_COUNT: return NAN;
+    case RS_AGG_COUNT:
+    case RS_AGG_SUM: return NAN;
     }
     return NAN;
 }
@@ -126,7 +127,9 @@ void rs_metrics_eval(rs_metrics *mt, const rs_grid *g, const double *const *fiel
             if (a->substrate >= 0)
                 mt->aggs[k] = field_aggregate(mt, a, g, fields[a->substrate]);
             else
-                mt->aggs[k] = a->kind == RS_AGG_COUNT ? 0.0 : NAN; /* no cells yet */
+                mt->aggs[k] = a->kind == RS_AGG_COUNT || a->kind == RS_AGG_SUM
+                                  ? 0.0
+                                  : NAN; /* no cells yet */
         }
         rs_expr_inputs in;
         memset(&in, 0, sizeof in);
