@@ -2,8 +2,10 @@
  * docs/expressions.md): values of every operator and function computed by
  * hand, constant folding and re-binding, evaluation over blocks of several
  * sizes against plain C, folding against block evaluation bit for bit,
- * aggregates and regions, every kind of error with its message and column,
- * garbage input, and evaluation from two threads at once. */
+ * the per-cell inputs of cell rules (age, neighbours, volume, radius,
+ * grad), aggregates (sum included) and regions, every kind of error with
+ * its message and column, garbage input, and evaluation from two threads
+ * at once. */
 #include <math.h>
 #include <omp.h>
 #include <stdio.h>
@@ -79,14 +81,14 @@ static void check_near(const char *text, double expected)
         fail_msg("'%s' = %.17g, expected %.17g", text, v, expected);
 }
 
-/* Compiling text under allow fails with exactly this message and column. */
-static void check_error(const char *text, unsigned allow, int col, const char *msg)
+/* Compiling text against s fails with exactly this message and column. */
+static void check_error_in(const rs_expr_symbols *s, const char *text, int col,
+                           const char *msg)
 {
-    rs_expr_symbols s = symbols(allow);
     rs_expr *e = (rs_expr *)1;
     rs_error err;
     rs_error_clear(&err);
-    rs_status st = rs_expr_compile(&e, text, &s, &err);
+    rs_status st = rs_expr_compile(&e, text, s, &err);
     if (st == RS_OK) fail_msg("'%s' compiled; expected the error: %s", text, msg);
     assert_int_equal(st, RS_EINVAL);
     assert_int_equal(err.code, RS_EINVAL);
@@ -95,6 +97,13 @@ static void check_error(const char *text, unsigned allow, int col, const char *m
         fail_msg("'%s':\n  got      '%s'\n  expected '%s'", text, err.msg, msg);
     if (err.line != 1 || err.col != col)
         fail_msg("'%s': error at %d:%d, expected 1:%d (%s)", text, err.line, err.col, col, msg);
+}
+
+/* Compiling text under allow fails with exactly this message and column. */
+static void check_error(const char *text, unsigned allow, int col, const char *msg)
+{
+    rs_expr_symbols s = symbols(allow);
+    check_error_in(&s, text, col, msg);
 }
 
 /* ---- values ---- */
@@ -321,7 +330,7 @@ static void block_sizes_against_plain_c(void **state)
     const double *sts[NSTATES] = {dmg, age};
     for (int tt = 0; tt < 2; tt++) {
         const double t = tt ? 7.0 : 1.0;
-        rs_expr_inputs in = {subs, sts, x, y, z, t, NULL};
+        rs_expr_inputs in = {.substrates = subs, .states = sts, .x = x, .y = y, .z = z, .t = t};
         for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
             const size_t n = sizes[s];
             for (size_t i = 0; i < nmax; i++) out[i] = -12345.0;
@@ -341,7 +350,8 @@ static void block_sizes_against_plain_c(void **state)
             for (size_t i = 0; i < n; i += 37) {
                 const double *s1[NSUBS] = {cyt + i, mye + i, oxy + i};
                 const double *v1[NSTATES] = {dmg + i, age + i};
-                rs_expr_inputs in1 = {s1, v1, x + i, y + i, z + i, t, NULL};
+                rs_expr_inputs in1 = {.substrates = s1, .states = v1, .x = x + i,
+                                      .y = y + i, .z = z + i, .t = t};
                 one[0] = rs_expr_eval1(e, &in1);
                 assert_memory_equal(&one[0], &out[i], sizeof(double));
             }
@@ -567,6 +577,330 @@ static void max_and_min_forms(void **state)
     rs_expr_destroy(e);
 }
 
+/* ---- cell inputs (cell rules) ---- */
+
+/* A cell rule's symbol table: the usual parameters and substrates, one
+ * state ("damage"; the usual table's state "age" would shadow the
+ * built-in), and RS_EXPR_ALLOW_CELL added to allow. */
+static rs_expr_symbols cell_symbols(unsigned allow)
+{
+    rs_expr_symbols s = symbols(allow);
+    s.nstates = 1;
+    return s;
+}
+
+/* Compiles text as a cell rule (everything a cell rule may read). */
+static rs_expr *compile_cell(const char *text)
+{
+    rs_expr_symbols s = cell_symbols(RS_EXPR_ALLOW_POSITION | RS_EXPR_ALLOW_TIME |
+                                     RS_EXPR_ALLOW_SUBSTRATES | RS_EXPR_ALLOW_STATES |
+                                     RS_EXPR_ALLOW_CELL);
+    rs_expr *e = NULL;
+    rs_error err;
+    rs_error_clear(&err);
+    if (rs_expr_compile(&e, text, &s, &err) != RS_OK)
+        fail_msg("'%s' did not compile: %s (column %d)", text, err.msg, err.col);
+    return e;
+}
+
+static void cell_input_names(void **state)
+{
+    (void)state;
+    assert_string_equal(rs_expr_cell_input_name(RS_EXPR_CELL_AGE), "age");
+    assert_string_equal(rs_expr_cell_input_name(RS_EXPR_CELL_NEIGHBOURS), "neighbours");
+    assert_string_equal(rs_expr_cell_input_name(RS_EXPR_CELL_VOLUME), "volume");
+    assert_string_equal(rs_expr_cell_input_name(RS_EXPR_CELL_RADIUS), "radius");
+    assert_null(rs_expr_cell_input_name(RS_EXPR_NCELL_INPUTS));
+    assert_null(rs_expr_cell_input_name(-1));
+}
+
+/* Each built-in over 1000 cells (four blocks, the last partial), against
+ * plain C, and point by point with the same bits; the uses_* queries say
+ * exactly what is read. */
+static void cell_inputs_over_blocks(void **state)
+{
+    (void)state;
+    enum { N = 1000 };
+    static double age[N], nb[N], vol[N], rad[N], gcyt[N], gmye[N], cyt[N], dmg[N], out[N];
+    for (int i = 0; i < N; i++) {
+        age[i] = 0.5 * i;
+        nb[i] = (double)(i % 7);
+        vol[i] = 500.0 + i;
+        rad[i] = 4.0 + 0.01 * i;
+        gcyt[i] = 1e-3 * (i % 13);
+        gmye[i] = 0.25 - 1e-4 * i;
+        cyt[i] = 2.0 + sin(0.1 * i);
+        dmg[i] = 0.001 * i;
+    }
+    const double *subs[NSUBS] = {cyt, NULL, NULL};
+    const double *grads[NSUBS] = {gcyt, gmye, NULL};
+    const double *sts[1] = {dmg};
+    rs_expr_inputs in = {.substrates = subs, .states = sts, .t = 3.0, .gradients = grads};
+    in.cell[RS_EXPR_CELL_AGE] = age;
+    in.cell[RS_EXPR_CELL_NEIGHBOURS] = nb;
+    in.cell[RS_EXPR_CELL_VOLUME] = vol;
+    in.cell[RS_EXPR_CELL_RADIUS] = rad;
+
+    /* 2*age + neighbours */
+    rs_expr *e = compile_cell("2*age + neighbours");
+    assert_false(rs_expr_is_constant(e));
+    assert_int_equal(rs_expr_uses(e), RS_EXPR_ALLOW_CELL);
+    assert_true(rs_expr_uses_cell_input(e, RS_EXPR_CELL_AGE));
+    assert_true(rs_expr_uses_cell_input(e, RS_EXPR_CELL_NEIGHBOURS));
+    assert_false(rs_expr_uses_cell_input(e, RS_EXPR_CELL_VOLUME));
+    assert_false(rs_expr_uses_cell_input(e, RS_EXPR_CELL_RADIUS));
+    for (int s = 0; s < NSUBS; s++) assert_false(rs_expr_uses_gradient(e, s));
+    rs_expr_eval(e, &in, N, out);
+    for (int i = 0; i < N; i++) assert_true(out[i] == 2 * age[i] + nb[i]);
+    rs_expr_destroy(e);
+
+    /* grad(cytokine) * volume: the gradient is read, the concentration not */
+    e = compile_cell("grad(cytokine) * volume");
+    assert_int_equal(rs_expr_uses(e), RS_EXPR_ALLOW_CELL);
+    assert_true(rs_expr_uses_gradient(e, S_CYT));
+    assert_false(rs_expr_uses_gradient(e, S_MYE));
+    assert_false(rs_expr_uses_substrate(e, S_CYT));
+    assert_true(rs_expr_uses_cell_input(e, RS_EXPR_CELL_VOLUME));
+    assert_false(rs_expr_uses_cell_input(e, RS_EXPR_CELL_AGE));
+    rs_expr_eval(e, &in, N, out);
+    for (int i = 0; i < N; i++) assert_true(out[i] == gcyt[i] * vol[i]);
+    rs_expr_destroy(e);
+
+    /* everything at once, with substrates, states, time and parameters */
+    const char *text = "k * radius^2 - grad(myelin) / (1 + grad(cytokine)) + cytokine * damage"
+                       " + if(age > 100, neighbours, -volume) + t + grad(cytokine)";
+    e = compile_cell(text);
+    assert_int_equal(rs_expr_uses(e), RS_EXPR_ALLOW_CELL | RS_EXPR_ALLOW_SUBSTRATES |
+                                          RS_EXPR_ALLOW_STATES | RS_EXPR_ALLOW_TIME);
+    for (int k = 0; k < RS_EXPR_NCELL_INPUTS; k++) assert_true(rs_expr_uses_cell_input(e, k));
+    assert_true(rs_expr_uses_gradient(e, S_CYT) && rs_expr_uses_gradient(e, S_MYE));
+    assert_false(rs_expr_uses_gradient(e, S_OXY));
+    assert_true(rs_expr_uses_substrate(e, S_CYT));
+    assert_false(rs_expr_uses_substrate(e, S_MYE));
+    assert_false(rs_expr_uses_cell_input(e, -1) ||
+                 rs_expr_uses_cell_input(e, RS_EXPR_NCELL_INPUTS));
+    assert_false(rs_expr_uses_gradient(e, -1) || rs_expr_uses_gradient(e, NSUBS));
+    const size_t sizes[] = {1, 255, 256, 257, N};
+    for (size_t z = 0; z < sizeof sizes / sizeof sizes[0]; z++) {
+        const size_t n = sizes[z];
+        rs_expr_eval(e, &in, n, out);
+        for (size_t i = 0; i < n; i++) {
+            double ref = 2.0 * rad[i] * rad[i] - gmye[i] / (1 + gcyt[i]) + cyt[i] * dmg[i] +
+                         (age[i] > 100 ? nb[i] : -vol[i]) + 3.0 + gcyt[i];
+            if (!(fabs(out[i] - ref) <= 1e-12 * (1 + fabs(ref))))
+                fail_msg("n = %zu, cell %zu: %.17g, expected %.17g", n, i, out[i], ref);
+        }
+    }
+    for (size_t i = 0; i < N; i += 41) {
+        const double *s1[NSUBS] = {cyt + i, NULL, NULL};
+        const double *g1[NSUBS] = {gcyt + i, gmye + i, NULL};
+        const double *v1[1] = {dmg + i};
+        rs_expr_inputs in1 = {.substrates = s1, .states = v1, .t = 3.0, .gradients = g1};
+        in1.cell[RS_EXPR_CELL_AGE] = age + i;
+        in1.cell[RS_EXPR_CELL_NEIGHBOURS] = nb + i;
+        in1.cell[RS_EXPR_CELL_VOLUME] = vol + i;
+        in1.cell[RS_EXPR_CELL_RADIUS] = rad + i;
+        double one = rs_expr_eval1(e, &in1);
+        assert_memory_equal(&one, &out[i], sizeof one);
+    }
+    /* inputs left NULL read as NaN */
+    rs_expr_inputs partial = in;
+    partial.cell[RS_EXPR_CELL_RADIUS] = NULL;
+    assert_true(isnan(rs_expr_eval1(e, &partial)));
+    partial = in;
+    partial.gradients = NULL;
+    assert_true(isnan(rs_expr_eval1(e, &partial)));
+    const double *grads_cyt_only[NSUBS] = {gcyt, NULL, NULL};
+    partial.gradients = grads_cyt_only;
+    assert_true(isnan(rs_expr_eval1(e, &partial)));
+    rs_expr_destroy(e);
+
+    /* not read: 0 from the queries (and NULL is harmless) */
+    e = compile_cell("cytokine * damage");
+    assert_int_equal(rs_expr_uses(e), RS_EXPR_ALLOW_SUBSTRATES | RS_EXPR_ALLOW_STATES);
+    for (int k = 0; k < RS_EXPR_NCELL_INPUTS; k++) assert_false(rs_expr_uses_cell_input(e, k));
+    for (int s = 0; s < NSUBS; s++) assert_false(rs_expr_uses_gradient(e, s));
+    rs_expr_destroy(e);
+    assert_false(rs_expr_uses_cell_input(NULL, 0));
+    assert_false(rs_expr_uses_gradient(NULL, 0));
+
+    /* A model name shadows a built-in (model loaders refuse such names):
+     * the usual table has a state called age. */
+    e = compile_ok("2 * age", RS_EXPR_ALLOW_STATES | RS_EXPR_ALLOW_CELL);
+    assert_true(rs_expr_uses_state(e, V_AGE));
+    assert_false(rs_expr_uses_cell_input(e, RS_EXPR_CELL_AGE));
+    assert_int_equal(rs_expr_uses(e), RS_EXPR_ALLOW_STATES);
+    rs_expr_destroy(e);
+}
+
+static void errors_cell_inputs(void **state)
+{
+    (void)state;
+    const unsigned CELL = RS_EXPR_ALLOW_SUBSTRATES | RS_EXPR_ALLOW_STATES | RS_EXPR_ALLOW_CELL;
+    const rs_expr_symbols cell = cell_symbols(CELL);
+    const rs_expr_symbols reaction = cell_symbols(RS_EXPR_ALLOW_SUBSTRATES | RS_EXPR_ALLOW_TIME);
+    const rs_expr_symbols metric = cell_symbols(RS_EXPR_ALLOW_AGGREGATES | RS_EXPR_ALLOW_TIME);
+    /* outside cell rules */
+    check_error_in(&reaction, "1 + age", 5,
+                   "'age' can be used only in cell rules: it is the cell's age (min since it "
+                   "was born or last divided)");
+    check_error_in(&reaction, "neighbours > 2", 1,
+                   "'neighbours' can be used only in cell rules: it is the number of cells "
+                   "touching the cell");
+    check_error_in(&metric, "t * volume", 5,
+                   "'volume' can be used only in cell rules: it is the cell's volume (um^3; "
+                   "um^2 in 2D)");
+    check_error_in(&reaction, "cytokine / radius", 12,
+                   "'radius' can be used only in cell rules: it is the cell's radius (um)");
+    check_error_in(&reaction, "k * grad(cytokine)", 5,
+                   "'grad' can be used only in cell rules: grad(S) is the magnitude of the "
+                   "gradient of substrate S at the cell (concentration/um)");
+    check_error_in(&metric, "mean(myelin, disk(0, 0, radius))", 25,
+                   "the arguments of 'disk' must be constant (numbers and parameters); "
+                   "'radius' is a cell property");
+    check_error_in(&metric, "mean(myelin, disk(0, 0, grad(myelin)))", 25,
+                   "the arguments of 'disk' must be constant (numbers and parameters); "
+                   "'grad' is a gradient at a cell");
+    /* grad of something that is not a substrate */
+    check_error_in(&cell, "2 * grad(k)", 10,
+                   "'k' is a parameter, not a substrate: 'grad' takes a substrate name");
+    check_error_in(&cell, "grad(damage)", 6,
+                   "'damage' is a state variable, not a substrate: 'grad' takes a substrate "
+                   "name");
+    check_error_in(&cell, "grad(age)", 6,
+                   "'age' is a cell property, not a substrate: 'grad' takes a substrate name");
+    check_error_in(&cell, "grad(cytokin)", 6,
+                   "unknown substrate 'cytokin' (did you mean 'cytokine'?)");
+    check_error_in(&cell, "grad(foo)", 6, "unknown substrate 'foo'");
+    check_error_in(&cell, "grad(2)", 6,
+                   "expected a substrate name as the argument of 'grad', found number '2'");
+    check_error_in(&cell, "grad((myelin))", 6,
+                   "expected a substrate name as the argument of 'grad', found '('");
+    check_error_in(&cell, "grad(cytokine * 2)", 15,
+                   "expected ')' after 'cytokine', found '*': 'grad' takes a substrate name, "
+                   "not an expression");
+    /* arity */
+    check_error_in(&cell, "grad()", 1, "'grad' expects 1 argument (a substrate name), got 0");
+    check_error_in(&cell, "1 + grad(cytokine, myelin)", 5,
+                   "'grad' expects 1 argument (a substrate name), got 2");
+    check_error_in(&cell, "grad(min(1, 2), (3, 4), 5)", 1,
+                   "'grad' expects 1 argument (a substrate name), got 3");
+    check_error_in(&cell, "grad(cytokine", 14,
+                   "unexpected end of expression: expected ')' after the arguments of 'grad'");
+    /* names */
+    check_error_in(&cell, "grad + 1", 1,
+                   "'grad' is a function, not a value: grad(S) is the magnitude of the "
+                   "gradient of substrate S at a cell (in cell rules)");
+    check_error_in(&cell, "age(2)", 1, "'age' is a cell property, not a function");
+    check_error_in(&cell, "1 + agee", 5, "unknown name 'agee' (did you mean 'age'?)");
+    check_error_in(&cell, "neighbors", 1,
+                   "unknown name 'neighbors' (did you mean 'neighbours'?)");
+    check_error_in(&cell, "gard(cytokine)", 1, "unknown function 'gard' (did you mean 'grad'?)");
+    check_error_in(&cell, "foo", 1,
+                   "unknown name 'foo' (not a parameter, substrate, state variable, t, x, y, z, "
+                   "pi, e, age, neighbours, volume or radius)");
+    /* outside cell rules the cell inputs are not offered as near misses */
+    check_error_in(&reaction, "agee", 1,
+                   "unknown name 'agee' (not a parameter, substrate, state variable, t, x, y, "
+                   "z, pi or e)");
+}
+
+/* sum(type.state[, region]): listed beside mean and count, de-duplicated
+ * the same way, distinct from the mean of the same state. */
+static void sum_aggregates(void **state)
+{
+    (void)state;
+    rs_expr *e = compile_ok(
+        "sum(oligodendrocyte.damage) + sum(oligodendrocyte.damage, disk(0, 0, 10))"
+        " - mean(oligodendrocyte.damage) + sum( oligodendrocyte.damage )"
+        " + sum(microglia.activation, box(0, 0, 1, 1)) + sum(oligodendrocyte.damage,"
+        " disk(0,0,1e1)) + sum(oligodendrocyte.myelination, sphere(1, 2, 3, 4))"
+        " + count(oligodendrocyte)",
+        RS_EXPR_ALLOW_AGGREGATES);
+    assert_int_equal(rs_expr_naggregates(e), 6);
+    assert_int_equal(rs_expr_uses(e), RS_EXPR_ALLOW_AGGREGATES);
+    const rs_expr_aggregate *a = rs_expr_aggregate_at(e, 0);
+    assert_int_equal(a->kind, RS_AGG_SUM);
+    assert_int_equal(a->cell_type, 1);
+    assert_int_equal(a->state, 0);
+    assert_int_equal(a->substrate, -1);
+    assert_int_equal(a->region.kind, RS_REGION_ALL);
+    a = rs_expr_aggregate_at(e, 1);
+    assert_int_equal(a->kind, RS_AGG_SUM);
+    assert_int_equal(a->cell_type, 1);
+    assert_int_equal(a->state, 0);
+    assert_int_equal(a->region.kind, RS_REGION_DISK);
+    assert_true(a->region.center[0] == 0 && a->region.center[1] == 0 &&
+                a->region.radius == 10);
+    a = rs_expr_aggregate_at(e, 2);
+    assert_int_equal(a->kind, RS_AGG_MEAN);
+    assert_int_equal(a->cell_type, 1);
+    assert_int_equal(a->state, 0);
+    a = rs_expr_aggregate_at(e, 3);
+    assert_int_equal(a->kind, RS_AGG_SUM);
+    assert_int_equal(a->cell_type, 0);
+    assert_int_equal(a->state, 0);
+    assert_int_equal(a->region.kind, RS_REGION_BOX);
+    assert_true(a->region.hi[0] == 1 && a->region.hi[1] == 1);
+    a = rs_expr_aggregate_at(e, 4);
+    assert_int_equal(a->kind, RS_AGG_SUM);
+    assert_int_equal(a->cell_type, 1);
+    assert_int_equal(a->state, 1);
+    assert_int_equal(a->region.kind, RS_REGION_SPHERE);
+    assert_true(a->region.radius == 4);
+    a = rs_expr_aggregate_at(e, 5);
+    assert_int_equal(a->kind, RS_AGG_COUNT);
+    assert_null(rs_expr_aggregate_at(e, 6));
+    const double agg[6] = {1, 2, 4, 8, 16, 32};
+    rs_expr_inputs in = {.aggregates = agg};
+    assert_true(rs_expr_eval1(e, &in) == 1 + 2 - 4 + 1 + 8 + 2 + 16 + 32);
+    /* region arguments follow a rebind */
+    rs_expr_destroy(e);
+    e = compile_ok("sum(microglia.activation, disk(r0, 0, r0 / 2))", RS_EXPR_ALLOW_AGGREGATES);
+    a = rs_expr_aggregate_at(e, 0);
+    assert_true(a->region.center[0] == 100 && a->region.radius == 50);
+    const double v[NPARAMS] = {0, 0, 0, 8.0};
+    rs_expr_rebind(e, v);
+    assert_true(a->region.center[0] == 8 && a->region.radius == 4);
+    rs_expr_destroy(e);
+}
+
+static void errors_sum(void **state)
+{
+    (void)state;
+    const unsigned A = RS_EXPR_ALLOW_AGGREGATES;
+    check_error("sum(microglia)", A, 5,
+                "'microglia' is a cell type: a sum over cells needs a state variable, e.g. "
+                "sum(microglia.STATE); count(microglia) is the number of its cells");
+    check_error("sum(microglia, disk(0, 0, 1))", A, 5,
+                "'microglia' is a cell type: a sum over cells needs a state variable, e.g. "
+                "sum(microglia.STATE); count(microglia) is the number of its cells");
+    check_error("sum(myelin)", A, 5,
+                "'myelin' is a substrate: 'sum' adds a state variable over cells, "
+                "sum(cell_type.state); over a field use integral(myelin)");
+    check_error("sum(k)", A, 5, "'k' is a parameter, not a cell type: 'sum' takes "
+                                "cell_type.state");
+    check_error("sum(microglai.activation)", A, 5,
+                "unknown cell type 'microglai' (did you mean 'microglia'?)");
+    check_error("sum(microglia.activatoin)", A, 15,
+                "cell type 'microglia' has no state variable 'activatoin' (did you mean "
+                "'activation'?)");
+    check_error("sum(microglia.)", A, 15,
+                "expected a state variable name after 'microglia.', found ')'");
+    check_error("sum(2)", A, 5,
+                "expected cell_type.state as the argument of 'sum', found number '2'");
+    check_error("sum(microglia.activation, 3)", A, 27,
+                "expected a region (disk, sphere, box, annulus or shell) as the second "
+                "argument of 'sum', found number '3'");
+    check_error("sum(microglia.activation, disk(0, 0, -1))", A, 27,
+                "'disk': radius -1 is negative; expected >= 0 (um)");
+    check_error("sum(microglia.activation", A, 25,
+                "unexpected end of expression: expected ')' after the arguments of 'sum'");
+    check_error("k * sum(microglia.activation)", RS_EXPR_ALLOW_SUBSTRATES, 5,
+                "'sum' cannot be used here: aggregates (mean, integral, max, min, count, sum) "
+                "are allowed only in metrics");
+}
+
 /* ---- errors ---- */
 
 static void errors_names(void **state)
@@ -644,8 +978,8 @@ static void errors_context(void **state)
                 "'activation' is a state variable of cell type 'microglia', not of the cell "
                 "type this rule belongs to");
     check_error("k * mean(myelin)", RS_EXPR_ALLOW_SUBSTRATES, 5,
-                "'mean' cannot be used here: aggregates (mean, integral, max, min, count) are "
-                "allowed only in metrics");
+                "'mean' cannot be used here: aggregates (mean, integral, max, min, count, sum) "
+                "are allowed only in metrics");
     check_error("max(myelin)", RS_EXPR_ALLOW_SUBSTRATES, 1,
                 "'max' of a substrate is an aggregate (the maximum over the domain) and "
                 "cannot be used here: aggregates are allowed only in metrics; for the larger "
@@ -682,7 +1016,8 @@ static void errors_aggregates(void **state)
                 "'count' takes a cell type name, e.g. count(microglia), not a state variable");
     check_error("max(microglia.activation)", A, 5,
                 "'max' of a cell state variable is not supported: 'max' takes a substrate "
-                "name (mean(cell_type.state) averages a state over cells)");
+                "name (mean(cell_type.state) and sum(cell_type.state) average and add a state "
+                "over cells)");
     check_error("mean(2 * myelin)", A, 6,
                 "expected a substrate name or cell_type.state as the argument of 'mean', "
                 "found number '2'");
@@ -863,7 +1198,8 @@ static void garbage_never_crashes(void **state)
         "&&", "||", "1", "2.5e3", ".5", "1e", "x", "t", "k", "K", "cytokine", "myelin",
         "microglia", "oligodendrocyte", "damage", "hill", "max", "min", "mean", "count",
         "integral", "disk", "box", "sphere", "annulus", "shell", "if", "smoothstep", " ",
-        "\xff", "#", "=", "&", "|", "e", "pi", "clamp", "activation"};
+        "\xff", "#", "=", "&", "|", "e", "pi", "clamp", "activation", "sum", "grad",
+        "neighbours", "volume", "radius"};
     const int npieces = (int)(sizeof pieces / sizeof pieces[0]);
     unsigned long long seed = 12345;
     char text[1024];
@@ -883,7 +1219,7 @@ static void garbage_never_crashes(void **state)
             }
         }
         text[len] = '\0';
-        unsigned allow = (unsigned)(iter % 32);
+        unsigned allow = (unsigned)(iter % 64);
         rs_expr_symbols s = symbols(allow);
         rs_expr *e = NULL;
         rs_error err;
@@ -893,7 +1229,9 @@ static void garbage_never_crashes(void **state)
             double zeros[4] = {0, 0, 0, 0}, out[4];
             const double *arr[3] = {zeros, zeros, zeros};
             const double agg[64] = {0};
-            rs_expr_inputs in = {arr, arr, zeros, zeros, zeros, 0.0, agg};
+            rs_expr_inputs in = {.substrates = arr, .states = arr, .x = zeros, .y = zeros,
+                                 .z = zeros, .aggregates = agg, .gradients = arr};
+            for (int k = 0; k < RS_EXPR_NCELL_INPUTS; k++) in.cell[k] = zeros;
             assert_true(rs_expr_naggregates(e) <= 64);
             rs_expr_eval(e, &in, 4, out);
             rs_expr_destroy(e);
@@ -925,7 +1263,7 @@ static void two_threads_match_one_bitwise(void **state)
     for (size_t i = 0; i < n; i++) dmg[i] = 0.5 + 0.5 * sin((double)i);
     const double *subs[NSUBS] = {cyt, mye, oxy};
     const double *sts[NSTATES] = {dmg, age};
-    rs_expr_inputs in = {subs, sts, x, y, z, 2.5, NULL};
+    rs_expr_inputs in = {.substrates = subs, .states = sts, .x = x, .y = y, .z = z, .t = 2.5};
     rs_expr_eval(e, &in, n, ref);
     /* both threads evaluate everything at once */
 #pragma omp parallel num_threads(2)
@@ -945,7 +1283,8 @@ static void two_threads_match_one_bitwise(void **state)
         size_t len = n - b < (size_t)chunk ? n - b : (size_t)chunk;
         const double *s1[NSUBS] = {cyt + b, mye + b, oxy + b};
         const double *v1[NSTATES] = {dmg + b, age + b};
-        rs_expr_inputs inc = {s1, v1, x + b, y + b, z + b, 2.5, NULL};
+        rs_expr_inputs inc = {.substrates = s1, .states = v1, .x = x + b, .y = y + b,
+                              .z = z + b, .t = 2.5};
         rs_expr_eval(e, &inc, len, out0 + b);
     }
     assert_memory_equal(ref, out0, n * sizeof *ref);
@@ -966,6 +1305,11 @@ int main(void)
         cmocka_unit_test(missing_inputs_read_as_nan),
         cmocka_unit_test(aggregates_are_listed_and_deduplicated),
         cmocka_unit_test(max_and_min_forms),
+        cmocka_unit_test(cell_input_names),
+        cmocka_unit_test(cell_inputs_over_blocks),
+        cmocka_unit_test(errors_cell_inputs),
+        cmocka_unit_test(sum_aggregates),
+        cmocka_unit_test(errors_sum),
         cmocka_unit_test(errors_names),
         cmocka_unit_test(errors_arity),
         cmocka_unit_test(errors_context),

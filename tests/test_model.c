@@ -405,6 +405,66 @@ static void reader_names_are_refused(void **state)
                                            "(x, y, z, t, time, pi, e); expected another name");
 }
 
+/* The names of the cell rules' own inputs (age, neighbours, volume,
+ * radius, grad) are refused for parameters, substrates, cell types and
+ * states, each at its position; a metric may use them (nothing reads a
+ * metric's name), and a cell rule reads the built-ins. */
+static void cell_input_names_are_refused(void **state)
+{
+    (void)state;
+    static const char *const text =
+        "regensim: 1\nname: n\ndomain: {size: [100, 100], dx: 10}\ntime: {end: 10}\n"
+        "parameters: {volume: 1}\n"
+        "substrates:\n  grad: {diffusion: 10}\n  ok: {}\n"
+        "cell_types:\n  radius: {}\n  m:\n    states: {neighbours: {}, a: {}}\n"
+        "metrics:\n  age: \"count(m)\"\n";
+    rs_model *m = NULL;
+    rs_errors errs;
+    assert_int_equal(load(text, &m, &errs, NULL, 0), RS_EINVAL);
+    assert_null(m);
+    assert_int_equal(errs.count, 4);
+    const char *tail = " is reserved for cell rules (age, neighbours, volume, radius, grad); "
+                       "expected another name";
+    const char *want[4] = {"t.yaml:5:14: parameters: 'volume'", "t.yaml:7:3: substrates: 'grad'",
+                           "t.yaml:10:3: cell_types: 'radius'",
+                           "t.yaml:12:14: cell_types.m.states: 'neighbours'"};
+    for (int i = 0; i < 4; i++) {
+        char expected[400];
+        snprintf(expected, sizeof expected, "%s%s", want[i], tail);
+        assert_string_equal(errline(&errs, i), expected);
+    }
+}
+
+/* Cell rules may read age, neighbours, volume, radius and grad(S); metrics
+ * may use sum(type.state[, region]); a reaction may not read a cell input
+ * (the error points at it). */
+static void cell_rules_read_cell_inputs(void **state)
+{
+    (void)state;
+    static const char *const text =
+        "regensim: 1\nname: n\ndomain: {size: [100, 100], dx: 10}\ntime: {end: 10}\n"
+        "substrates:\n  cytokine: {diffusion: 10}\n"
+        "cell_types:\n  m:\n    apoptosis: \"1e-5 * step(age - 60) + 1e-6 * neighbours\"\n"
+        "    states: {a: {rate: \"grad(cytokine) * volume / radius\"}}\n"
+        "metrics:\n  total: \"sum(m.a) + sum(m.a, disk(50, 50, 20))\"\n";
+    rs_model *m = NULL;
+    rs_errors errs;
+    rs_status s = load(text, &m, &errs, NULL, 0);
+    if (s != RS_OK) fprintf(stderr, "%s\n", errline(&errs, 0));
+    assert_int_equal(s, RS_OK);
+    rs_model_destroy(m);
+    m = NULL;
+    static const char *const bad =
+        "regensim: 1\nname: n\ndomain: {size: [100, 100], dx: 10}\ntime: {end: 10}\n"
+        "substrates:\n  cytokine: {diffusion: 10, reaction: \"-grad(cytokine)\"}\n";
+    assert_int_equal(load(bad, &m, &errs, NULL, 0), RS_EINVAL);
+    assert_int_equal(errs.count, 1);
+    assert_string_equal(errline(&errs, 0),
+                        "t.yaml:6:41: substrates.cytokine.reaction: 'grad' can be used only in "
+                        "cell rules: grad(S) is the magnitude of the gradient of substrate S "
+                        "at the cell (concentration/um)");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -419,6 +479,8 @@ int main(void)
         cmocka_unit_test(resolved_model_round_trips),
         cmocka_unit_test(yaml_hazards_are_refused),
         cmocka_unit_test(reader_names_are_refused),
+        cmocka_unit_test(cell_input_names_are_refused),
+        cmocka_unit_test(cell_rules_read_cell_inputs),
         cmocka_unit_test(absurd_schedules_are_refused),
         cmocka_unit_test(bom_and_one_error_per_bad_set),
     };

@@ -47,6 +47,7 @@ void rs_expr_destroy(rs_expr *e)
     free(e->agg_pnode);
     free(e->uses_substrate);
     free(e->uses_state);
+    free(e->uses_gradient);
     free(e);
 }
 
@@ -166,6 +167,8 @@ static rs_status emit_code(rs_expr *e, const unsigned char *emit, rs_error *err)
                       : n->kind == RS_NODE_STATE ? RS_OP_STATE
                       : n->kind == RS_NODE_POS   ? RS_OP_POS
                       : n->kind == RS_NODE_TIME  ? RS_OP_TIME
+                      : n->kind == RS_NODE_CELL  ? RS_OP_CELL
+                      : n->kind == RS_NODE_GRAD  ? RS_OP_GRAD
                                                  : RS_OP_AGG;
             sp++;
             break;
@@ -268,6 +271,14 @@ static void find_uses(rs_expr *e)
             break;
         case RS_NODE_POS: e->uses |= RS_EXPR_ALLOW_POSITION; break;
         case RS_NODE_TIME: e->uses |= RS_EXPR_ALLOW_TIME; break;
+        case RS_NODE_CELL:
+            e->uses |= RS_EXPR_ALLOW_CELL;
+            e->uses_cell[n->index] = 1;
+            break;
+        case RS_NODE_GRAD:
+            e->uses |= RS_EXPR_ALLOW_CELL;
+            e->uses_gradient[n->index] = 1;
+            break;
         case RS_NODE_AGG: e->uses |= RS_EXPR_ALLOW_AGGREGATES; break;
         default: break;
         }
@@ -314,8 +325,9 @@ static rs_status build(rs_expr **out, rs_expr_tree *t, const rs_expr_symbols *sy
     e->agg_pnode = malloc(((size_t)e->naggs + 1) * sizeof *e->agg_pnode);
     e->uses_substrate = calloc((size_t)e->nsubstrates + 1, 1);
     e->uses_state = calloc((size_t)e->nstates + 1, 1);
+    e->uses_gradient = calloc((size_t)e->nsubstrates + 1, 1);
     if (!e->code || !e->pool || !e->pool_node || !e->value || !e->params || !e->aggs ||
-        !e->agg_pnode || !e->uses_substrate || !e->uses_state) {
+        !e->agg_pnode || !e->uses_substrate || !e->uses_state || !e->uses_gradient) {
         free(emit);
         rs_expr_destroy(e);
         return rs_error_set(err, RS_ENOMEM, "out of memory compiling an expression");
@@ -410,6 +422,16 @@ int rs_expr_uses_substrate(const rs_expr *e, int s)
 int rs_expr_uses_state(const rs_expr *e, int v)
 {
     return e && v >= 0 && v < e->nstates ? e->uses_state[v] : 0;
+}
+
+int rs_expr_uses_cell_input(const rs_expr *e, int k)
+{
+    return e && k >= 0 && k < RS_EXPR_NCELL_INPUTS ? e->uses_cell[k] : 0;
+}
+
+int rs_expr_uses_gradient(const rs_expr *e, int s)
+{
+    return e && s >= 0 && s < e->nsubstrates ? e->uses_gradient[s] : 0;
 }
 
 int rs_expr_naggregates(const rs_expr *e) { return e ? e->naggs : 0; }

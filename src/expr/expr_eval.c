@@ -6,12 +6,13 @@
  *
  * The evaluation stack holds blocks, on the C stack (RS_EXPR_MAX_DEPTH of
  * them, 64 KiB): each stack entry is a pointer to its block of values,
- * which is either one of the stack's own buffers or, for a substrate, state
- * or position, the caller's array itself (no copy). An operation writes
- * into the buffer of its lowest operand, and the last instruction writes
- * straight into the output. Every value is computed by the functions of
- * expr_math.h, the same ones constant folding uses, so a point's value does
- * not depend on the block it falls in or on the thread evaluating it.
+ * which is either one of the stack's own buffers or, for a substrate,
+ * state, position, cell input or gradient, the caller's array itself (no
+ * copy). An operation writes into the buffer of its lowest operand, and the
+ * last instruction writes straight into the output. Every value is computed
+ * by the functions of expr_math.h, the same ones constant folding uses, so
+ * a point's value does not depend on the block it falls in or on the
+ * thread evaluating it.
  * Nothing is allocated and the compiled expression is only read, so any
  * number of threads may evaluate it at once. An input the expression reads
  * but the caller left NULL reads as NaN. */
@@ -188,6 +189,14 @@ static void eval_block(const rs_expr *e, const rs_expr_inputs *in, size_t begin,
         case RS_OP_TIME:
             fill(buf[sp], n, in->t);
             slot[sp] = buf[sp];
+            sp++;
+            break;
+        case RS_OP_CELL:
+            slot[sp] = input(in->cell, ins->a, begin, n, buf[sp]);
+            sp++;
+            break;
+        case RS_OP_GRAD:
+            slot[sp] = input(in->gradients, ins->a, begin, n, buf[sp]);
             sp++;
             break;
         case RS_OP_AGG:

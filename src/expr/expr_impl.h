@@ -111,8 +111,10 @@ typedef enum rs_expr_node_kind {
     RS_NODE_STATE,   /* state variable `index` of the cell */
     RS_NODE_POS,     /* x, y, z: index 0, 1, 2 */
     RS_NODE_TIME,
-    RS_NODE_AGG, /* aggregate `index` (a value the caller computes) */
-    RS_NODE_OP   /* operation `fn` of nkids children */
+    RS_NODE_CELL, /* built-in cell input `index` (RS_EXPR_CELL_*) */
+    RS_NODE_GRAD, /* gradient magnitude of substrate `index` at the cell */
+    RS_NODE_AGG,  /* aggregate `index` (a value the caller computes) */
+    RS_NODE_OP    /* operation `fn` of nkids children */
 } rs_expr_node_kind;
 
 /* Nodes live in one array in creation order; the parser makes a node after
@@ -125,7 +127,7 @@ typedef struct rs_expr_node {
     unsigned char constant; /* depends only on numbers and parameters */
     unsigned char nkids;
     int kid[3];
-    int index;    /* parameter, substrate, state, axis or aggregate */
+    int index;    /* parameter, substrate, state, axis, cell input or aggregate */
     double value; /* RS_NODE_NUM */
     int col;      /* 1-based column of the token it came from */
 } rs_expr_node;
@@ -160,6 +162,9 @@ rs_status rs_expr_parse(const char *text, const rs_expr_token *tok, int ntok,
  * and NULL entries are allowed (they match nothing). */
 int rs_expr_find_name(const char *const *names, int n, const char *s, size_t len);
 
+/* Index (RS_EXPR_CELL_*) of the built-in cell input named s[0..len), or -1. */
+int rs_expr_find_cell_input(const char *s, size_t len);
+
 /* ---- bytecode (expr_compile.c, expr_eval.c) ---- */
 
 typedef enum rs_expr_opcode {
@@ -168,6 +173,8 @@ typedef enum rs_expr_opcode {
     RS_OP_STATE,     /* push state a */
     RS_OP_POS,       /* push x, y or z (a = 0, 1, 2) */
     RS_OP_TIME,      /* push t */
+    RS_OP_CELL,      /* push built-in cell input a (RS_EXPR_CELL_*) */
+    RS_OP_GRAD,      /* push the gradient magnitude of substrate a */
     RS_OP_AGG,       /* push aggregates[a] */
     RS_OP_CALL,      /* fn on the top rs_expr_fn_arity(fn) values */
     RS_OP_CALL_RK,   /* binary fn(top, pool[a]) */
@@ -210,6 +217,8 @@ struct rs_expr {
     int nsubstrates;
     unsigned char *uses_state; /* nstates flags */
     int nstates;
+    unsigned char uses_cell[RS_EXPR_NCELL_INPUTS]; /* per built-in cell input */
+    unsigned char *uses_gradient;                  /* nsubstrates flags */
 };
 
 /* Computes the value of every constant node from the parameters in

@@ -2,7 +2,10 @@
  * syntax tree that expr_compile.c folds and compiles. Names are resolved
  * here, against the symbol table and what it allows, so every error can
  * point at the token that caused it. Aggregates (mean, integral, max, min,
- * count) and their regions are parsed into a de-duplicated list.
+ * count, sum) and their regions are parsed into a de-duplicated list. The
+ * per-cell inputs of cell rules are names (age, neighbours, volume,
+ * radius: expr_names.c) and grad(S), a call whose one argument must be a
+ * substrate name.
  *
  * Grammar, loosest first (all binary operators left-associative except ^):
  *   expr    = and { "||" and }
@@ -61,7 +64,7 @@ typedef struct agg_info {
 
 static const agg_info aggregates[] = {
     {"mean", RS_AGG_MEAN}, {"integral", RS_AGG_INTEGRAL}, {"max", RS_AGG_MAX},
-    {"min", RS_AGG_MIN},   {"count", RS_AGG_COUNT},
+    {"min", RS_AGG_MIN},   {"count", RS_AGG_COUNT},       {"sum", RS_AGG_SUM},
 };
 #define NAGGREGATES ((int)(sizeof aggregates / sizeof aggregates[0]))
 
@@ -91,6 +94,17 @@ static int region_call(const char *text, size_t len)
 static const char *const builtin_names[] = {"t", "x", "y", "z", "pi", "e"};
 #define NBUILTINS 6
 
+/* What each built-in cell input is, for messages (RS_EXPR_CELL_* order). */
+static const char *const cell_input_what[RS_EXPR_NCELL_INPUTS] = {
+    [RS_EXPR_CELL_AGE] = "the cell's age (min since it was born or last divided)",
+    [RS_EXPR_CELL_NEIGHBOURS] = "the number of cells touching the cell",
+    [RS_EXPR_CELL_VOLUME] = "the cell's volume (um^3; um^2 in 2D)",
+    [RS_EXPR_CELL_RADIUS] = "the cell's radius (um)",
+};
+
+/* The one function of a substrate that cell rules may call. */
+#define GRAD_NAME "grad"
+
 typedef struct parser {
     const char *text;
     const rs_expr_token *tok;
@@ -116,6 +130,7 @@ typedef enum name_cat {
     CAT_TIME,
     CAT_POS,
     CAT_CONST,
+    CAT_CELL, /* a built-in cell input (index: RS_EXPR_CELL_*) */
     CAT_CELL_TYPE,
     CAT_TYPE_STATE /* a state variable of some cell type (index: the type) */
 } name_cat;
@@ -229,7 +244,8 @@ static int find_type_state(const rs_expr_symbols *sym, const char *s, size_t len
 }
 
 /* What s[0..len) names; *index says which one. User names come first, in
- * the order parameters, substrates, state variables; then the built-ins. */
+ * the order parameters, substrates, state variables; then the built-ins
+ * (t, x, y, z, pi, e, then the cell inputs), cell types and their states. */
 static name_cat resolve(const rs_expr_symbols *sym, const char *s, size_t len, int *index)
 {
     if ((*index = rs_expr_find_name(sym->parameter_names, sym->nparameters, s, len)) >= 0)
@@ -240,6 +256,7 @@ static name_cat resolve(const rs_expr_symbols *sym, const char *s, size_t len, i
         return CAT_STATE;
     if ((*index = rs_expr_find_name(builtin_names, NBUILTINS, s, len)) >= 0)
         return *index == 0 ? CAT_TIME : *index <= 3 ? CAT_POS : CAT_CONST;
+    if ((*index = rs_expr_find_cell_input(s, len)) >= 0) return CAT_CELL;
     if ((*index = rs_expr_find_name(sym->cell_type_names, sym->ncell_types, s, len)) >= 0)
         return CAT_CELL_TYPE;
     if ((*index = find_type_state(sym, s, len)) >= 0) return CAT_TYPE_STATE;
@@ -256,6 +273,7 @@ static const char *cat_noun(name_cat c)
     case CAT_TIME: return "the time";
     case CAT_POS: return "a coordinate";
     case CAT_CONST: return "a constant";
+    case CAT_CELL: return "a cell property";
     case CAT_CELL_TYPE: return "a cell type";
     case CAT_TYPE_STATE: return "a cell state variable";
     case CAT_NONE: break;
@@ -270,18 +288,26 @@ static int unknown_name(parser *p, const rs_expr_token *t)
     const char *s = p->text + t->pos;
     rs_suggester sg;
     char dym[QUOTE_MAX + 32];
+    if (same_text(p, t, GRAD_NAME))
+        return fail(p, t->pos + 1,
+                    "'" GRAD_NAME "' is a function, not a value: " GRAD_NAME "(S) is the "
+                    "magnitude of the gradient of substrate S at a cell (in cell rules)");
     rs_suggester_init(&sg, s, (size_t)t->len);
     rs_suggester_offer_list(&sg, sym->parameter_names, sym->nparameters);
     rs_suggester_offer_list(&sg, sym->substrate_names, sym->nsubstrates);
     rs_suggester_offer_list(&sg, sym->state_names, sym->nstates);
     rs_suggester_offer_list(&sg, builtin_names, NBUILTINS);
+    const int cell = (p->allow & RS_EXPR_ALLOW_CELL) != 0;
+    for (int k = 0; cell && k < RS_EXPR_NCELL_INPUTS; k++)
+        rs_suggester_offer(&sg, rs_expr_cell_input_name(k));
     if (sg.best)
         return fail(p, t->pos + 1, "unknown name '%.*s'%s", tok_quote_len(t), s,
                     rs_did_you_mean(sg.best, dym, sizeof dym));
     return fail(p, t->pos + 1,
                 "unknown name '%.*s' (not a parameter, substrate, state variable, t, x, y, z, "
-                "pi or e)",
-                tok_quote_len(t), s);
+                "pi%s)",
+                tok_quote_len(t), s,
+                cell ? ", e, age, neighbours, volume or radius" : " or e");
 }
 
 /* A name used as a value: a leaf node, or an error saying why it cannot be
@@ -342,6 +368,12 @@ static int parse_name(parser *p)
                         q, s);
         p->pos++;
         return make_leaf(p, RS_NODE_POS, col, index - 1, 0.0);
+    case CAT_CELL:
+        if (!(p->allow & RS_EXPR_ALLOW_CELL))
+            return fail(p, col, "'%.*s' can be used only in cell rules: it is %s", q, s,
+                        cell_input_what[index]);
+        p->pos++;
+        return make_leaf(p, RS_NODE_CELL, col, index, 0.0);
     case CAT_CELL_TYPE:
         return fail(p, col,
                     "'%.*s' is a cell type, not a value; count(%.*s), the number of its "
@@ -485,31 +517,21 @@ static int add_aggregate(parser *p, const rs_expr_agg_info *info)
     return p->naggs++;
 }
 
-/* The first argument of a substrate aggregate (mean, integral, max, min) that
- * is a single name: must be a substrate. */
-static int aggregate_substrate(parser *p, const char *fname, const rs_expr_token *t,
-                               rs_expr_agg_info *info)
+/* The substrate named by token t, the argument of fname: its index, or -1
+ * with an error saying what the name is instead (hint follows the message
+ * for a name that is something else) or which substrate was meant. */
+static int substrate_arg(parser *p, const char *fname, const rs_expr_token *t,
+                         const char *hint)
 {
     const rs_expr_symbols *sym = p->sym;
     const char *s = p->text + t->pos;
     const int q = tok_quote_len(t), col = t->pos + 1;
     int index;
     name_cat c = resolve(sym, s, (size_t)t->len, &index);
-    if (c == CAT_SUBST) {
-        info->agg.substrate = index;
-        return 0;
-    }
-    if (c == CAT_CELL_TYPE && info->agg.kind == RS_AGG_MEAN)
-        return fail(p, col,
-                    "'%.*s' is a cell type: a mean over cells needs a state variable, e.g. "
-                    "mean(%.*s.STATE); count(%.*s) is the number of its cells",
-                    q, s, q, s, q, s);
+    if (c == CAT_SUBST) return index;
     if (c != CAT_NONE)
         return fail(p, col, "'%.*s' is %s, not a substrate: '%s' takes a substrate name%s", q,
-                    s, cat_noun(c), fname,
-                    info->agg.kind == RS_AGG_MAX || info->agg.kind == RS_AGG_MIN
-                        ? " (for the larger or smaller of two values give two arguments)"
-                        : "");
+                    s, cat_noun(c), fname, hint);
     rs_suggester sg;
     char dym[QUOTE_MAX + 32];
     rs_suggester_init(&sg, s, (size_t)t->len);
@@ -518,7 +540,31 @@ static int aggregate_substrate(parser *p, const char *fname, const rs_expr_token
                 rs_did_you_mean(sg.best, dym, sizeof dym));
 }
 
-/* cell_type or cell_type.state for count and mean; p->pos at the type name. */
+/* The first argument of a substrate aggregate (mean, integral, max, min) that
+ * is a single name: must be a substrate. */
+static int aggregate_substrate(parser *p, const char *fname, const rs_expr_token *t,
+                               rs_expr_agg_info *info)
+{
+    const char *s = p->text + t->pos;
+    const int q = tok_quote_len(t);
+    int index;
+    if (info->agg.kind == RS_AGG_MEAN &&
+        resolve(p->sym, s, (size_t)t->len, &index) == CAT_CELL_TYPE)
+        return fail(p, t->pos + 1,
+                    "'%.*s' is a cell type: a mean over cells needs a state variable, e.g. "
+                    "mean(%.*s.STATE); count(%.*s) is the number of its cells",
+                    q, s, q, s, q, s);
+    index = substrate_arg(p, fname, t,
+                          info->agg.kind == RS_AGG_MAX || info->agg.kind == RS_AGG_MIN
+                              ? " (for the larger or smaller of two values give two arguments)"
+                              : "");
+    if (index < 0) return -1;
+    info->agg.substrate = index;
+    return 0;
+}
+
+/* cell_type (count) or cell_type.state (mean, sum); p->pos at the type
+ * name. */
 static int aggregate_cells(parser *p, const char *fname, rs_expr_agg_info *info)
 {
     const rs_expr_symbols *sym = p->sym;
@@ -528,14 +574,21 @@ static int aggregate_cells(parser *p, const char *fname, rs_expr_agg_info *info)
     rs_suggester sg;
     char dym[QUOTE_MAX + 32], what[QUOTE_MAX + 32];
     int type = rs_expr_find_name(sym->cell_type_names, sym->ncell_types, s, (size_t)t->len);
+    const rs_expr_agg_kind kind = info->agg.kind;
     if (type < 0) {
         int index;
         name_cat c = resolve(sym, s, (size_t)t->len, &index);
+        if (c == CAT_SUBST && kind == RS_AGG_SUM)
+            return fail(p, t->pos + 1,
+                        "'%.*s' is a substrate: 'sum' adds a state variable over cells, "
+                        "sum(cell_type.state); over a field use integral(%.*s)",
+                        q, s, q, s);
         if (c != CAT_NONE)
             return fail(p, t->pos + 1, "'%.*s' is %s, not a cell type: '%s' takes %s", q, s,
                         cat_noun(c), fname,
-                        info->agg.kind == RS_AGG_COUNT ? "a cell type name"
-                                                       : "a substrate or cell_type.state");
+                        kind == RS_AGG_COUNT ? "a cell type name"
+                        : kind == RS_AGG_SUM ? "cell_type.state"
+                                             : "a substrate or cell_type.state");
         rs_suggester_init(&sg, s, (size_t)t->len);
         rs_suggester_offer_list(&sg, sym->cell_type_names, sym->ncell_types);
         return fail(p, t->pos + 1, "unknown cell type '%.*s'%s", q, s,
@@ -543,7 +596,12 @@ static int aggregate_cells(parser *p, const char *fname, rs_expr_agg_info *info)
     }
     info->agg.cell_type = type;
     p->pos++;
-    if (info->agg.kind == RS_AGG_COUNT) return 0;
+    if (kind == RS_AGG_COUNT) return 0;
+    if (cur(p)->kind != RS_TOK_DOT) /* sum(type): mean(type) is refused before */
+        return fail(p, t->pos + 1,
+                    "'%.*s' is a cell type: a %s over cells needs a state variable, e.g. "
+                    "%s(%.*s.STATE); count(%.*s) is the number of its cells",
+                    q, s, fname, fname, q, s, q, s);
     p->pos++; /* the '.' */
     const rs_expr_token *st = cur(p);
     if (st->kind != RS_TOK_NAME)
@@ -586,8 +644,8 @@ static int parse_aggregate(parser *p, int name, rs_expr_agg_kind kind)
                         fname, kind == RS_AGG_MAX ? "maximum" : "minimum",
                         kind == RS_AGG_MAX ? "larger" : "smaller", fname);
         return fail(p, col,
-                    "'%s' cannot be used here: aggregates (mean, integral, max, min, count) "
-                    "are allowed only in metrics",
+                    "'%s' cannot be used here: aggregates (mean, integral, max, min, count, "
+                    "sum) are allowed only in metrics",
                     fname);
     }
     if (enter(p, nt) < 0) return -1;
@@ -605,10 +663,11 @@ static int parse_aggregate(parser *p, int name, rs_expr_agg_kind kind)
         return fail(p, t->pos + 1, "expected %s as the argument of '%s', found %s",
                     kind == RS_AGG_COUNT  ? "a cell type name"
                     : kind == RS_AGG_MEAN ? "a substrate name or cell_type.state"
+                    : kind == RS_AGG_SUM  ? "cell_type.state"
                                           : "a substrate name",
                     fname, describe(p, t, what, sizeof what));
     const int dotted = p->tok[p->pos + 1].kind == RS_TOK_DOT;
-    if (kind == RS_AGG_COUNT || (kind == RS_AGG_MEAN && dotted)) {
+    if (kind == RS_AGG_COUNT || kind == RS_AGG_SUM || (kind == RS_AGG_MEAN && dotted)) {
         if (kind == RS_AGG_COUNT && dotted)
             return fail(p, p->tok[p->pos + 1].pos + 1,
                         "'count' takes a cell type name, e.g. count(%.*s), not a state "
@@ -618,7 +677,8 @@ static int parse_aggregate(parser *p, int name, rs_expr_agg_kind kind)
     } else if (dotted) {
         return fail(p, t->pos + 1,
                     "'%s' of a cell state variable is not supported: '%s' takes a substrate "
-                    "name (mean(cell_type.state) averages a state over cells)",
+                    "name (mean(cell_type.state) and sum(cell_type.state) average and add "
+                    "a state over cells)",
                     fname, fname);
     } else {
         if (aggregate_substrate(p, fname, t, &info) < 0) return -1;
@@ -641,6 +701,55 @@ static int parse_aggregate(parser *p, int name, rs_expr_agg_kind kind)
     int index = add_aggregate(p, &info);
     if (index < 0) return -1;
     return make_leaf(p, RS_NODE_AGG, col, index, 0.0);
+}
+
+/* grad(S) at token index `name`: the gradient magnitude of substrate S at
+ * the cell (cell rules only). The arguments are counted before anything
+ * is parsed, so a wrong count is reported as such; the one argument must
+ * be a substrate name alone. */
+static int parse_grad(parser *p, int name)
+{
+    const rs_expr_token *tk = p->tok, *nt = &tk[name];
+    const int col = nt->pos + 1;
+    char what[QUOTE_MAX + 32];
+    if (p->const_owner)
+        return fail(p, col,
+                    "the arguments of '%s' must be constant (numbers and parameters); '"
+                    GRAD_NAME "' is a gradient at a cell",
+                    p->const_owner);
+    if (!(p->allow & RS_EXPR_ALLOW_CELL))
+        return fail(p, col,
+                    "'" GRAD_NAME "' can be used only in cell rules: " GRAD_NAME "(S) is the "
+                    "magnitude of the gradient of substrate S at the cell (concentration/um)");
+    if (enter(p, nt) < 0) return -1;
+    int i = name + 2, level = 0, nargs = tk[i].kind == RS_TOK_RPAREN ? 0 : 1;
+    for (; tk[i].kind != RS_TOK_END; i++) {
+        if (tk[i].kind == RS_TOK_LPAREN) level++;
+        else if (tk[i].kind == RS_TOK_RPAREN && level-- == 0) break;
+        else if (tk[i].kind == RS_TOK_COMMA && level == 0) nargs++;
+    }
+    if (tk[i].kind == RS_TOK_END)
+        return fail(p, tk[i].pos + 1,
+                    "unexpected end of expression: expected ')' after the arguments of '"
+                    GRAD_NAME "'");
+    if (nargs != 1)
+        return fail(p, col, "'" GRAD_NAME "' expects 1 argument (a substrate name), got %d",
+                    nargs);
+    const rs_expr_token *t = &tk[name + 2];
+    if (t->kind != RS_TOK_NAME)
+        return fail(p, t->pos + 1,
+                    "expected a substrate name as the argument of '" GRAD_NAME "', found %s",
+                    describe(p, t, what, sizeof what));
+    if (t[1].kind != RS_TOK_RPAREN)
+        return fail(p, t[1].pos + 1,
+                    "expected ')' after '%.*s', found %s: '" GRAD_NAME "' takes a substrate "
+                    "name, not an expression",
+                    tok_quote_len(t), p->text + t->pos, describe(p, &t[1], what, sizeof what));
+    const int index = substrate_arg(p, GRAD_NAME, t, "");
+    if (index < 0) return -1;
+    p->pos = name + 4; /* past grad ( S ) */
+    p->depth--;
+    return make_leaf(p, RS_NODE_GRAD, col, index, 0.0);
 }
 
 /* Is the call max(...) / min(...) at token index name the aggregate form:
@@ -679,6 +788,7 @@ static int parse_call(parser *p)
         }
         return parse_aggregate(p, name, aggregates[k].kind);
     }
+    if (same_text(p, nt, GRAD_NAME)) return parse_grad(p, name);
     const fn_info *f = NULL;
     for (int k = 0; k < NFUNCTIONS && !f; k++)
         if (same_text(p, nt, functions[k].name)) f = &functions[k];
@@ -708,6 +818,7 @@ static int parse_call(parser *p)
     rs_suggester_init(&sg, s, (size_t)nt->len);
     for (int k = 0; k < NFUNCTIONS; k++) rs_suggester_offer(&sg, functions[k].name);
     for (int k = 0; k < NAGGREGATES; k++) rs_suggester_offer(&sg, aggregates[k].name);
+    rs_suggester_offer(&sg, GRAD_NAME);
     for (int k = 0; k < RS_REGION_NKINDS; k++)
         if (regions[k].nargs > 0) rs_suggester_offer(&sg, rs_region_kind_name((rs_region_kind)k));
     return fail(p, col, "unknown function '%.*s'%s", q, s,

@@ -239,6 +239,22 @@ static int valid_name(const char *s)
  * time scale of /fields and /timeseries) already use. */
 static const char *const reserved[] = {"x", "y", "z", "t", "time", "pi", "e", NULL};
 
+/* Names that cell rules use for the cell's own inputs (regensim/expr.h:
+ * age, neighbours, volume, radius, and the function grad): refused for
+ * every name an expression can read (parameters, substrates, cell types,
+ * states), so a cell rule never reads a model name where the built-in was
+ * meant. Metric names are never read by an expression and may use them. */
+static const char *const reserved_cell[] = {"age", "neighbours", "volume", "radius", "grad",
+                                            NULL};
+
+/* Is name in the NULL-terminated list? */
+static int in_list(const char *const *list, const char *name)
+{
+    for (int r = 0; list[r]; r++)
+        if (strcmp(name, list[r]) == 0) return 1;
+    return 0;
+}
+
 /* For a name in one of the top-level sections that share a namespace
  * (parameters, substrates, cell types: expressions name all three), the
  * earlier section (in parse order, which is the schema's) that already
@@ -285,13 +301,17 @@ static void parse_dict(mctx *c, const field_desc *f, const yt_node *n, void *bas
                          "_, not starting with a digit (at most 64)", path, name);
             continue;
         }
-        int bad = 0;
-        for (int r = 0; reserved[r]; r++)
-            if (strcmp(name, reserved[r]) == 0) bad = 1;
-        if (bad) {
+        if (in_list(reserved, name)) {
             rs_model_err(c, kp,
                          "%s: '%s' is a reserved name (x, y, z, t, time, pi, e); expected "
                          "another name",
+                         path, name);
+            continue;
+        }
+        if (strcmp(path, "metrics") != 0 && in_list(reserved_cell, name)) {
+            rs_model_err(c, kp,
+                         "%s: '%s' is reserved for cell rules (age, neighbours, volume, "
+                         "radius, grad); expected another name",
                          path, name);
             continue;
         }

@@ -128,7 +128,7 @@ static void check_expr(walker *w, const field_desc *f, rs_model_expr *x, const c
         break;
     case EC_CELL:
         sym.allow = RS_EXPR_ALLOW_POSITION | RS_EXPR_ALLOW_TIME | RS_EXPR_ALLOW_SUBSTRATES |
-                    RS_EXPR_ALLOW_STATES;
+                    RS_EXPR_ALLOW_STATES | RS_EXPR_ALLOW_CELL;
         if (w->cell_type >= 0) {
             sym.nstates = w->nm.type_nstates[w->cell_type];
             sym.state_names = w->nm.type_states[w->cell_type];

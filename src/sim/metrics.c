@@ -110,14 +110,15 @@ static double field_aggregate(rs_metrics *mt, const rs_expr_aggregate *a, const 
     case RS_AGG_INTEGRAL: return sum * vol;
     case RS_AGG_MAX: return cnt > 0 ? mx : NAN;
     case RS_AGG_MIN: return cnt > 0 ? mn : NAN;
-    case RS_AGG_COUNT: return NAN;
+    case RS_AGG_COUNT:
+    case RS_AGG_SUM: return NAN;
     }
     return NAN;
 }
 
 /* One cell aggregate: the number of live cells of a type in the region,
- * or the mean of one of their states, summed in storage order (the same
- * for any thread count). No cells: count 0, mean NaN. */
+ * or the sum or mean of one of their states, summed in storage order (the
+ * same for any thread count). No cells: count and sum 0, mean NaN. */
 static double cell_aggregate(const rs_expr_aggregate *a, const rs_cells *c)
 {
     double count = 0, sum = 0;
@@ -129,6 +130,7 @@ static double cell_aggregate(const rs_expr_aggregate *a, const rs_cells *c)
         if (a->state >= 0) sum += c->state[a->state][i];
     }
     if (a->kind == RS_AGG_COUNT) return count;
+    if (a->kind == RS_AGG_SUM) return sum;
     return count > 0 ? sum / count : NAN;
 }
 

@@ -178,12 +178,12 @@ static void check_aggregates(const rs_expr *e, unsigned allow, size_t len)
     for (int i = 0; i < na; i++) {
         const rs_expr_aggregate *a = rs_expr_aggregate_at(e, i);
         check(a != NULL);
-        check(a->kind >= RS_AGG_MEAN && a->kind <= RS_AGG_COUNT);
+        check(a->kind >= RS_AGG_MEAN && a->kind <= RS_AGG_SUM);
         check(region_ok(&a->region));
         if (a->substrate >= 0) { /* over a field */
             check(a->substrate < NSUB);
             check(a->cell_type < 0);
-            check(a->kind != RS_AGG_COUNT);
+            check(a->kind != RS_AGG_COUNT && a->kind != RS_AGG_SUM);
         } else { /* over cells */
             check(a->cell_type >= 0 && a->cell_type < NTYPES);
             if (a->kind == RS_AGG_COUNT) continue;
