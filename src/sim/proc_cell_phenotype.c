@@ -1,7 +1,8 @@
 /* proc_cell_phenotype.c: the `cell_phenotype` process, every dt.phenotype
  * (processes.c). It compiles each cell type's rules once (cycle,
  * apoptosis, necrosis, transitions and state rates: expressions of
- * parameters, the substrates at the cell, its states, t and x, y, z) and
+ * parameters, the substrates and their gradients' magnitudes at the cell,
+ * its states, age, neighbours, volume and radius, t and x, y, z) and
  * at each of its steps:
  *   1. evaluates them over blocks of cells of one type (inputs gathered
  *      into per-thread buffers, so each instruction is a loop over a
@@ -38,6 +39,8 @@ typedef struct type_rules {
     rs_expr **state_rate;
     unsigned uses;    /* RS_EXPR_ALLOW_* read by any rule */
     int *uses_subst;  /* per substrate: read by any rule */
+    int *uses_grad;   /* per substrate: its gradient read by any rule */
+    int uses_cell[RS_EXPR_NCELL_INPUTS]; /* age, neighbours, volume, radius */
 } type_rules;
 
 /* One thread's block buffers. */
@@ -45,9 +48,11 @@ typedef struct block_buf {
     uint32_t idx[BLOCK];
     double x[BLOCK], y[BLOCK], z[BLOCK];
     double *subst; /* nf x BLOCK */
+    double *grad;  /* nf x BLOCK: gradient magnitudes */
+    double cell[RS_EXPR_NCELL_INPUTS][BLOCK];
     double *state; /* nstates x BLOCK */
     double *rate;  /* (nstates + 3 + ntrans max) x BLOCK */
-    const double **subst_in, **state_in;
+    const double **subst_in, **state_in, **grad_in;
 } block_buf;
 
 typedef struct phenotype_proc {
@@ -77,6 +82,7 @@ static void rules_free(type_rules *r)
     free(r->trans_to);
     free(r->state_rate);
     free(r->uses_subst);
+    free(r->uses_grad);
 }
 
 static void phenotype_destroy(void *self)
@@ -91,6 +97,8 @@ static void phenotype_destroy(void *self)
         free(p->buf[b].rate);
         free(p->buf[b].subst_in);
         free(p->buf[b].state_in);
+        free(p->buf[b].grad);
+        free(p->buf[b].grad_in);
     }
     free(p->buf);
     free(p->volume);
@@ -118,7 +126,7 @@ static rs_status compile_rule(rs_sim_state *st, int t, const rs_model_expr *x, c
     rs_expr_symbols sym = rs_sim_symbols_table(
         &st->sy, st->m, st->params,
         RS_EXPR_ALLOW_POSITION | RS_EXPR_ALLOW_TIME | RS_EXPR_ALLOW_SUBSTRATES |
-            RS_EXPR_ALLOW_STATES);
+            RS_EXPR_ALLOW_STATES | RS_EXPR_ALLOW_CELL);
     sym.nstates = ct->nstates;
     sym.state_names = st->sy.type_states[t];
     rs_status s = rs_expr_compile(out, x->text, &sym, err);
@@ -128,7 +136,11 @@ static rs_status compile_rule(rs_sim_state *st, int t, const rs_model_expr *x, c
         return rs_error_set(err, s, "cell_types.%.60s.%.60s: %.360s", ct->name, key, msg);
     }
     r->uses |= rs_expr_uses(*out);
-    for (int f = 0; f < st->nf; f++) r->uses_subst[f] |= rs_expr_uses_substrate(*out, f);
+    for (int f = 0; f < st->nf; f++) {
+        r->uses_subst[f] |= rs_expr_uses_substrate(*out, f);
+        r->uses_grad[f] |= rs_expr_uses_gradient(*out, f);
+    }
+    for (int k = 0; k < RS_EXPR_NCELL_INPUTS; k++) r->uses_cell[k] |= rs_expr_uses_cell_input(*out, k);
     return RS_OK;
 }
 
@@ -143,7 +155,8 @@ static rs_status compile_type(phenotype_proc *p, rs_sim_state *st, int t, rs_err
     r->trans_to = calloc((size_t)r->ntrans + 1, sizeof *r->trans_to);
     r->state_rate = calloc((size_t)r->nstates + 1, sizeof *r->state_rate);
     r->uses_subst = calloc((size_t)st->nf + 1, sizeof *r->uses_subst);
-    if (!r->trans || !r->trans_to || !r->state_rate || !r->uses_subst)
+    r->uses_grad = calloc((size_t)st->nf + 1, sizeof *r->uses_grad);
+    if (!r->trans || !r->trans_to || !r->state_rate || !r->uses_subst || !r->uses_grad)
         return rs_error_set(err, RS_ENOMEM, "out of memory");
     rs_status s;
     if ((s = compile_rule(st, t, &ct->cycle, "cycle", r, &r->cycle, err)) ||
@@ -247,7 +260,10 @@ static rs_status plan_buffers(phenotype_proc *p, rs_error *err)
         bb->rate = calloc(nrates * BLOCK, sizeof *bb->rate);
         bb->subst_in = calloc((size_t)p->nf + 1, sizeof *bb->subst_in);
         bb->state_in = calloc((size_t)p->ns + 1, sizeof *bb->state_in);
-        if (!bb->subst || !bb->state || !bb->rate || !bb->subst_in || !bb->state_in)
+        bb->grad = calloc((size_t)p->nf * BLOCK + 1, sizeof *bb->grad);
+        bb->grad_in = calloc((size_t)p->nf + 1, sizeof *bb->grad_in);
+        if (!bb->subst || !bb->state || !bb->rate || !bb->subst_in || !bb->state_in ||
+            !bb->grad || !bb->grad_in)
             return rs_error_set(err, RS_ENOMEM, "out of memory");
     }
     return RS_OK;
@@ -351,13 +367,35 @@ static void run_block(phenotype_proc *p, rs_sim_state *st, int t, block_buf *bb,
         }
         bb->subst_in[f] = col;
     }
+    for (int f = 0; f < p->nf; f++) {
+        bb->grad_in[f] = NULL;
+        if (!r->uses_grad[f]) continue;
+        double *col = bb->grad + (size_t)f * BLOCK;
+        for (size_t k = 0; k < n; k++) {
+            const uint32_t i = bb->idx[k];
+            double g[3];
+            rs_cell_gradient(&st->g, st->fields[f],
+                             rs_cell_voxel(&st->g, c->x[i], c->y[i], c->z[i]), g);
+            if (st->dims == 2) g[2] = 0;
+            col[k] = sqrt(g[0] * g[0] + g[1] * g[1] + g[2] * g[2]);
+        }
+        bb->grad_in[f] = col;
+    }
+    const double *cell_src[RS_EXPR_NCELL_INPUTS] = {c->age, c->neighbours, c->volume,
+                                                     c->radius};
+    for (int q = 0; q < RS_EXPR_NCELL_INPUTS; q++)
+        if (r->uses_cell[q])
+            for (size_t k = 0; k < n; k++) bb->cell[q][k] = cell_src[q][bb->idx[k]];
     for (int s = 0; s < r->nstates; s++) {
         double *col = bb->state + (size_t)s * BLOCK;
         for (size_t k = 0; k < n; k++) col[k] = c->state[s][bb->idx[k]];
         bb->state_in[s] = col;
     }
     rs_expr_inputs in = {.substrates = bb->subst_in, .states = bb->state_in, .x = bb->x,
-                         .y = bb->y, .z = bb->z, .t = rs_sim_state_time(st)};
+                         .y = bb->y, .z = bb->z, .t = rs_sim_state_time(st),
+                         .gradients = bb->grad_in};
+    for (int q = 0; q < RS_EXPR_NCELL_INPUTS; q++)
+        in.cell[q] = r->uses_cell[q] ? bb->cell[q] : NULL;
     double *apo = bb->rate, *nec = apo + BLOCK, *cyc = nec + BLOCK, *srate = cyc + BLOCK;
     double *tr0 = srate + (size_t)p->ns * BLOCK;
     eval_rule(r->apoptosis, &in, n, apo);
