@@ -41,8 +41,9 @@ static const char *errline(const rs_errors *errs, int i)
 static void tutorials_load(void **state)
 {
     (void)state;
-    const char *files[] = {TUTORIAL "cytokine_source.yaml", TUTORIAL "demyelination.yaml"};
-    for (int i = 0; i < 2; i++) {
+    const char *files[] = {TUTORIAL "cytokine_source.yaml", TUTORIAL "demyelination.yaml",
+                           TUTORIAL "microglia_debris.yaml"};
+    for (int i = 0; i < (int)(sizeof files / sizeof files[0]); i++) {
         rs_model *m = NULL;
         rs_errors errs;
         rs_status s = rs_model_load(&m, files[i], NULL, 0, &errs);
