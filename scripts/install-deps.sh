@@ -11,6 +11,9 @@ packages=(
   libhdf5-dev hdf5-tools libfftw3-dev libcmocka-dev libyaml-dev
   libopenmpi-dev openmpi-bin
   python3-numpy python3-h5py python3-matplotlib python3-netcdf4 python3-xarray python3-h5netcdf
+  # pandas: the cells_output test runs docs/output.md's DataFrame snippets (also
+  # a dependency of python3-xarray; named because regensim uses it directly)
+  python3-pandas
   clang libclang-rt-14-dev libomp-14-dev afl++
   valgrind linux-perf hyperfine
   # io_paraview (ParaView's XDMF reader; pvpython is in python3-paraview,

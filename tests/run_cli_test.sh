@@ -190,7 +190,7 @@ done
 [ $inside -gt 0 ] || echo "note: no kill landed inside creation in 6 attempts (test_io covers it)"
 
 # 4. plot.py draws every field at every snapshot, a montage per field, and
-# every metric; one colour scale per field by default.
+# every metric; one colour scale per field by default; cells over the fields.
 expect 0 "$py" "$src/scripts/plot.py" "$o/run.h5"
 for f in u_0000 u_0003 v_0000 v_0003 u_montage v_montage metric_u_mean metric_v_total; do
     p=$o/plots/$f.png
@@ -214,6 +214,55 @@ spec.loader.exec_module(plot)
 assert plot.colour_range([np.zeros((2, 2)), np.array([[1.0, np.nan], [3.0, 2.0]])]) == (0.0, 3.0)
 assert plot.colour_range([np.full((2, 2), 5.0)]) == (5.0, 5.0)
 assert plot.colour_range([np.array([[np.nan]])]) == (0.0, 0.0)
+PY
+# with cells: drawn over every field frame (2D: all of them; 3D: a slab
+# around the plane shown), the counts per type over time; --no-cells
+# leaves them out of the frames
+expect 0 "$cli" run "$src/tests/models/cells_2d.yaml" -o "$tmp/cells2d" --quiet
+expect 0 "$py" "$src/scripts/plot.py" "$tmp/cells2d/run.h5"
+for f in attractant_0000 attractant_0003 attractant_montage cells_count metric_attractant_mean; do
+    p=$tmp/cells2d/plots/$f.png
+    [ -f "$p" ] && [ "$(stat -c %s "$p")" -gt 5000 ] || fail "plot.py with cells: $p missing or tiny"
+done
+expect 0 "$py" "$src/scripts/plot.py" "$tmp/cells2d/run.h5" --no-cells -o "$tmp/nocells"
+cmp -s "$tmp/cells2d/plots/attractant_0003.png" "$tmp/nocells/attractant_0003.png" &&
+    fail "plot.py: the cells are not drawn over the field (same as --no-cells)"
+cat >"$tmp/cells3d.yaml" <<'EOF'
+regensim: 1
+name: cells_3d
+domain: {size: [200, 160, 100], dx: 10}
+time: {end: 20, dt: {diffusion: 0.5, mechanics: 1, phenotype: 5}, save_every: 10}
+substrates:
+  attractant: {diffusion: 300, decay: 0.02}
+cell_types:
+  neuron: {radius: 6, fixed: true, secretes: {attractant: 1}}
+  microglia: {radius: 4, motility: {speed: 3, persistence: 4, chemotaxis: {attractant: 0.5}}}
+initial:
+  - {cells: neuron, count: 10, region: {sphere: {center: [100, 80, 50], radius: 40}}}
+  - {cells: microglia, count: 40}
+EOF
+expect 0 "$cli" run "$tmp/cells3d.yaml" -o "$tmp/cells3d" --quiet
+expect 0 "$py" "$src/scripts/plot.py" "$tmp/cells3d/run.h5" --snapshots last
+[ -f "$tmp/cells3d/plots/attractant_0002.png" ] && [ -f "$tmp/cells3d/plots/cells_count.png" ] ||
+    fail "plot.py 3D with cells: $(ls "$tmp/cells3d/plots")"
+"$py" - "$src/scripts/plot.py" "$tmp/cells2d/run.h5" "$tmp/cells3d/run.h5" <<'PY' || fail "plot.py cells"
+import importlib.util, sys
+import h5py
+import numpy as np
+spec = importlib.util.spec_from_file_location("plot", sys.argv[1])
+plot = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(plot)
+with h5py.File(sys.argv[2], "r") as f:  # cells_2d: none, 6 astrocytes, + 40 microglia, removed
+    c = plot.cell_counts(f, 7)
+    assert c[:, 0].tolist() == [0, 6, 6, 6, 6, 6, 6], c
+    assert c[:, 1].tolist() == [0, 0, 40, 40, 40, 0, 0], c
+    assert plot.frame_cells(f, "attractant", 3, True)["x"].size == 46  # 2D: every cell
+with h5py.File(sys.argv[3], "r") as f:  # 3D: only those near the mid-plane z = 55 um
+    cells = plot.cells_at(f, 2)
+    near = plot.frame_cells(f, "attractant", 2, True)
+    assert 0 < near["x"].size < cells["x"].size, (near["x"].size, cells["x"].size)
+    assert np.all(np.abs(near["z"] - 55.0) <= near["radius"] + 5.0)
+    assert plot.frame_cells(f, "attractant", 2, False) is None
 PY
 expect 2 "$py" "$src/scripts/plot.py" "$tmp/nothing.h5"
 expect 2 "$py" "$src/scripts/plot.py" "$tmp/small.yaml"

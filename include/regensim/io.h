@@ -4,8 +4,9 @@
  * A run directory OUT holds
  *   run.h5          snapshots, the metrics' time series, the model text
  *                   (docs/output.md: the format, every path);
- *   run.xmf         an XDMF sidecar so ParaView opens the grid series as a
- *                   time series (rewritten after each snapshot: lists only
+ *   run.xmf         an XDMF sidecar so ParaView opens the grid series (and
+ *                   a table's positions, the cells, as points) as a time
+ *                   series (rewritten after each snapshot: lists only
  *                   completed ones);
  *   checkpoint.h5   the complete state for a resume;
  *   status          "running", "completed" or "failed: MESSAGE".
@@ -16,7 +17,8 @@
  * rs_io_checkpoint owns checkpoint.h5's atomic replacement. Everything
  * else is written by the components that own it, each into its own
  * section (an HDF5 group) through rs_io_section: grid series appended per
- * snapshot in run.h5, arrays and attributes in checkpoint.h5.
+ * snapshot and per-snapshot tables in run.h5, arrays and attributes in
+ * checkpoint.h5.
  *
  * run.h5, in order:
  *   rs_io_run_create / rs_io_run_reopen    the file and its protocol
@@ -27,7 +29,9 @@
  *   rs_io_run_ready                        the layout is complete: a new
  *                                          file takes its name run.h5 only
  *                                          now (a kill before leaves none)
+ *   (or rs_io_section_table: a per-snapshot table of columns)
  *   rs_io_run_snapshot_begin, rs_io_section_append_grid ...,
+ *     rs_io_section_table_begin, _put_column ..., _end,
  *   rs_io_run_snapshot_commit              one snapshot: data, flush, then
  *                                          the counter that makes it count
  *   rs_io_run_metrics                      one metric row
@@ -108,6 +112,62 @@ RS_API rs_status rs_io_run_section(rs_io_run *w, const char *name, rs_io_section
  * the counted snapshots. *handle identifies it to rs_io_section_append_grid. */
 RS_API rs_status rs_io_section_grid_series(rs_io_section *sec, const char *name,
                                            const char *units, int *handle, rs_error *err);
+
+/* ---- per-snapshot tables (run.h5) --------------------------------------
+ * A section may hold one table written at every snapshot: rows of
+ * per-item values (the cells), the group SECTION/<k> for snapshot k, one
+ * dataset per column ([nrows], or [nrows, width]) and the attributes time
+ * (min) and count (rows). Like every series, /SECTION/<k> counts only for
+ * k < the root's nsnapshots: a run killed while writing snapshot k can
+ * leave that group partial (its attributes are written last), readers
+ * ignore it, and a resume deletes every group from the first uncounted
+ * snapshot on. */
+
+/* How a column is given and stored. */
+typedef enum rs_io_column_kind {
+    RS_IO_COLUMN_UINT64 = 0, /* uint64_t in, uint64 stored (ids) */
+    RS_IO_COLUMN_INT32,      /* int32_t in, int32 stored (types, phases) */
+    RS_IO_COLUMN_REAL        /* double in; float64 stored, or float32 (rounded to
+                              * nearest) when the run's snapshot format says so */
+} rs_io_column_kind;
+
+/* One column of a table (strings are copied). */
+typedef struct rs_io_column {
+    const char *name;   /* dataset name: not empty, no '/', not all digits */
+    rs_io_column_kind kind;
+    int width;          /* 1: [nrows]; 2..16: [nrows, width] (3: positions) */
+    const char *units;  /* its `units` attribute, or NULL for none */
+} rs_io_column;
+
+/* Declares the section's table (at most one per section; only before
+ * rs_io_run_ready): its ncolumns columns, in order (names distinct), and
+ * `points`, the index of a REAL column of width 3 holding positions (um),
+ * or -1. With points >= 0, run.xmf lists every snapshot that has rows as
+ * a set of points (XDMF Polyvertex) at those positions, with every other
+ * column as an attribute. In a reopened run.h5 the counted snapshots'
+ * groups must exist (their row counts are read for run.xmf); the
+ * uncounted ones are deleted in rs_io_run_ready. Each snapshot is
+ * compressed as the grid series are (shuffle + deflate at the run's level,
+ * unless no_compression) when it has rows. */
+RS_API rs_status rs_io_section_table(rs_io_section *sec, int ncolumns,
+                                     const rs_io_column *columns, int points, rs_error *err);
+
+/* Starts the table's group for the snapshot begun (rs_io_run_snapshot_begin),
+ * with nrows rows (0 allowed: empty datasets). RS_EIO when the disk has no
+ * room for it uncompressed. */
+RS_API rs_status rs_io_section_table_begin(rs_io_section *sec, size_t nrows, rs_error *err);
+
+/* Writes column `column` of the table begun: parts holds `width` arrays
+ * of nrows values each, of the column's kind (for a position: x, y, z),
+ * interleaved into [nrows, width] on the way. Each column once. */
+RS_API rs_status rs_io_section_table_put_column(rs_io_section *sec, int column,
+                                                const void *const *parts, rs_error *err);
+
+/* Completes the table of the snapshot: every column written; the
+ * attributes time and count, then the group closed. The snapshot counts
+ * only at rs_io_run_snapshot_commit, which refuses a snapshot whose table
+ * was not completed. */
+RS_API rs_status rs_io_section_table_end(rs_io_section *sec, rs_error *err);
 
 /* The layout is complete: a new run.h5 is flushed and takes its name;
  * run.xmf and the status file ("running") are written. */
@@ -190,6 +250,12 @@ RS_API rs_status rs_io_section_put_uint64(rs_io_section *sec, const char *name, 
                                           rs_error *err);
 RS_API rs_status rs_io_section_get_uint64(rs_io_section *sec, const char *name, uint64_t *v,
                                           rs_error *err);
+/* A 1D array of n uint64 values (ids, counters), stored as uint64 with
+ * the same checksum as the doubles; get checks the length (RS_EIO). */
+RS_API rs_status rs_io_section_put_uint64s(rs_io_section *sec, const char *name, size_t n,
+                                           const uint64_t *v, rs_error *err);
+RS_API rs_status rs_io_section_get_uint64s(rs_io_section *sec, const char *name, size_t n,
+                                           uint64_t *v, rs_error *err);
 /* A string (a scalar dataset); get returns a malloc'd copy in *v. */
 RS_API rs_status rs_io_section_put_string(rs_io_section *sec, const char *name,
                                           const char *v, rs_error *err);

@@ -22,6 +22,28 @@ typedef struct rs_io_series {
     int64_t nwritten; /* snapshots appended (== the run's count between snapshots) */
 } rs_io_series;
 
+/* One column of a per-snapshot table (table.c). */
+typedef struct rs_io_table_column {
+    char *name, *units;
+    rs_io_column_kind kind;
+    int width;
+    int written;  /* in the snapshot's table being written */
+} rs_io_table_column;
+
+/* A section's per-snapshot table: group SECTION/<k> for snapshot k. */
+typedef struct rs_io_table {
+    int ncols;
+    rs_io_table_column *cols;
+    int points;       /* the positions' column (run.xmf), or -1 */
+    int64_t nwritten; /* snapshots whose table is complete (== the run's count between snapshots) */
+    int64_t *rows;    /* per snapshot (counted, and the one being written): its rows */
+    int rows_cap;
+    hid_t g;          /* the group being written, or -1 */
+    size_t nrows;     /* its rows */
+    void *buf;        /* packing work space (interleaving, float32), grown as needed */
+    size_t buf_cap;
+} rs_io_table;
+
 /* A section: one HDF5 group of run.h5 or of checkpoint.h5, owned by its
  * file's writer (a singly linked list, freed with it). */
 struct rs_io_section {
@@ -36,6 +58,7 @@ struct rs_io_section {
      * that netCDF readers (xarray) opening the group alone see indexed
      * coordinates; time grows with the snapshots like the root's */
     hid_t time, x, y, z;
+    rs_io_table *table;     /* run.h5: its per-snapshot table, or NULL */
     struct rs_io_section *next;
 };
 
@@ -71,6 +94,13 @@ rs_io_section *rs_io_section_new(hid_t group, const char *name, rs_io_run *run, 
 
 /* section.c: closes a section's handles and frees it, and its successors. */
 void rs_io_section_free_all(rs_io_section *s);
+
+/* table.c: closes a table's group and frees it (NULL allowed). */
+void rs_io_table_free(rs_io_table *t);
+
+/* table.c: in a reopened run.h5, deletes the section's snapshot groups
+ * from nsnap on (rs_io_run_ready's truncation). 0 or -1. */
+int rs_io_table_truncate(rs_io_section *sec, int nsnap);
 
 /* section.c: the chunk shape of a grid series of grid g: one snapshot,
  * shrunk along z, then y, then x until it holds at most 4 MiB. */

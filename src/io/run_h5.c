@@ -3,7 +3,9 @@
  * attributes, the dimension scales x, y, z, time, /model, /timeseries and
  * /cell_types, or reopens it for a resume and truncates it; hands out the
  * sections in which components declare and append their own series
- * (section.c); counts snapshots and metric rows; marks the run finished.
+ * (section.c) and per-snapshot tables (table.c); counts snapshots (a
+ * snapshot counts only once every series and table of it is complete)
+ * and metric rows; marks the run finished.
  * Crash safety is flush-and-mark: each snapshot is written, the file
  * flushed, and only then the root attribute `nsnapshots` raised and
  * flushed again; readers trust only that many snapshots (docs/output.md). */
@@ -539,6 +541,7 @@ static int truncate_layout(rs_io_run *w)
             if (H5Dset_extent(sec->series[i].d, d4) < 0) bad = 1;
         }
         if (sec->time >= 0 && H5Dset_extent(sec->time, &d1) < 0) bad = 1;
+        if (rs_io_table_truncate(sec, w->nsnap) < 0) bad = 1;
     }
     if (bad || H5Dset_extent(w->time, &d1) < 0 ||
         rs_io_attr_int64(f, "nsnapshots", w->nsnap) < 0)
@@ -642,6 +645,10 @@ rs_status rs_io_run_snapshot_commit(rs_io_run *w, rs_error *err)
             if (sec->series[i].nwritten != w->nsnap + 1)
                 return rs_error_set(err, RS_EINVAL, "snapshot %d: %s was not written", w->nsnap,
                                     sec->series[i].path);
+    for (const rs_io_section *sec = w->sections; sec; sec = sec->next)
+        if (sec->table && (sec->table->g >= 0 || sec->table->nwritten != w->nsnap + 1))
+            return rs_error_set(err, RS_EINVAL, "snapshot %d: the table of /%s was not completed",
+                                w->nsnap, sec->name);
     rs_status s = RS_OK;
     hsize_t k = (hsize_t)w->nsnap;
     errno = 0;

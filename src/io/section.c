@@ -4,8 +4,9 @@
  * datasets appended once per snapshot (created in a new file; reopened,
  * checked and truncated to the counted snapshots in a resumed one); the
  * snapshot's chunks are deflated on all threads and written with
- * H5Dwrite_chunk. In checkpoint.h5 it holds whole arrays and attributes,
- * read back with their shapes checked. The file protocols themselves
+ * H5Dwrite_chunk (its per-snapshot tables are table.c's). In checkpoint.h5
+ * it holds whole arrays (doubles, uint64) and attributes, read back with
+ * their shapes and checksums checked. The file protocols themselves
  * (counters, atomic renames) are run_h5.c's and checkpoint.c's. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -49,6 +50,7 @@ void rs_io_section_free_all(rs_io_section *s)
             free(s->series[i].path);
         }
         free(s->series);
+        rs_io_table_free(s->table);
         hid_t *scales[4] = {&s->time, &s->x, &s->y, &s->z};
         for (int i = 0; i < 4; i++)
             if (*scales[i] >= 0) H5Dclose(*scales[i]);
@@ -352,11 +354,11 @@ static rs_status check_mode(const rs_io_section *sec, int writing, const char *n
     return RS_OK;
 }
 
-/* A checksum of n doubles: Fletcher's two running sums over the 32-bit
- * halves of each value, in 64-bit arithmetic, mixed. Any flipped bit, and
+/* A checksum of n 8-byte values (doubles or uint64): Fletcher's two
+ * running sums over the 32-bit halves of each value, in 64-bit arithmetic, mixed. Any flipped bit, and
  * any swap of two values, changes it. (HDF5's Fletcher-32 filter does the
  * same job but needs chunked datasets and tripled a checkpoint's cost.) */
-static uint64_t checksum(const double *v, size_t n)
+static uint64_t checksum(const void *v, size_t n)
 {
     const uint32_t *w = (const uint32_t *)v;
     uint64_t a = 0x9E3779B97F4A7C15ull, b = 0;
@@ -367,8 +369,10 @@ static uint64_t checksum(const double *v, size_t n)
     return a ^ (b * 0xBF58476D1CE4E5B9ull);
 }
 
-rs_status rs_io_section_put_doubles(rs_io_section *sec, const char *name, int rank,
-                                    const size_t *dims, const double *v, rs_error *err)
+/* Writes an array of 8-byte values (file type ftype, memory type mtype)
+ * with its checksum into a checkpoint section. */
+static rs_status put_array(rs_io_section *sec, const char *name, int rank, const size_t *dims,
+                           hid_t ftype, hid_t mtype, const void *v, rs_error *err)
 {
     rs_status st = check_mode(sec, 1, name, err);
     if (st != RS_OK) return st;
@@ -388,12 +392,12 @@ rs_status rs_io_section_put_doubles(rs_io_section *sec, const char *name, int ra
     rs_io_quiet q;
     rs_io_quiet_begin(&q);
     hid_t s = H5Screate_simple(rank, hd, NULL);
-    hid_t d = s >= 0 ? H5Dcreate2(sec->group, name, H5T_IEEE_F64LE, s, H5P_DEFAULT,
-                                  H5P_DEFAULT, H5P_DEFAULT)
+    hid_t d = s >= 0 ? H5Dcreate2(sec->group, name, ftype, s, H5P_DEFAULT, H5P_DEFAULT,
+                                  H5P_DEFAULT)
                      : -1;
     /* every array carries its checksum, checked when it is read, so a
      * flipped byte is refused rather than resumed from */
-    int bad = d < 0 || H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0 ||
+    int bad = d < 0 || (n > 0 && H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0) ||
               rs_io_attr_uint64(d, "checksum", checksum(v, n)) < 0;
     if (d >= 0) H5Dclose(d);
     if (s >= 0) H5Sclose(s);
@@ -403,13 +407,16 @@ rs_status rs_io_section_put_doubles(rs_io_section *sec, const char *name, int ra
                : RS_OK;
 }
 
-rs_status rs_io_section_get_doubles(rs_io_section *sec, const char *name, int rank,
-                                    const size_t *dims, double *v, rs_error *err)
+/* Reads an array written by put_array, checking its shape and checksum. */
+static rs_status get_array(rs_io_section *sec, const char *name, int rank, const size_t *dims,
+                           hid_t mtype, void *v, rs_error *err)
 {
     rs_status st = check_mode(sec, 0, name, err);
     if (st != RS_OK) return st;
     if (rank < 1 || rank > 4 || !dims || !v)
         return rs_error_set(err, RS_EINVAL, "checkpoint %s: bad rank, dims or array", name);
+    size_t n = 1;
+    for (int i = 0; i < rank; i++) n *= dims[i];
     rs_io_quiet q;
     rs_io_quiet_begin(&q);
     hid_t d = H5Dopen2(sec->group, name, H5P_DEFAULT);
@@ -418,14 +425,11 @@ rs_status rs_io_section_get_doubles(rs_io_section *sec, const char *name, int ra
     int hr = s >= 0 ? H5Sget_simple_extent_ndims(s) : -1;
     int same = hr == rank && H5Sget_simple_extent_dims(s, have, NULL) == rank;
     for (int i = 0; same && i < rank; i++) same = have[i] == (hsize_t)dims[i];
-    int bad = !same || H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0;
+    int bad = !same || (n > 0 && H5Dread(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0);
     uint64_t sum = 0;
     int corrupt = 0;
-    if (!bad) {
-        size_t n = 1;
-        for (int i = 0; i < rank; i++) n *= dims[i];
+    if (!bad)
         corrupt = rs_io_attr_read_uint64(d, "checksum", &sum) < 0 || sum != checksum(v, n);
-    }
     if (s >= 0) H5Sclose(s);
     if (d >= 0) H5Dclose(d);
     rs_io_quiet_end(&q);
@@ -449,6 +453,30 @@ rs_status rs_io_section_get_doubles(rs_io_section *sec, const char *name, int ra
                                   "match its data)",
                                   sec->name, name)
                    : RS_OK;
+}
+
+rs_status rs_io_section_put_doubles(rs_io_section *sec, const char *name, int rank,
+                                    const size_t *dims, const double *v, rs_error *err)
+{
+    return put_array(sec, name, rank, dims, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, v, err);
+}
+
+rs_status rs_io_section_get_doubles(rs_io_section *sec, const char *name, int rank,
+                                    const size_t *dims, double *v, rs_error *err)
+{
+    return get_array(sec, name, rank, dims, H5T_NATIVE_DOUBLE, v, err);
+}
+
+rs_status rs_io_section_put_uint64s(rs_io_section *sec, const char *name, size_t n,
+                                    const uint64_t *v, rs_error *err)
+{
+    return put_array(sec, name, 1, &n, H5T_STD_U64LE, H5T_NATIVE_UINT64, v, err);
+}
+
+rs_status rs_io_section_get_uint64s(rs_io_section *sec, const char *name, size_t n,
+                                    uint64_t *v, rs_error *err)
+{
+    return get_array(sec, name, 1, &n, H5T_NATIVE_UINT64, v, err);
 }
 
 /* Writes or reads one attribute of a checkpoint section through the

@@ -8,7 +8,11 @@
  * items, which both ParaView readers read. Each snapshot of run.xmf is a
  * uniform grid (3DCoRectMesh, nodes at the voxel centres; "1 ny nx" for
  * 2D). Both files are rewritten atomically after each snapshot, the
- * virtual datasets first, so run.xmf never names one that is missing. */
+ * virtual datasets first, so run.xmf never names one that is missing.
+ * A section's per-snapshot table with positions (the cells) is a second
+ * temporal collection beside the fields: points per snapshot, its
+ * columns as attributes, naming run.h5's own datasets (already one per
+ * snapshot). */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <stdio.h>
@@ -73,6 +77,65 @@ static int write_vds(const rs_io_run *w, const char *path)
     return 0;
 }
 
+/* The XDMF number type and precision of a table column as stored. */
+static void column_number(const rs_io_table_column *c, int float32, const char **type,
+                          int *precision)
+{
+    *type = c->kind == RS_IO_COLUMN_UINT64 ? "UInt" : c->kind == RS_IO_COLUMN_INT32 ? "Int"
+                                                                                    : "Float";
+    *precision = c->kind == RS_IO_COLUMN_INT32 || (c->kind == RS_IO_COLUMN_REAL && float32) ? 4
+                                                                                           : 8;
+}
+
+/* A section's table as a temporal collection of point sets beside the
+ * fields: per counted snapshot with rows, a Polyvertex grid at the
+ * positions' column with every other column as an attribute, read
+ * straight from run.h5:/SECTION/<k>/<column> (plain datasets). A snapshot
+ * without rows has no grid there: both ParaView readers then show no
+ * points at that time (an empty data item crashes the default reader). */
+static void append_points(rs_strbuf *b, const rs_io_run *w, const rs_io_section *sec)
+{
+    const rs_io_table *t = sec->table;
+    const rs_io_table_column *pc = &t->cols[t->points];
+    const char *type;
+    int prec;
+    rs_strbuf_appendf(b, "  <Grid Name=\"%s\" GridType=\"Collection\" "
+                         "CollectionType=\"Temporal\">\n", sec->name);
+    for (int k = 0; k < w->nsnap; k++) {
+        const long long n = (long long)t->rows[k];
+        if (n <= 0) continue;
+        rs_strbuf_appendf(b, "   <Grid Name=\"%s %d\" GridType=\"Uniform\">\n", sec->name, k);
+        rs_strbuf_appendf(b, "    <Time Value=\"%.17g\"/>\n", w->times[k]);
+        rs_strbuf_appendf(b, "    <Topology TopologyType=\"Polyvertex\" NumberOfElements=\"%lld\" "
+                             "NodesPerElement=\"1\"/>\n", n);
+        column_number(pc, w->fmt.float32, &type, &prec);
+        rs_strbuf_appendf(b,
+                          "    <Geometry GeometryType=\"XYZ\">\n"
+                          "     <DataItem Dimensions=\"%lld 3\" NumberType=\"%s\" "
+                          "Precision=\"%d\" Format=\"HDF\">run.h5:/%s/%d/%s</DataItem>\n"
+                          "    </Geometry>\n",
+                          n, type, prec, sec->name, k, pc->name);
+        for (int i = 0; i < t->ncols; i++) {
+            const rs_io_table_column *c = &t->cols[i];
+            if (i == t->points || (c->width != 1 && c->width != 3)) continue;
+            column_number(c, w->fmt.float32, &type, &prec);
+            char dims[48];
+            if (c->width == 1) snprintf(dims, sizeof dims, "%lld", n);
+            else snprintf(dims, sizeof dims, "%lld 3", n);
+            rs_strbuf_appendf(b,
+                              "    <Attribute Name=\"%s\" AttributeType=\"%s\" "
+                              "Center=\"Node\">\n"
+                              "     <DataItem Dimensions=\"%s\" NumberType=\"%s\" "
+                              "Precision=\"%d\" Format=\"HDF\">run.h5:/%s/%d/%s</DataItem>\n"
+                              "    </Attribute>\n",
+                              c->name, c->width == 1 ? "Scalar" : "Vector", dims, type, prec,
+                              sec->name, k, c->name);
+        }
+        rs_strbuf_appendf(b, "   </Grid>\n");
+    }
+    rs_strbuf_appendf(b, "  </Grid>\n");
+}
+
 rs_status rs_io_xdmf_write(const rs_io_run *w, rs_error *err)
 {
     const char *dir = w->dir;
@@ -127,7 +190,10 @@ rs_status rs_io_xdmf_write(const rs_io_run *w, rs_error *err)
             }
         rs_strbuf_appendf(&b, "   </Grid>\n");
     }
-    rs_strbuf_appendf(&b, "  </Grid>\n </Domain>\n</Xdmf>\n");
+    rs_strbuf_appendf(&b, "  </Grid>\n");
+    for (const rs_io_section *sec = w->sections; sec; sec = sec->next)
+        if (sec->table && sec->table->points >= 0) append_points(&b, w, sec);
+    rs_strbuf_appendf(&b, " </Domain>\n</Xdmf>\n");
     rs_status s;
     if (b.failed)
         s = rs_error_set(err, RS_ENOMEM, "out of memory writing %s", path);

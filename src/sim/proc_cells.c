@@ -9,7 +9,14 @@
  * A model without cell types has no population: the process then does
  * nothing. Random draws are keyed by (seed, key, step, purpose): an
  * initial entry's placement by 2^40 + its index, an intervention's by
- * 2^41 + its index, a removal by the cell's id. */
+ * 2^41 + its index, a removal by the cell's id.
+ *
+ * It owns the population's sections of the output (docs/output.md): at
+ * every snapshot the table /cells/<k> of run.h5 (id, type, position,
+ * radius, phase, age and one column per distinct state name, NaN for the
+ * cells whose type lacks that state), and in checkpoint.h5 the group
+ * /cells with every array of the state, exactly (doubles, and uint64 for
+ * ids), in storage order, so that a resumed run continues bitwise. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +43,13 @@ typedef struct cells_proc {
     cell_iv *ivs;
     unsigned char *keep; /* removal work space */
     size_t keep_cap;
+    /* output: the run.h5 section and its table's state columns */
+    rs_io_section *out;
+    int nnames;          /* distinct state names over all types */
+    const char **names;  /* borrowed from the model */
+    int *slot_of;        /* ntypes x nnames: the type's slot of name k, or -1 */
+    double *col;         /* one column's values (snapshots, checkpoints), grown as needed */
+    size_t col_cap;
 } cells_proc;
 
 static void cells_destroy(void *self)
@@ -48,6 +62,9 @@ static void cells_destroy(void *self)
     free(p->U);
     free(p->ivs);
     free(p->keep);
+    free(p->names);
+    free(p->slot_of);
+    free(p->col);
     free(p);
 }
 
@@ -223,6 +240,230 @@ static rs_status cells_parameters_changed(void *self, rs_sim_state *st, rs_error
     return plan_coupling(p, st, err);
 }
 
+/* ---- output: /cells/<k> in run.h5 --------------------------------------- */
+
+/* The fixed columns of the table, before the state columns. */
+enum { COL_ID, COL_TYPE, COL_POSITION, COL_RADIUS, COL_PHASE, COL_AGE, NFIXED };
+static const rs_io_column fixed_columns[NFIXED] = {
+    {"id", RS_IO_COLUMN_UINT64, 1, NULL},
+    {"type", RS_IO_COLUMN_INT32, 1, NULL},
+    {"position", RS_IO_COLUMN_REAL, 3, "um"},
+    {"radius", RS_IO_COLUMN_REAL, 1, "um"},
+    {"phase", RS_IO_COLUMN_INT32, 1, NULL},
+    {"age", RS_IO_COLUMN_REAL, 1, "min"},
+};
+
+/* p->col with room for n values. */
+static rs_status col_reserve(cells_proc *p, size_t n, rs_error *err)
+{
+    if (n <= p->col_cap) return RS_OK;
+    double *c = realloc(p->col, n * sizeof *c);
+    if (!c) return rs_error_set(err, RS_ENOMEM, "out of memory for %zu cells' output", n);
+    p->col = c;
+    p->col_cap = n;
+    return RS_OK;
+}
+
+/* The distinct state names (types in order, then their slots) and, per
+ * type, the slot holding each. */
+static rs_status plan_state_names(cells_proc *p, const rs_model *m, rs_error *err)
+{
+    int total = 0;
+    for (int t = 0; t < p->ntypes; t++) total += m->cell_types[t].nstates;
+    p->names = calloc((size_t)total + 1, sizeof *p->names);
+    p->slot_of = malloc(((size_t)p->ntypes * (size_t)total + 1) * sizeof *p->slot_of);
+    if (!p->names || !p->slot_of) return rs_error_set(err, RS_ENOMEM, "out of memory");
+    for (int t = 0; t < p->ntypes; t++)
+        for (int s = 0; s < m->cell_types[t].nstates; s++) {
+            const char *name = m->cell_types[t].states[s].name;
+            int k = 0;
+            while (k < p->nnames && strcmp(p->names[k], name) != 0) k++;
+            if (k == p->nnames) {
+                for (int f = 0; f < NFIXED; f++)
+                    if (strcmp(name, fixed_columns[f].name) == 0)
+                        return rs_error_set(err, RS_EINVAL,
+                                            "cell_types.%s.states.%s: '%s' names a column of "
+                                            "every cell in run.h5 (/cells/<k>/: id, type, "
+                                            "position, radius, phase, age); rename the state",
+                                            m->cell_types[t].name, name, name);
+                p->names[p->nnames++] = name;
+            }
+        }
+    for (int t = 0; t < p->ntypes; t++)
+        for (int k = 0; k < p->nnames; k++) {
+            int slot = -1;
+            for (int s = 0; s < m->cell_types[t].nstates; s++)
+                if (strcmp(m->cell_types[t].states[s].name, p->names[k]) == 0) slot = s;
+            p->slot_of[(size_t)t * (size_t)p->nnames + (size_t)k] = slot;
+        }
+    return RS_OK;
+}
+
+static rs_status cells_output_declare(void *self, const rs_sim_state *st, rs_io_run *w,
+                                      rs_error *err)
+{
+    cells_proc *p = self;
+    if (!st->cells) return RS_OK; /* no cell types: no /cells */
+    rs_status s = p->names ? RS_OK : plan_state_names(p, st->m, err);
+    if (s != RS_OK) {
+        free(p->names);
+        free(p->slot_of);
+        p->names = NULL;
+        p->slot_of = NULL;
+        p->nnames = 0;
+        return s;
+    }
+    rs_io_column *cols = calloc((size_t)NFIXED + (size_t)p->nnames, sizeof *cols);
+    if (!cols) return rs_error_set(err, RS_ENOMEM, "out of memory");
+    memcpy(cols, fixed_columns, sizeof fixed_columns);
+    for (int k = 0; k < p->nnames; k++)
+        cols[NFIXED + k] = (rs_io_column){p->names[k], RS_IO_COLUMN_REAL, 1, NULL};
+    s = rs_io_run_section(w, "cells", &p->out, err);
+    if (s == RS_OK) s = rs_io_section_table(p->out, NFIXED + p->nnames, cols, COL_POSITION, err);
+    free(cols);
+    return s;
+}
+
+static rs_status cells_output_snapshot(void *self, const rs_sim_state *st, rs_error *err)
+{
+    cells_proc *p = self;
+    const rs_cells *c = st->cells;
+    if (!c || !p->out) return RS_OK;
+    const size_t n = c->n;
+    const void *id[1] = {c->id}, *type[1] = {c->type}, *pos[3] = {c->x, c->y, c->z},
+               *radius[1] = {c->radius}, *phase[1] = {c->phase}, *age[1] = {c->age};
+    rs_status s = rs_io_section_table_begin(p->out, n, err);
+    if (s == RS_OK) s = rs_io_section_table_put_column(p->out, COL_ID, id, err);
+    if (s == RS_OK) s = rs_io_section_table_put_column(p->out, COL_TYPE, type, err);
+    if (s == RS_OK) s = rs_io_section_table_put_column(p->out, COL_POSITION, pos, err);
+    if (s == RS_OK) s = rs_io_section_table_put_column(p->out, COL_RADIUS, radius, err);
+    if (s == RS_OK) s = rs_io_section_table_put_column(p->out, COL_PHASE, phase, err);
+    if (s == RS_OK) s = rs_io_section_table_put_column(p->out, COL_AGE, age, err);
+    if (s == RS_OK && p->nnames > 0) s = col_reserve(p, n, err);
+    for (int k = 0; s == RS_OK && k < p->nnames; k++) {
+        /* slot s of a cell of type t is the type's state s: one column per
+         * name, NaN where the cell's type has no such state */
+        for (size_t i = 0; i < n; i++) {
+            const int slot = p->slot_of[(size_t)c->type[i] * (size_t)p->nnames + (size_t)k];
+            p->col[i] = slot >= 0 ? c->state[slot][i] : NAN;
+        }
+        const void *v[1] = {p->col};
+        s = rs_io_section_table_put_column(p->out, NFIXED + k, v, err);
+    }
+    return s == RS_OK ? rs_io_section_table_end(p->out, err) : s;
+}
+
+/* ---- checkpoint: /cells in checkpoint.h5 -------------------------------- */
+
+/* Every double array of the population's state, by name (a quantity
+ * added to rs_cells must be added here too, or a resume loses it). */
+enum { NDOUBLES = 10 };
+static void double_arrays(const rs_cells *c, const char **names, double **arrays)
+{
+    const char *const n[NDOUBLES] = {"x", "y", "z", "ux", "uy", "uz",
+                                     "radius", "volume", "age", "neighbours"};
+    double *const a[NDOUBLES] = {c->x, c->y, c->z, c->ux, c->uy, c->uz,
+                                 c->radius, c->volume, c->age, c->neighbours};
+    for (int i = 0; i < NDOUBLES; i++) {
+        names[i] = n[i];
+        arrays[i] = a[i];
+    }
+}
+
+static rs_status cells_checkpoint_save(void *self, const rs_sim_state *st, rs_io_section *sec,
+                                       rs_error *err)
+{
+    cells_proc *p = self;
+    const rs_cells *c = st->cells;
+    if (!c) return RS_OK;
+    const size_t n = c->n;
+    /* the counts as a checksummed array (attributes carry none) */
+    const uint64_t counts[2] = {(uint64_t)n, c->next_id};
+    rs_status s = rs_io_section_put_int64(sec, "dims", c->dims, err);
+    if (s == RS_OK) s = rs_io_section_put_int64(sec, "nstates", c->nstates, err);
+    if (s == RS_OK) s = rs_io_section_put_uint64s(sec, "counts", 2, counts, err);
+    if (s == RS_OK) s = rs_io_section_put_uint64s(sec, "id", n, c->id, err);
+    /* type and phase as doubles (exact for int32) */
+    if (s == RS_OK) s = col_reserve(p, n + 1, err);
+    for (int k = 0; s == RS_OK && k < 2; k++) {
+        const int32_t *v = k == 0 ? c->type : c->phase;
+        for (size_t i = 0; i < n; i++) p->col[i] = v[i];
+        s = rs_io_section_put_doubles(sec, k == 0 ? "type" : "phase", 1, &n, p->col, err);
+    }
+    const char *names[NDOUBLES];
+    double *arrays[NDOUBLES];
+    double_arrays(c, names, arrays);
+    for (int i = 0; s == RS_OK && i < NDOUBLES; i++)
+        s = rs_io_section_put_doubles(sec, names[i], 1, &n, arrays[i], err);
+    for (int k = 0; s == RS_OK && k < c->nstates; k++) {
+        char name[32];
+        snprintf(name, sizeof name, "state_%d", k);
+        s = rs_io_section_put_doubles(sec, name, 1, &n, c->state[k], err);
+    }
+    return s;
+}
+
+/* Reads the int32 array `name` (stored as doubles) into out, checking
+ * every value is a whole number in [0, limit). tmp: n doubles. */
+static rs_status load_ints(rs_io_section *sec, const char *name, size_t n, int limit,
+                           double *tmp, int32_t *out, rs_error *err)
+{
+    rs_status s = rs_io_section_get_doubles(sec, name, 1, &n, tmp, err);
+    for (size_t i = 0; s == RS_OK && i < n; i++) {
+        if (!(tmp[i] >= 0 && tmp[i] < limit && tmp[i] == floor(tmp[i])))
+            return rs_error_set(err, RS_EIO, "checkpoint cells/%s[%zu] is %g; expected a whole "
+                                "number from 0 to %d", name, i, tmp[i], limit - 1);
+        out[i] = (int32_t)tmp[i];
+    }
+    return s;
+}
+
+static rs_status cells_checkpoint_load(void *self, rs_sim_state *st, rs_io_section *sec,
+                                       rs_error *err)
+{
+    cells_proc *p = self;
+    rs_cells *c = st->cells;
+    if (!c) return RS_OK;
+    int64_t dims = 0, nstates = -1;
+    uint64_t counts[2] = {0, 0};
+    rs_status s = rs_io_section_get_int64(sec, "dims", &dims, err);
+    if (s == RS_OK) s = rs_io_section_get_int64(sec, "nstates", &nstates, err);
+    if (s == RS_OK) s = rs_io_section_get_uint64s(sec, "counts", 2, counts, err);
+    if (s != RS_OK) return s;
+    if (dims != c->dims || nstates != c->nstates || counts[0] > RS_CELLS_MAX ||
+        counts[0] > counts[1])
+        return rs_error_set(err, RS_EINVAL,
+                            "the checkpoint's cells (%lld-D, %lld state slots, %llu cells, next "
+                            "id %llu) do not fit this model's (%d-D, %d state slots)",
+                            (long long)dims, (long long)nstates, (unsigned long long)counts[0],
+                            (unsigned long long)counts[1], c->dims, c->nstates);
+    const size_t n = (size_t)counts[0];
+    s = rs_cells_reserve(c, n, err);
+    if (s == RS_OK) s = rs_io_section_get_uint64s(sec, "id", n, c->id, err);
+    for (size_t i = 0; s == RS_OK && i < n; i++)
+        if (c->id[i] >= counts[1])
+            s = rs_error_set(err, RS_EIO, "checkpoint cells/id[%zu] is %llu, not below the next "
+                             "id %llu", i, (unsigned long long)c->id[i],
+                             (unsigned long long)counts[1]);
+    /* the velocity work space holds the stored types and phases on the way */
+    if (s == RS_OK) s = load_ints(sec, "type", n, p->ntypes, c->vx, c->type, err);
+    if (s == RS_OK) s = load_ints(sec, "phase", n, RS_CELL_NECROTIC + 1, c->vx, c->phase, err);
+    const char *names[NDOUBLES];
+    double *arrays[NDOUBLES];
+    double_arrays(c, names, arrays);
+    for (int i = 0; s == RS_OK && i < NDOUBLES; i++)
+        s = rs_io_section_get_doubles(sec, names[i], 1, &n, arrays[i], err);
+    for (int k = 0; s == RS_OK && k < c->nstates; k++) {
+        char name[32];
+        snprintf(name, sizeof name, "state_%d", k);
+        s = rs_io_section_get_doubles(sec, name, 1, &n, c->state[k], err);
+    }
+    if (s != RS_OK) return s;
+    c->n = n;
+    c->next_id = counts[1];
+    return RS_OK;
+}
+
 const rs_process_ops rs_process_cells = {
     .name = "cells",
     .cadence = RS_CADENCE_DIFFUSION,
@@ -230,4 +471,8 @@ const rs_process_ops rs_process_cells = {
     .step = cells_step,
     .destroy = cells_destroy,
     .parameters_changed = cells_parameters_changed,
+    .checkpoint_save = cells_checkpoint_save,
+    .checkpoint_load = cells_checkpoint_load,
+    .output_declare = cells_output_declare,
+    .output_snapshot = cells_output_snapshot,
 };
