@@ -231,7 +231,7 @@ cat >"$tmp/cells3d.yaml" <<'EOF'
 regensim: 1
 name: cells_3d
 domain: {size: [200, 160, 100], dx: 10}
-time: {end: 20, dt: {diffusion: 0.5, mechanics: 1, phenotype: 5}, save_every: 10}
+time: {end: 20, dt: {diffusion: 0.5, mechanics: 0.2, phenotype: 5}, save_every: 10}
 substrates:
   attractant: {diffusion: 300, decay: 0.02}
 cell_types:
