@@ -210,7 +210,7 @@ static rs_status table_now(rs_io_section *sec, int open, rs_io_table **out, rs_e
 
 rs_status rs_io_section_table_begin(rs_io_section *sec, size_t nrows, rs_error *err)
 {
-    rs_io_table *t;
+    rs_io_table *t = NULL;
     rs_status s = table_now(sec, 0, &t, err);
     if (s != RS_OK) return s;
     rs_io_run *w = sec->run;
@@ -322,7 +322,7 @@ static int write_column(const rs_io_run *w, hid_t g, const rs_io_table_column *c
 rs_status rs_io_section_table_put_column(rs_io_section *sec, int column,
                                          const void *const *parts, rs_error *err)
 {
-    rs_io_table *t;
+    rs_io_table *t = NULL;
     rs_status s = table_now(sec, 1, &t, err);
     if (s != RS_OK) return s;
     if (column < 0 || column >= t->ncols)
@@ -351,7 +351,7 @@ rs_status rs_io_section_table_put_column(rs_io_section *sec, int column,
 
 rs_status rs_io_section_table_end(rs_io_section *sec, rs_error *err)
 {
-    rs_io_table *t;
+    rs_io_table *t = NULL;
     rs_status s = table_now(sec, 1, &t, err);
     if (s != RS_OK) return s;
     rs_io_run *w = sec->run;

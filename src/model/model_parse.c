@@ -247,6 +247,10 @@ static const char *const reserved[] = {"x", "y", "z", "t", "time", "pi", "e", NU
 static const char *const reserved_cell[] = {"age", "neighbours", "volume", "radius", "grad",
                                             NULL};
 
+/* The columns run.h5 writes for every cell beside its states (the others,
+ * age and radius, are reserved above): a state may not take their names. */
+static const char *const cell_columns[] = {"id", "type", "position", "phase", NULL};
+
 /* Is name in the NULL-terminated list? */
 static int in_list(const char *const *list, const char *name)
 {
@@ -312,6 +316,14 @@ static void parse_dict(mctx *c, const field_desc *f, const yt_node *n, void *bas
             rs_model_err(c, kp,
                          "%s: '%s' is reserved for cell rules (age, neighbours, volume, "
                          "radius, grad); expected another name",
+                         path, name);
+            continue;
+        }
+        const size_t pl = strlen(path);
+        if (pl > 7 && strcmp(path + pl - 7, ".states") == 0 && in_list(cell_columns, name)) {
+            rs_model_err(c, kp,
+                         "%s: '%s' is a column of every cell in run.h5's /cells (id, type, "
+                         "position, phase); expected another name",
                          path, name);
             continue;
         }

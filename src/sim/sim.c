@@ -26,9 +26,10 @@
 #include "regensim/version.h"
 #include "sim/process.h"
 
-/* checkpoint.h5's format: 2 since the state went into per-process
- * sections (regensim 0.2); 1 (regensim 0.1) is refused with a message. */
-#define RS_CHECKPOINT_FORMAT 2
+/* checkpoint.h5's format: 3 since the cells' section (every run has one);
+ * 2 (per-process sections, before cells) and 1 (regensim 0.1) are
+ * refused with a message. */
+#define RS_CHECKPOINT_FORMAT 3
 
 /* A `set` intervention, at its step. */
 typedef struct sim_set {
