@@ -23,6 +23,7 @@
 #define REGENSIM_SIM_H
 
 #include <stdint.h>
+#include "regensim/cells.h"
 #include "regensim/error.h"
 #include "regensim/grid.h"
 #include "regensim/io.h"
@@ -84,6 +85,11 @@ RS_API const double *rs_sim_field(const rs_sim *s, int i);
 RS_API int rs_sim_nmetrics(const rs_sim *s);
 RS_API const char *rs_sim_metric_name(const rs_sim *s, int i);
 RS_API const double *rs_sim_metric_values(const rs_sim *s);
+
+/* The cell population as it stands (for reading: tests, tools, output),
+ * or NULL when the model has no cell types. The rs_sim owns it, and the
+ * next step may reorder, grow or compact it: re-read after each step. */
+RS_API const rs_cells *rs_sim_cells(const rs_sim *s);
 
 /* Parameters, in the model's order, as changed by interventions so far. */
 RS_API int rs_sim_nparameters(const rs_sim *s);

@@ -127,11 +127,38 @@ static rs_status mechanics_step(void *self, rs_sim_state *st, rs_error *err)
     return RS_OK;
 }
 
+/* The loader refuses a dt.mechanics above the stability limit 0.5 r_min /
+ * c_r max of the values at load (model_cells.c); a `set` may raise a
+ * repulsion past it during the run, which would fling cells across the
+ * domain: refused here, at the step of the `set` (or at a restore). */
+static rs_status check_stable(const mechanics_proc *p, const rs_sim_state *st, rs_error *err)
+{
+    double rmin = INFINITY, cmax = 0;
+    int worst = 0;
+    for (int t = 0; t < p->ntypes; t++) {
+        rmin = fmin(rmin, st->m->cell_types[t].radius.value);
+        if (p->mech[t].repulsion > cmax) {
+            cmax = p->mech[t].repulsion;
+            worst = t;
+        }
+    }
+    const double limit = cmax > 0 ? 0.5 * rmin / cmax : INFINITY;
+    if (!(p->dt > limit * (1 + 1e-12))) return RS_OK;
+    return rs_error_set(err, RS_EINVAL,
+                        "cell_types.%s.mechanics.repulsion: %g um/min from t = %g min (a "
+                        "`set`) puts the mechanics step %g min above its stability limit "
+                        "%.4g min (0.5 x the smallest radius / the largest repulsion); "
+                        "expected time.dt.mechanics <= %.4g, or a smaller repulsion",
+                        st->m->cell_types[worst].name, cmax, rs_sim_state_time(st), p->dt,
+                        limit, limit);
+}
+
 static rs_status mechanics_parameters_changed(void *self, rs_sim_state *st, rs_error *err)
 {
     mechanics_proc *p = self;
     if (!st->cells) return RS_OK;
     rs_status s = plan_types(p, st, err);
+    if (s == RS_OK) s = check_stable(p, st, err);
     if (s != RS_OK) return s;
     /* A longer adhesion range needs wider bins. */
     double radii[RS_CELLS_MAX_TYPES];

@@ -571,6 +571,8 @@ const char *rs_sim_metric_name(const rs_sim *s, int i)
 }
 
 const double *rs_sim_metric_values(const rs_sim *s) { return s->metric_values; }
+/* The population (sim.c owns it through st.cells; NULL without cell types). */
+const rs_cells *rs_sim_cells(const rs_sim *s) { return s->st.cells; }
 int rs_sim_nparameters(const rs_sim *s) { return s->st.np; }
 const double *rs_sim_parameters(const rs_sim *s) { return s->st.params; }
 
