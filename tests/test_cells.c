@@ -32,67 +32,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rs_test.h"
+#include "sim_fixture.h"
 
 /* ---- helpers ------------------------------------------------------------ */
-
-/* Loads a model from text (with optional overrides); fails the test on error. */
-static rs_model *load(const char *text, const char *const *sets, int nsets)
-{
-    rs_model *m = NULL;
-    rs_errors errs;
-    rs_status st = rs_model_load_string(&m, text, strlen(text), "t.yaml", sets, nsets, &errs);
-    if (st != RS_OK) {
-        char buf[1200];
-        rs_error_format(&errs.item[0], buf, sizeof buf);
-        fprintf(stderr, "%s\n", buf);
-    }
-    assert_int_equal(st, RS_OK);
-    return m;
-}
-
-/* Creates a sim; fails the test on error. */
-static rs_sim *make(const rs_model *m)
-{
-    rs_sim *s = NULL;
-    rs_error err;
-    rs_status st = rs_sim_create(&s, m, &err);
-    if (st != RS_OK) fprintf(stderr, "%s\n", err.msg);
-    assert_int_equal(st, RS_OK);
-    return s;
-}
-
-/* Runs s to the end; fails the test on error. */
-static void run(rs_sim *s)
-{
-    rs_error err;
-    rs_status st = rs_sim_run(s, NULL, &err);
-    if (st != RS_OK) fprintf(stderr, "%s\n", err.msg);
-    assert_int_equal(st, RS_OK);
-    assert_true(rs_sim_finished(s));
-}
-
-static rs_cells *cells_new(int dims, int nstates, size_t cap)
-{
-    rs_cells *c = NULL;
-    rs_error err;
-    assert_int_equal(rs_cells_create(&c, dims, nstates, cap, &err), RS_OK);
-    return c;
-}
-
-static void cells_add(rs_cells *c, int type, double x, double y, double z, double r)
-{
-    rs_error err;
-    assert_int_equal(rs_cells_add(c, type, x, y, z, r, NULL, &err), RS_OK);
-}
-
-static rs_neighbour_bins *bins_new(int dims, const double size[3], double reach)
-{
-    rs_neighbour_bins *b = NULL;
-    rs_error err;
-    assert_int_equal(rs_neighbour_bins_create(&b, dims, size, reach, &err), RS_OK);
-    return b;
-}
 
 /* Places count cells of type in region (seed, key); fails the test on error. */
 static void place(rs_cells *c, int type, double radius, size_t count, const rs_region *region,
@@ -203,8 +145,8 @@ static void random_walk_msd(int dims)
     enum { N = 4000, STEPS = 150 };
     const double v = 2, tau = 1, h = 0.1, L = 100, mid = L / 2;
     const long checks[] = {1, 10, 40, 150};
-    rs_cells *c = cells_new(dims, 0, N);
-    for (int i = 0; i < N; i++) cells_add(c, 0, mid, mid, mid, 5);
+    rs_cells *c = fix_cells(dims, 0, N);
+    for (int i = 0; i < N; i++) fix_cell_add(c, 0, mid, mid, mid, 5);
     const rs_cell_mechanics mech = {0, 0, 1, 0};
     const rs_cell_motility mot = {.speed = v, .persistence = tau};
     const rs_grid g = {10, 10, dims == 3 ? 10 : 1, 10};
@@ -292,11 +234,11 @@ static void random_walk_through_runs(void **state)
     const int want_sub[2] = {2, 1};
     for (int k = 0; k < 2; k++) {
         const char *sets[1] = {dts[k]};
-        rs_model *m = load(walk_model, sets, 1);
+        rs_model *m = fix_load(walk_model, sets, 1);
         int sub;
         const double h = rs_model_mechanics_dt(m, &sub);
         assert_true(fabs(h - want_h[k]) <= 1e-15 && sub == want_sub[k]);
-        rs_sim *s = make(m);
+        rs_sim *s = fix_sim(m);
         const rs_cells *c = rs_sim_cells(s);
         const size_t n = c->n;
         assert_int_equal(n, 3000);
@@ -308,7 +250,7 @@ static void random_walk_through_runs(void **state)
             x0[i] = c->x[i];
             y0[i] = c->y[i];
         }
-        run(s);
+        fix_run(s);
         c = rs_sim_cells(s);
         assert_int_equal(c->n, n);
         for (size_t i = 0; i < n; i++) {
@@ -353,8 +295,8 @@ static void chemotaxis_drift(int dims, double s)
     const rs_cell_mechanics mech = {0, 0, 1, 0};
     const rs_cell_motility mot = {.speed = v, .persistence = tau, .nchemotaxis = 1,
                                   .substrate = &substrate, .sensitivity = &s};
-    rs_cells *c = cells_new(dims, 0, N);
-    for (int i = 0; i < N; i++) cells_add(c, 0, mid, mid, mid, 5);
+    rs_cells *c = fix_cells(dims, 0, N);
+    for (int i = 0; i < N; i++) fix_cell_add(c, 0, mid, mid, mid, 5);
     for (long n = 0; n < STEPS; n++) {
         zero_velocity(c);
         /* a seed per case: the three samples are independent */
@@ -438,14 +380,14 @@ static void pair_relaxes_with_adhesion(void **state)
     /* the pair speed's zero (1e-12 of c_r: rounding of the closed form) */
     assert_true(fabs(rs_cell_pair_speed(dstar, R, A, cr, ca)) <= 1e-12 * cr);
     one_thread();
-    rs_neighbour_bins *b = bins_new(3, size, rs_cell_mechanics_reach(types, radii, 2));
+    rs_neighbour_bins *b = fix_bins(3, size, rs_cell_mechanics_reach(types, radii, 2));
     const double d0s[] = {0, 3, 7.9, 10.2};
     const int steps[] = {800, 800, 800, 2500};
     for (size_t k = 0; k < sizeof d0s / sizeof *d0s; k++) {
-        rs_cells *c = cells_new(3, 0, 2);
+        rs_cells *c = fix_cells(3, 0, 2);
         const double d0 = d0s[k];
-        cells_add(c, 0, 50, 50, 50, 5);
-        cells_add(c, 1, 50 + d0 / 3, 50 + 2 * d0 / 3, 50 + 2 * d0 / 3, 3);
+        fix_cell_add(c, 0, 50, 50, 50, 5);
+        fix_cell_add(c, 1, 50 + d0 / 3, 50 + 2 * d0 / 3, 50 + 2 * d0 / 3, 3);
         double mid0[3], mid[3];
         pair_distance(c, mid0);
         for (int n = 0; n < steps[k]; n++) mechanics_step(c, b, types, 2, size, h);
@@ -480,11 +422,11 @@ static void pair_relaxes_without_adhesion(void **state)
     const double R = 8, A = 1.25 * 5 + 1.5 * 3;
     assert_true(rs_cell_pair_equilibrium(R, A, cr, ca) == R);
     one_thread();
-    rs_neighbour_bins *b = bins_new(3, size, rs_cell_mechanics_reach(types, radii, 2));
-    rs_cells *c = cells_new(3, 0, 2);
+    rs_neighbour_bins *b = fix_bins(3, size, rs_cell_mechanics_reach(types, radii, 2));
+    rs_cells *c = fix_cells(3, 0, 2);
     const double d0 = 3;
-    cells_add(c, 0, 50, 50, 50, 5);
-    cells_add(c, 1, 50 + d0 / 3, 50 + 2 * d0 / 3, 50 + 2 * d0 / 3, 3);
+    fix_cell_add(c, 0, 50, 50, 50, 5);
+    fix_cell_add(c, 1, 50 + d0 / 3, 50 + 2 * d0 / 3, 50 + 2 * d0 / 3, 3);
     double d = d0, rec = d0, worst = 0;
     enum { STEPS = 1000 };
     for (int n = 0; n < STEPS; n++) {
@@ -558,7 +500,7 @@ static const char *const packed_model =
  * overlap over the first. */
 static double packed_cluster(double rs, int steps, double *ratio)
 {
-    rs_model *m = load(packed_model, NULL, 0);
+    rs_model *m = fix_load(packed_model, NULL, 0);
     const double h = rs_model_mechanics_dt_limit(m);
     assert_true(h == 0.5 * 5 / 10);
     int sub;
@@ -570,9 +512,9 @@ static double packed_cluster(double rs, int steps, double *ratio)
     rs_region sphere = {.kind = RS_REGION_SPHERE, .ncoords = 3, .center = {100, 100, 100},
                         .radius = rs};
     one_thread();
-    rs_cells *c = cells_new(3, 0, 500);
+    rs_cells *c = fix_cells(3, 0, 500);
     place(c, 0, 5, 500, &sphere, size, 3, 1);
-    rs_neighbour_bins *b = bins_new(3, size, rs_cell_mechanics_reach(types, radii, 1));
+    rs_neighbour_bins *b = fix_bins(3, size, rs_cell_mechanics_reach(types, radii, 1));
     double *ox = malloc(c->n * 3 * sizeof *ox);
     int *touch = malloc(c->n * sizeof *touch), *near = malloc(c->n * sizeof *near);
     assert_true(ox && touch && near);
@@ -716,11 +658,11 @@ static void forces_match_brute_force(void **state)
     const double radii[3] = {5, 3, 7};
     for (int dims = 2; dims <= 3; dims++) {
         const double size[3] = {dims == 3 ? 100 : 400, dims == 3 ? 90 : 350, dims == 3 ? 80 : 0};
-        rs_cells *c = cells_new(dims, 0, 0);
+        rs_cells *c = fix_cells(dims, 0, 0);
         const rs_region all = {.kind = RS_REGION_ALL};
         for (int t = 0; t < 3; t++) place(c, t, radii[t], 500, &all, size, 40 + dims, (uint64_t)t);
         c->phase[7] = RS_CELL_NECROTIC;
-        rs_neighbour_bins *b = bins_new(dims, size, rs_cell_mechanics_reach(types, radii, 3));
+        rs_neighbour_bins *b = fix_bins(dims, size, rs_cell_mechanics_reach(types, radii, 3));
         rs_neighbour_bins_build(b, c);
         rs_cell_forces(c, b, types, 3);
         same_as_brute(c, types, dims == 2 ? "forces 2D" : "forces 3D");
@@ -754,15 +696,15 @@ static const char *const widen_model =
 static void set_widens_the_bins(void **state)
 {
     (void)state;
-    rs_model *m = load(widen_model, NULL, 0);
-    rs_sim *s = make(m);
-    run(s);
+    rs_model *m = fix_load(widen_model, NULL, 0);
+    rs_sim *s = fix_sim(m);
+    fix_run(s);
     const rs_cells *c = rs_sim_cells(s);
-    rs_cells *back = cells_new(2, 0, c->n);
+    rs_cells *back = fix_cells(2, 0, c->n);
     const double h = 0.1;
     for (size_t i = 0; i < c->n; i++) {
         assert_true(c->x[i] > 30 && c->x[i] < 270 && c->y[i] > 30 && c->y[i] < 270);
-        cells_add(back, 0, c->x[i] - h * c->vx[i], c->y[i] - h * c->vy[i], 0, 5);
+        fix_cell_add(back, 0, c->x[i] - h * c->vx[i], c->y[i] - h * c->vy[i], 0, 5);
         back->vx[i] = c->vx[i];
         back->vy[i] = c->vy[i];
         back->vz[i] = 0;
@@ -823,8 +765,8 @@ static void set_beyond_the_stability_limit_is_refused(void **state)
     const char *sets[1] = {"interventions[0].set.value=1000"};
     for (int k = 0; k < 2; k++) {
         if (k == 1) sets[0] = "interventions[0].set.value=20";
-        rs_model *m = load(set_repulsion_model, sets, 1);
-        rs_sim *s = make(m);
+        rs_model *m = fix_load(set_repulsion_model, sets, 1);
+        rs_sim *s = fix_sim(m);
         rs_error err;
         rs_status st = rs_sim_run(s, NULL, &err);
         if (k == 0) {
@@ -885,9 +827,9 @@ static void secretion_balances_mass(void **state)
     for (int dm = 0; dm < 2; dm++)
         for (int k = 0; k < 3; k++) {
             const char *sets[1] = {solvers[k]};
-            rs_model *m = load(models[dm], sets, 1);
-            rs_sim *s = make(m);
-            run(s);
+            rs_model *m = fix_load(models[dm], sets, 1);
+            rs_sim *s = fix_sim(m);
+            fix_run(s);
             const rs_grid g = rs_sim_grid(s);
             const double *u = rs_sim_field(s, 0);
             const size_t nvox = rs_grid_voxels(&g);
@@ -944,9 +886,9 @@ static void uptake_closed_form(void **state)
     const char *models[2] = {uptake_2d, uptake_3d};
     for (int dm = 0; dm < 2; dm++) {
         const int dims = dm + 2;
-        rs_model *m = load(models[dm], NULL, 0);
-        rs_sim *s = make(m);
-        run(s);
+        rs_model *m = fix_load(models[dm], NULL, 0);
+        rs_sim *s = fix_sim(m);
+        fix_run(s);
         const rs_grid g = rs_sim_grid(s);
         const rs_cells *c = rs_sim_cells(s);
         assert_non_null(c);
@@ -1061,9 +1003,9 @@ static cells_copy busy_run(int nthreads, double **u, double **w, double *metrics
     omp_set_dynamic(0);
     omp_set_num_threads(nthreads);
     assert_int_equal(omp_get_max_threads(), nthreads);
-    rs_model *m = load(busy_model, NULL, 0);
-    rs_sim *s = make(m);
-    run(s);
+    rs_model *m = fix_load(busy_model, NULL, 0);
+    rs_sim *s = fix_sim(m);
+    fix_run(s);
     const rs_cells *c = rs_sim_cells(s);
     assert_non_null(c);
     cells_copy k = copy_cells(c);
@@ -1147,7 +1089,7 @@ static void storage_order_is_irrelevant(void **state)
                         .radius = 70};
     rs_cells *c[2];
     for (int k = 0; k < 2; k++) {
-        c[k] = cells_new(3, 1, 0);
+        c[k] = fix_cells(3, 1, 0);
         place(c[k], 0, 5, 2000, &sphere, size, 21, 1);
         place(c[k], 1, 4, 1000, &(rs_region){.kind = RS_REGION_ALL}, size, 21, 2);
         for (size_t i = 0; i < c[k]->n; i++) c[k]->state[0][i] = (double)c[k]->id[i];
@@ -1156,7 +1098,7 @@ static void storage_order_is_irrelevant(void **state)
     rs_cells_permute(c[1], perm);
     free(perm);
     assert_true(c[1]->id[0] != 0 || c[1]->id[1] != 1); /* really shuffled */
-    rs_neighbour_bins *b = bins_new(3, size, rs_cell_mechanics_reach(mech, radii, 2));
+    rs_neighbour_bins *b = fix_bins(3, size, rs_cell_mechanics_reach(mech, radii, 2));
     for (int n = 0; n < 20; n++)
         for (int k = 0; k < 2; k++) {
             rs_neighbour_bins_build(b, c[k]);
@@ -1209,11 +1151,11 @@ static void bins_sort_by_bin_and_id(void **state)
     (void)state;
     for (int dims = 2; dims <= 3; dims++) {
         const double size[3] = {120, 90, dims == 3 ? 70 : 0};
-        rs_cells *c = cells_new(dims, 2, 0);
+        rs_cells *c = fix_cells(dims, 2, 0);
         place(c, 0, 5, 1500, &(rs_region){.kind = RS_REGION_ALL}, size, 9, 1);
-        cells_add(c, 1, 0, 0, 0, 3);
-        cells_add(c, 1, size[0], size[1], size[2], 3);
-        cells_add(c, 1, size[0] + 5, -1, size[2], 3); /* outside: clamped */
+        fix_cell_add(c, 1, 0, 0, 0, 3);
+        fix_cell_add(c, 1, size[0], size[1], size[2], 3);
+        fix_cell_add(c, 1, size[0] + 5, -1, size[2], 3); /* outside: clamped */
         for (size_t i = 0; i < c->n; i++) {
             c->state[0][i] = c->x[i] + 1000 * (double)c->id[i];
             c->state[1][i] = -(double)c->id[i];
@@ -1223,7 +1165,7 @@ static void bins_sort_by_bin_and_id(void **state)
         rs_cells_permute(c, perm);
         free(perm);
         cells_copy before = copy_cells(c);
-        rs_neighbour_bins *b = bins_new(dims, size, 12.5);
+        rs_neighbour_bins *b = fix_bins(dims, size, 12.5);
         for (int d = 0; d < dims; d++) {
             assert_true(b->edge[d] >= 12.5);
             assert_true(fabs(b->edge[d] * b->nb[d] - size[d]) <= 1e-12 * size[d]);
@@ -1264,9 +1206,9 @@ static void bins_sort_by_bin_and_id(void **state)
 static void compact_keeps_order(void **state)
 {
     (void)state;
-    rs_cells *c = cells_new(3, 3, 0);
+    rs_cells *c = fix_cells(3, 3, 0);
     for (int i = 0; i < 1000; i++) {
-        cells_add(c, i % 3, i, 2 * i, 3 * i, 1 + i % 7);
+        fix_cell_add(c, i % 3, i, 2 * i, 3 * i, 1 + i % 7);
         for (int s = 0; s < 3; s++) c->state[s][i] = i * 10 + s;
         c->ux[i] = -i;
         c->phase[i] = i % 5 == 0 ? RS_CELL_APOPTOTIC : RS_CELL_ALIVE;
@@ -1296,7 +1238,7 @@ static void compact_keeps_order(void **state)
         w++;
     }
     /* an add after a compaction gets the next id, never a reused one */
-    cells_add(c, 0, 1, 1, 1, 1);
+    fix_cell_add(c, 0, 1, 1, 1, 1);
     assert_true(c->id[c->n - 1] == 1000);
     free(keep);
     rs_cells_destroy(c);
@@ -1326,8 +1268,8 @@ static void place_inside_and_deterministic(void **state)
         const double sz[3] = {size[0], size[1], dims == 3 ? size[2] : 0};
         rs_cells *c[3];
         for (int rep = 0; rep < 3; rep++) {
-            c[rep] = cells_new(dims, 2, 0);
-            cells_add(c[rep], 1, 1, 1, 1, 1); /* placement appends */
+            c[rep] = fix_cells(dims, 2, 0);
+            fix_cell_add(c[rep], 1, 1, 1, 1, 1); /* placement appends */
             rs_cell_placement p = {.what = "test", .type = 0, .radius = 3.5, .count = 3000,
                                    .region = &regions[k], .size = {sz[0], sz[1], sz[2]},
                                    .nstates = 2, .states = states, .seed = 12,
@@ -1362,7 +1304,7 @@ static void place_inside_and_deterministic(void **state)
         for (int rep = 0; rep < 3; rep++) rs_cells_destroy(c[rep]);
     }
     /* a region outside the domain is refused */
-    rs_cells *c = cells_new(2, 0, 0);
+    rs_cells *c = fix_cells(2, 0, 0);
     rs_region away = {.kind = RS_REGION_DISK, .ncoords = 2, .center = {500, 500}, .radius = 5};
     rs_cell_placement p = {.what = "initial[3]", .radius = 1, .count = 1, .region = &away,
                            .size = {100, 80, 0}};
@@ -1384,7 +1326,7 @@ static void remove_fraction_binomial_and_order_free(void **state)
     const rs_region half = {.kind = RS_REGION_BOX, .ncoords = 2, .lo = {0, 0}, .hi = {50, 100}};
     rs_cells *c[2];
     for (int k = 0; k < 2; k++) {
-        c[k] = cells_new(3, 0, 0);
+        c[k] = fix_cells(3, 0, 0);
         place(c[k], 0, 2, 20000, &(rs_region){.kind = RS_REGION_ALL}, size, 2, 1);
         place(c[k], 1, 2, 5000, &(rs_region){.kind = RS_REGION_ALL}, size, 2, 2);
     }
@@ -1469,11 +1411,11 @@ static void walls_reflect(void **state)
 {
     (void)state;
     const double size[3] = {100, 80, 60};
-    rs_cells *c = cells_new(3, 0, 0);
-    cells_add(c, 0, 2, 40, 30, 5);  /* -> x = -8 -> 8 */
-    cells_add(c, 0, 95, 78, 30, 5); /* -> x = 105 -> 95, y = 83 -> 77 */
-    cells_add(c, 0, 50, 40, 1, 5);  /* -> z = -4 -> 4 */
-    cells_add(c, 0, 50, 40, 30, 5); /* -> x = 350: longer than the domain */
+    rs_cells *c = fix_cells(3, 0, 0);
+    fix_cell_add(c, 0, 2, 40, 30, 5);  /* -> x = -8 -> 8 */
+    fix_cell_add(c, 0, 95, 78, 30, 5); /* -> x = 105 -> 95, y = 83 -> 77 */
+    fix_cell_add(c, 0, 50, 40, 1, 5);  /* -> z = -4 -> 4 */
+    fix_cell_add(c, 0, 50, 40, 30, 5); /* -> x = 350: longer than the domain */
     const double vel[4][3] = {{-10, 0, 0}, {10, 5, 0}, {0, 0, -5}, {300, 0, 0}};
     for (int i = 0; i < 4; i++) {
         c->vx[i] = vel[i][0];
@@ -1492,8 +1434,8 @@ static void walls_reflect(void **state)
                     c->z[i] >= 0 && c->z[i] <= size[2]);
     rs_cells_destroy(c);
     /* 2D */
-    c = cells_new(2, 0, 0);
-    cells_add(c, 0, 3, 79, 7, 5);
+    c = fix_cells(2, 0, 0);
+    fix_cell_add(c, 0, 3, 79, 7, 5);
     assert_true(c->z[0] == 0);
     c->vx[0] = -5;
     c->vy[0] = 4;
@@ -1564,8 +1506,8 @@ static double hand_mean(const rs_cells *c, int type, int state, const rs_region 
 static void metrics_match_population(void **state)
 {
     (void)state;
-    rs_model *m = load(metrics_model, NULL, 0);
-    rs_sim *s = make(m);
+    rs_model *m = fix_load(metrics_model, NULL, 0);
+    rs_sim *s = fix_sim(m);
     const rs_region disk = {.kind = RS_REGION_DISK, .ncoords = 2, .center = {120, 90},
                             .radius = 50};
     const rs_region box = {.kind = RS_REGION_BOX, .ncoords = 2, .lo = {100, 0},
@@ -1574,7 +1516,7 @@ static void metrics_match_population(void **state)
                             .radius = 1};
     assert_int_equal(rs_sim_nmetrics(s), 8);
     for (int pass = 0; pass < 2; pass++) {
-        if (pass == 1) run(s);
+        if (pass == 1) fix_run(s);
         const rs_cells *c = rs_sim_cells(s);
         const double *got = rs_sim_metric_values(s);
         /* states: a.en is slot 0; b.p slot 0, b.q slot 1 */

@@ -57,7 +57,8 @@ typedef enum rs_cell_purpose {
     RS_DRAW_DIVISION = 3,  /* whether and in which direction a cell divides */
     RS_DRAW_DEATH = 4,     /* apoptosis and necrosis */
     RS_DRAW_TRANSITION = 5,
-    RS_DRAW_REMOVE = 6     /* `remove` interventions */
+    RS_DRAW_REMOVE = 6,    /* `remove` interventions */
+    RS_DRAW_ENGULF = 7     /* a dead cell engulfed by touching phagocytes */
 } rs_cell_purpose;
 
 /* The stream of cell `id`'s draws for `purpose` (rs_rng_block's stream). */
@@ -282,6 +283,28 @@ typedef struct rs_cell_fate_counts {
 RS_API rs_status rs_cells_apply_fates(rs_cells *c, const rs_cell_fates *f, double dt,
                                       uint64_t seed, uint64_t step, rs_cell_fate_counts *counts,
                                       rs_error *err);
+
+/* ---- contact interactions (contact.c) --------------------------------- */
+
+/* The model's contact interactions, per type. */
+typedef struct rs_cell_contact {
+    int ntypes;
+    int nexchange;        /* exchanged state names, E */
+    const int *slot;      /* ntypes x E: the type's state slot of exchanged state e, or -1 */
+    const double *rate;   /* ntypes x E: the type's exchange rate, 1/min */
+    const double *engulf; /* ntypes x ntypes, or NULL: rate (1/min) at which a live cell
+                           * of type a engulfs a touching dead cell of type b, [a][b] */
+} rs_cell_contact;
+
+/* One phenotype step of contact interactions over dt (docs/cells.md,
+ * "Contact"): states exchanged between touching live cells (explicit
+ * Euler from the states at the start; c->vx is the work space), then
+ * dead cells engulfed by touching live phagocytes (their age set to +inf:
+ * rs_cells_apply_fates clears them), drawn keyed by (seed, id, step,
+ * RS_DRAW_ENGULF). The bins must have been built over c. */
+RS_API void rs_cell_contact_step(rs_cells *c, const rs_neighbour_bins *b,
+                                 const rs_cell_contact *k, double dt, uint64_t seed,
+                                 uint64_t step);
 
 /* ---- placement and removal (placement.c) ------------------------------ */
 

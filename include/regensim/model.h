@@ -132,6 +132,14 @@ typedef struct rs_model_state {
     rs_model_expr rate;
 } rs_model_state;
 
+/* Contact interactions with touching cells (docs/cells.md, "Contact"). */
+typedef struct rs_model_contact {
+    int nexchange;
+    rs_model_named_number *exchange; /* own state -> exchange rate, 1/min */
+    int nengulfs;
+    rs_model_named_number *engulfs;  /* cell type -> rate of engulfing its dead, 1/min */
+} rs_model_contact;
+
 typedef struct rs_model_cell_type {
     char *name;
     rs_model_number radius; /* um */
@@ -153,6 +161,7 @@ typedef struct rs_model_cell_type {
     rs_model_number clearance_time; /* min: a dead cell stays this long, then is removed */
     int ndeath_deposits;
     rs_model_named_number *death_deposits; /* substrate -> amount left at death */
+    rs_model_contact contact;
 } rs_model_cell_type;
 
 /* One initial condition: cells of a type (count or density) or a field

@@ -280,6 +280,17 @@ static void check_refs(walker *w)
             check_ref(c, num_pos(&ct->uptakes[i]), p, ct->uptakes[i].name, subs,
                       m->nsubstrates, "substrate");
         }
+        for (int i = 0; i < ct->contact.nengulfs; i++) {
+            snprintf(p, sizeof p, "cell_types.%s.contact.engulfs", ct->name);
+            check_ref(c, num_pos(&ct->contact.engulfs[i]), p, ct->contact.engulfs[i].name,
+                      types, m->ncell_types, "cell type");
+        }
+        for (int i = 0; i < ct->contact.nexchange; i++) {
+            snprintf(p, sizeof p, "cell_types.%s.contact.exchange", ct->name);
+            check_ref(c, num_pos(&ct->contact.exchange[i]), p, ct->contact.exchange[i].name,
+                      (const char *const *)w->nm.type_states[t], ct->nstates,
+                      "state of this cell type");
+        }
         for (int i = 0; i < ct->ndeath_deposits; i++) {
             snprintf(p, sizeof p, "cell_types.%s.death_deposit", ct->name);
             check_ref(c, num_pos(&ct->death_deposits[i]), p, ct->death_deposits[i].name, subs,

@@ -126,6 +126,32 @@ static const field_desc deposit_fields[] = {
 static const struct_desc deposit_desc = DESC("death deposit", rs_model_named_number, 1,
                                              deposit_fields);
 
+static const field_desc exchange_fields[] = {
+    {.key = "rate", .kind = FK_NUMBER, .off = offsetof(rs_model_named_number, value),
+     .required = 1, .range = R_MIN, .min = 0,
+     .what = "an exchange rate with touching cells", .unit = "1/min"},
+};
+static const struct_desc exchange_desc = DESC("exchange", rs_model_named_number, 1,
+                                              exchange_fields);
+
+static const field_desc engulf_fields[] = {
+    {.key = "rate", .kind = FK_NUMBER, .off = offsetof(rs_model_named_number, value),
+     .required = 1, .range = R_MIN, .min = 0,
+     .what = "a rate of engulfing a touching dead cell", .unit = "1/min"},
+};
+static const struct_desc engulf_desc = DESC("engulfment", rs_model_named_number, 1,
+                                            engulf_fields);
+
+static const field_desc contact_fields[] = {
+    {.key = "exchange", .kind = FK_DICT, .off = offsetof(rs_model_contact, exchange),
+     .off_n = offsetof(rs_model_contact, nexchange), .sub = &exchange_desc,
+     .what = "a mapping of the type's state names to exchange rates"},
+    {.key = "engulfs", .kind = FK_DICT, .off = offsetof(rs_model_contact, engulfs),
+     .off_n = offsetof(rs_model_contact, nengulfs), .sub = &engulf_desc,
+     .what = "a mapping of cell type names to engulfment rates"},
+};
+static const struct_desc contact_desc = DESC("contact", rs_model_contact, 0, contact_fields);
+
 static const field_desc cell_type_fields[] = {
     {.key = "radius", .kind = FK_NUMBER, .off = offsetof(rs_model_cell_type, radius),
      .def = 5, .range = R_MIN | R_MIN_OPEN | R_MAX, .min = 0, .max = 1000,
@@ -161,6 +187,8 @@ static const field_desc cell_type_fields[] = {
      .off = offsetof(rs_model_cell_type, death_deposits),
      .off_n = offsetof(rs_model_cell_type, ndeath_deposits), .sub = &deposit_desc,
      .what = "a mapping of substrate names to amounts left at death"},
+    {.key = "contact", .kind = FK_STRUCT, .off = offsetof(rs_model_cell_type, contact),
+     .sub = &contact_desc, .what = "a mapping of exchange, engulfs"},
 };
 static const struct_desc cell_type_desc = DESC("cell type", rs_model_cell_type, 0,
                                                cell_type_fields);

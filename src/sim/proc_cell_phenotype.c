@@ -14,6 +14,9 @@
  *      from draws keyed by (seed, cell id, step, purpose);
  *   4. lets rs_cells_apply_fates (src/cells/phenotype.c) apply them in id
  *      order.
+ * Before the rules, when the model has contact interactions, the cells
+ * are binned and touching cells exchange states and engulf the dead
+ * (src/cells/contact.c).
  * A rate that is negative or NaN counts as 0. Nothing is allocated in a
  * step, except room for daughters when the population outgrows it. */
 #include <math.h>
@@ -69,6 +72,11 @@ typedef struct phenotype_proc {
     int *state_map;
     double *state_initial;
     rs_cell_fates fates;
+    /* contact interactions: NULL bins when the model has none */
+    rs_neighbour_bins *bins;
+    int *contact_slot;
+    double *contact_rate, *engulf;
+    rs_cell_contact contact;
 } phenotype_proc;
 
 static void rules_free(type_rules *r)
@@ -113,6 +121,10 @@ static void phenotype_destroy(void *self)
     free(p->deposit_amount);
     free(p->state_map);
     free(p->state_initial);
+    rs_neighbour_bins_destroy(p->bins);
+    free(p->contact_slot);
+    free(p->contact_rate);
+    free(p->engulf);
     free(p);
 }
 
@@ -246,6 +258,65 @@ static rs_status plan_fates(phenotype_proc *p, rs_sim_state *st, rs_error *err)
     return RS_OK;
 }
 
+/* The contact tables (exchanged states by name, engulfment rates) and
+ * bins as wide as the widest touching pair; none when no type has
+ * contact interactions. */
+static rs_status plan_contact(phenotype_proc *p, rs_sim_state *st, rs_error *err)
+{
+    const rs_model *m = st->m;
+    const int nt = p->ntypes;
+    const char *names[RS_CELLS_MAX_TYPES * RS_CELLS_MAX_STATES];
+    int E = 0, engulfs = 0;
+    double rmax = 0;
+    for (int t = 0; t < nt; t++) {
+        const rs_model_contact *k = &m->cell_types[t].contact;
+        engulfs |= k->nengulfs > 0;
+        rmax = fmax(rmax, m->cell_types[t].radius.value);
+        for (int x = 0; x < k->nexchange; x++) {
+            int seen = 0;
+            for (int e = 0; e < E; e++) seen |= strcmp(names[e], k->exchange[x].name) == 0;
+            if (!seen) names[E++] = k->exchange[x].name;
+        }
+    }
+    if (E == 0 && !engulfs) return RS_OK;
+    p->contact_slot = malloc(((size_t)nt * E + 1) * sizeof *p->contact_slot);
+    p->contact_rate = calloc((size_t)nt * E + 1, sizeof *p->contact_rate);
+    p->engulf = engulfs ? calloc((size_t)nt * nt, sizeof *p->engulf) : NULL;
+    if (!p->contact_slot || !p->contact_rate || (engulfs && !p->engulf))
+        return rs_error_set(err, RS_ENOMEM, "out of memory");
+    for (int t = 0; t < nt; t++) {
+        const rs_model_cell_type *ct = &m->cell_types[t];
+        for (int e = 0; e < E; e++) {
+            int *slot = &p->contact_slot[t * E + e];
+            *slot = -1;
+            for (int k = 0; k < ct->nstates; k++)
+                if (strcmp(ct->states[k].name, names[e]) == 0) *slot = k;
+            for (int x = 0; x < ct->contact.nexchange; x++)
+                if (strcmp(ct->contact.exchange[x].name, names[e]) == 0) {
+                    rs_status s = rs_sim_number_now(st, &ct->contact.exchange[x].value,
+                                                    &p->contact_rate[t * E + e], err);
+                    if (s != RS_OK) return s;
+                }
+        }
+        for (int x = 0; x < ct->contact.nengulfs; x++) {
+            const int b = rs_model_find_cell_type(m, ct->contact.engulfs[x].name);
+            if (b < 0)
+                return rs_error_set(err, RS_EINVAL,
+                                    "cell_types.%s.contact.engulfs: unknown cell type '%s'",
+                                    ct->name, ct->contact.engulfs[x].name);
+            rs_status s = rs_sim_number_now(st, &ct->contact.engulfs[x].value,
+                                            &p->engulf[t * nt + b], err);
+            if (s != RS_OK) return s;
+        }
+    }
+    p->contact = (rs_cell_contact){.ntypes = nt, .nexchange = E, .slot = p->contact_slot,
+                                   .rate = p->contact_rate, .engulf = p->engulf};
+    /* Cells grow back to their type's radius at most: touching pairs are
+     * within twice the largest. */
+    if (!p->bins) return rs_neighbour_bins_create(&p->bins, st->dims, st->size, 2 * rmax, err);
+    return RS_OK;
+}
+
 /* One block buffer per thread the process may run on. */
 static rs_status plan_buffers(phenotype_proc *p, rs_error *err)
 {
@@ -285,6 +356,7 @@ static rs_status phenotype_create(void **self, rs_sim_state *st, rs_error *err)
     rs_status s = p->rules ? RS_OK : rs_error_set(err, RS_ENOMEM, "out of memory");
     for (int t = 0; s == RS_OK && t < p->ntypes; t++) s = compile_type(p, st, t, err);
     if (s == RS_OK) s = plan_fates(p, st, err);
+    if (s == RS_OK) s = plan_contact(p, st, err);
     if (s == RS_OK) s = plan_buffers(p, err);
     if (s != RS_OK) {
         phenotype_destroy(p);
@@ -423,6 +495,10 @@ static rs_status phenotype_step(void *self, rs_sim_state *st, rs_error *err)
     phenotype_proc *p = self;
     rs_cells *c = st->cells;
     if (!c) return RS_OK;
+    if (p->bins) {
+        rs_neighbour_bins_build(p->bins, c);
+        rs_cell_contact_step(c, p->bins, &p->contact, p->dt, st->seed, (uint64_t)st->steps);
+    }
     /* Blocks of storage, each split by type; a block's cells are written
      * by the thread that owns it. */
     const long n = (long)c->n, nblocks = (n + BLOCK - 1) / BLOCK;
@@ -479,7 +555,13 @@ static rs_status phenotype_parameters_changed(void *self, rs_sim_state *st, rs_e
     p->deposit_amount = NULL;
     p->state_map = NULL;
     p->state_initial = NULL;
-    return plan_fates(p, st, err);
+    free(p->contact_slot);
+    free(p->contact_rate);
+    free(p->engulf);
+    p->contact_slot = NULL;
+    p->contact_rate = p->engulf = NULL;
+    rs_status s = plan_fates(p, st, err);
+    return s == RS_OK ? plan_contact(p, st, err) : s;
 }
 
 const rs_process_ops rs_process_cell_phenotype = {
