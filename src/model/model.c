@@ -375,9 +375,6 @@ static void substrate_specs(const rs_model *m, rs_substrate_spec *specs)
     }
 }
 
-/* Estimated bytes per cell (positions, velocities, radius, type, ids,
- * states, neighbour bins). */
-#define RS_MODEL_BYTES_PER_CELL 256.0
 
 void rs_model_summarize(const rs_model *m, rs_model_summary *sum)
 {

@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdio.h>
 
+#include "regensim/alloc.h"
 #include "model/model_impl.h"
 
 /* Most cell types and states per type (regensim/cells.h has the same
@@ -29,10 +30,46 @@ static rs_model_pos at_or_top(rs_model_pos p)
     return p.line || p.set ? p : (rs_model_pos){1, 1, 0, 0};
 }
 
+/* Initial cells that would not fit in memory, refused before anything is
+ * allocated, at the entry that asks for the most. */
+static void check_cell_memory(mctx *c)
+{
+    const rs_model *m = c->m;
+    rs_model_summary sum;
+    rs_model_summarize(m, &sum);
+    const double bytes = sum.memory_bytes; /* fields and cells */
+    if (!(bytes > rs_memory_available())) return;
+    int worst = -1;
+    double most = -1;
+    for (int i = 0; i < m->ninitial; i++) {
+        const rs_model_initial *in = &m->initial[i];
+        if (!in->cells) continue;
+        double n = !isnan(in->count.value)
+                       ? in->count.value
+                       : in->density.value *
+                             rs_region_volume(&in->region.shape, &sum.grid, sum.dims);
+        if (n > most) {
+            most = n;
+            worst = i;
+        }
+    }
+    if (worst < 0) return;
+    const rs_model_initial *in = &m->initial[worst];
+    const rs_model_number *num = !isnan(in->count.value) ? &in->count : &in->density;
+    rs_model_err(c, at_or_top(num->pos),
+                 "initial[%d].%s: %g places about %.3g cells; with the model's other cells "
+                 "(%.3g in all, about %g bytes each) and its fields the run needs %.3g GB "
+                 "and this machine has %.3g GB; expected fewer cells",
+                 worst, num == &in->count ? "count" : "density", num->value, most,
+                 sum.expected_cells, RS_MODEL_BYTES_PER_CELL, bytes / 1e9,
+                 rs_memory_available() / 1e9);
+}
+
 void rs_model_check_cells(mctx *c)
 {
     const rs_model *m = c->m;
     if (m->ncell_types == 0) return;
+    check_cell_memory(c);
     if (m->ncell_types > MAX_TYPES)
         rs_model_err(c, at_or_top(m->cell_types[MAX_TYPES].radius.pos),
                      "cell_types: %d types; expected at most %d", m->ncell_types, MAX_TYPES);

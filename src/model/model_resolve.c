@@ -423,10 +423,12 @@ static void check_grid(walker *w)
     }
     rs_model_summary sum;
     rs_model_summarize(m, &sum);
-    if (sum.memory_bytes > rs_memory_available()) {
+    /* (the cells' share is checked with the cells, at their entry) */
+    const double field_bytes = sum.memory_bytes - sum.expected_cells * RS_MODEL_BYTES_PER_CELL;
+    if (field_bytes > rs_memory_available()) {
         rs_model_err(c, at, "domain: %d x %d x %d voxels and %d substrates need about "
                      "%.3g GB; this machine has %.3g GB", g.nx, g.ny, g.nz, m->nsubstrates,
-                     sum.memory_bytes / 1e9, rs_memory_available() / 1e9);
+                     field_bytes / 1e9, rs_memory_available() / 1e9);
         return;
     }
     if (m->solver && strcmp(m->solver, "explicit") == 0 && m->nsubstrates > 0) {
