@@ -1319,6 +1319,48 @@ static void place_inside_and_deterministic(void **state)
  * about the fraction of them: within 5 binomial standard deviations of n p
  * (n = those eligible); the same ids whatever the storage order; fraction
  * 0 removes none and 1 all eligible ones. */
+/* With a spacing no two placed cells (nor a placed one and one already
+ * there) are closer than it, the placement is deterministic, and a request
+ * that cannot fit is refused with a message. */
+static void place_with_spacing(void **state)
+{
+    (void)state;
+    const rs_region all = {.kind = RS_REGION_ALL};
+    const double size[3] = {400, 400, 0};
+    rs_cells *c[2];
+    for (int rep = 0; rep < 2; rep++) {
+        c[rep] = fix_cells(2, 0, 0);
+        fix_cell_add(c[rep], 1, 200, 200, 0, 5); /* a cell already there */
+        rs_cell_placement p = {.what = "test", .type = 0, .radius = 5, .count = 600,
+                               .spacing = 10, .region = &all, .size = {400, 400, 0},
+                               .seed = 3, .key = 9};
+        rs_error err;
+        assert_int_equal(rs_cells_place(c[rep], &p, &err), RS_OK);
+        assert_int_equal(c[rep]->n, 601);
+    }
+    double closest = INFINITY;
+    for (size_t i = 0; i < c[0]->n; i++)
+        for (size_t j = i + 1; j < c[0]->n; j++) {
+            const double dx = c[0]->x[i] - c[0]->x[j], dy = c[0]->y[i] - c[0]->y[j];
+            closest = fmin(closest, sqrt(dx * dx + dy * dy));
+        }
+    assert_true(closest >= 10);
+    assert_memory_equal(c[0]->x, c[1]->x, c[0]->n * sizeof(double));
+    assert_memory_equal(c[0]->y, c[1]->y, c[0]->n * sizeof(double));
+    /* 2000 cells 10 um apart do not fit in 400 x 400 um (at most ~1850 in
+     * a hexagonal packing; random placement jams far sooner) */
+    rs_cell_placement p = {.what = "initial[3]", .type = 0, .radius = 5, .count = 2000,
+                           .spacing = 10, .region = &all, .size = {400, 400, 0}, .seed = 3,
+                           .key = 10};
+    rs_error err;
+    assert_int_equal(rs_cells_place(c[1], &p, &err), RS_EINVAL);
+    assert_non_null(strstr(err.msg, "initial[3]: placed"));
+    assert_non_null(strstr(err.msg, "spacing"));
+    (void)size;
+    rs_cells_destroy(c[0]);
+    rs_cells_destroy(c[1]);
+}
+
 static void remove_fraction_binomial_and_order_free(void **state)
 {
     (void)state;
@@ -1572,6 +1614,7 @@ int main(void)
         cmocka_unit_test(bins_sort_by_bin_and_id),
         cmocka_unit_test(compact_keeps_order),
         cmocka_unit_test(place_inside_and_deterministic),
+        cmocka_unit_test(place_with_spacing),
         cmocka_unit_test(remove_fraction_binomial_and_order_free),
         cmocka_unit_test(gradient_exact_and_mirrored),
         cmocka_unit_test(walls_reflect),

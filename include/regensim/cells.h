@@ -314,6 +314,7 @@ typedef struct rs_cell_placement {
     int type;
     double radius;
     size_t count;
+    double spacing;          /* um: least distance from any cell's centre; 0: none */
     const rs_region *region;
     double size[3];          /* the domain, um */
     int nstates;

@@ -171,6 +171,7 @@ typedef struct rs_model_initial {
     char *field;  /* substrate name, or NULL */
     rs_model_number count;   /* cells; when cells and no density */
     rs_model_number density; /* cells per um^2 (2D) or um^3 (3D) */
+    rs_model_number spacing; /* um: least distance between the placed cells' centres */
     rs_model_number value;   /* field: concentration or expression of x, y, z */
     rs_model_region region;
     rs_model_pos pos;
@@ -191,6 +192,7 @@ typedef struct rs_model_intervention {
     struct {
         char *cells;
         rs_model_number count, density; /* one of them given */
+        rs_model_number spacing;        /* um, 0: none */
         rs_model_region region;
     } inject;
     struct {

@@ -211,6 +211,8 @@ static const field_desc initial_fields[] = {
     {.key = "density", .kind = FK_NUMBER, .off = offsetof(rs_model_initial, density),
      .optional = 1, .range = R_MIN, .min = 0, .what = "a cell density",
      .unit = "cells/um^2 in 2D, cells/um^3 in 3D"},
+    NUM_GE("spacing", rs_model_initial, spacing, 0, 0,
+           "a minimum distance between the centres of the cells placed", "um"),
     {.key = "value", .kind = FK_VARYING, .off = offsetof(rs_model_initial, value),
      .optional = 1, .what = "a concentration (a number or an expression of x, y, z)"},
     REGION(rs_model_initial, region),
@@ -229,6 +231,10 @@ static const field_desc inject_fields[] = {
      .off = offsetof(iv, inject.density) - offsetof(iv, inject), .optional = 1,
      .range = R_MIN, .min = 0, .what = "a cell density",
      .unit = "cells/um^2 in 2D, cells/um^3 in 3D"},
+    {.key = "spacing", .kind = FK_NUMBER,
+     .off = offsetof(iv, inject.spacing) - offsetof(iv, inject), .def = 0, .range = R_MIN,
+     .min = 0, .what = "a minimum distance between the centres of the cells placed",
+     .unit = "um"},
     REGION_IN(iv, inject) ,
 };
 static const field_desc set_fields[] = {

@@ -98,7 +98,8 @@ static rs_status cells_wanted(const rs_sim_state *st, const rs_model_number *cou
 /* Places cells of the named type: count or density in region. */
 static rs_status place(rs_sim_state *st, const char *what, const char *type_name,
                        const rs_model_number *count, const rs_model_number *density,
-                       const rs_region *region, uint64_t key, rs_error *err)
+                       const rs_model_number *spacing, const rs_region *region, uint64_t key,
+                       rs_error *err)
 {
     const rs_model *m = st->m;
     const int type = rs_model_find_cell_type(m, type_name);
@@ -112,6 +113,7 @@ static rs_status place(rs_sim_state *st, const char *what, const char *type_name
                            .seed = st->seed, .key = key};
     memcpy(p.size, st->size, sizeof p.size);
     rs_status s = cells_wanted(st, count, density, region, what, &p.count, err);
+    if (s == RS_OK) s = rs_sim_number_now(st, spacing, &p.spacing, err);
     if (s != RS_OK) return s;
     return rs_cells_place(st->cells, &p, err);
 }
@@ -165,7 +167,8 @@ static rs_status cells_create(void **self, rs_sim_state *st, rs_error *err)
         if (!in->cells) continue;
         char what[32];
         snprintf(what, sizeof what, "initial[%d]", i);
-        s = place(st, what, in->cells, &in->count, &in->density, &in->region.shape,
+        s = place(st, what, in->cells, &in->count, &in->density, &in->spacing,
+                  &in->region.shape,
                   KEY_INITIAL + (uint64_t)i, err);
     }
     for (int i = 0; s == RS_OK && i < m->ninterventions; i++) {
@@ -192,7 +195,7 @@ static rs_status apply_intervention(cells_proc *p, rs_sim_state *st, int i, rs_e
     if (iv->action == RS_ACTION_INJECT) {
         snprintf(what, sizeof what, "interventions[%d].inject", i);
         return place(st, what, iv->inject.cells, &iv->inject.count, &iv->inject.density,
-                     &iv->inject.region.shape, KEY_INJECT + (uint64_t)i, err);
+                     &iv->inject.spacing, &iv->inject.region.shape, KEY_INJECT + (uint64_t)i, err);
     }
     rs_cells *c = st->cells;
     const int type = rs_model_find_cell_type(st->m, iv->remove.cells);
