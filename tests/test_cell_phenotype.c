@@ -18,7 +18,9 @@
  *      type is cleared at a near-certain rate, one touching none stays,
  *      and one touching a phagocyte of a type that does not engulf it
  *      stays;
- *   7. the same phenotype run is bitwise identical on 1 and 2 threads.
+ *   7. motility factors: a speed_factor of 1 changes nothing, of 0 stops
+ *      the cells; a chemotaxis_factor of 0 removes the drift;
+ *   8. the same phenotype run is bitwise identical on 1 and 2 threads.
  * Statistical bounds are stated in standard deviations of the exact
  * distribution; every draw is keyed by a fixed seed, so a check gives
  * the same result on every run. Asserts are written `err <= tol`. */
@@ -267,6 +269,68 @@ static void engulfment_in_a_run(void **state)
     rs_model_destroy(m);
 }
 
+/* ---- motility factors ------------------------------------------------- */
+
+static const char *const pace_model =
+    "regensim: 1\nname: pace\n"
+    "domain: {size: [600, 600], dx: 20}\n"
+    "time: {end: 60, dt: {diffusion: 1, mechanics: 0.5, phenotype: 2}}\n"
+    "seed: 16\n"
+    "substrates: {c: {diffusion: 0, initial: \"x / 600\"}}\n"
+    "cell_types:\n"
+    "  a: {radius: 3, motility: {speed: 2, persistence: 3, chemotaxis: {c: 0.6}}, "
+    "mechanics: {repulsion: 0, adhesion: 0}}\n"
+    "initial: [{cells: a, count: 200, region: {box: {min: [100, 100], max: [500, 500]}}}]\n";
+
+static const rs_cells *paced(const char *const *sets, int nsets, rs_sim **s, rs_model **m)
+{
+    *m = fix_load(pace_model, sets, nsets);
+    *s = fix_sim(*m);
+    fix_run(*s);
+    return rs_sim_cells(*s);
+}
+
+/* A speed_factor of 1 (a rule that evaluates to 1) moves cells exactly as
+ * none; 0 stops them; a chemotaxis_factor of 0 removes the drift up the
+ * gradient (the walk alone), checked on the mean x displacement. */
+static void motility_factors(void **state)
+{
+    (void)state;
+    rs_sim *s0, *s1, *s2, *s3;
+    rs_model *m0, *m1, *m2, *m3;
+    const char *one[] = {"cell_types.a.motility.speed_factor=1 + 0 * c * age"};
+    const char *zero[] = {"cell_types.a.motility.speed_factor=0 * c"};
+    const char *nobias[] = {"cell_types.a.motility.chemotaxis_factor=0 * c"};
+    const rs_cells *a = paced(NULL, 0, &s0, &m0), *b = paced(one, 1, &s1, &m1);
+    const rs_cells *z = paced(zero, 1, &s2, &m2), *w = paced(nobias, 1, &s3, &m3);
+    assert_int_equal(a->n, b->n);
+    assert_memory_equal(a->x, b->x, a->n * sizeof(double));
+    assert_memory_equal(a->y, b->y, a->n * sizeof(double));
+    rs_sim *start = fix_sim(m0);
+    const rs_cells *c0 = rs_sim_cells(start);
+    double drift_a = 0, drift_w = 0;
+    for (size_t i = 0; i < c0->n; i++) {
+        const size_t k = rs_cells_find(z, c0->id[i]);
+        assert_true(z->x[k] == c0->x[i] && z->y[k] == c0->y[i]);
+        drift_a += a->x[rs_cells_find(a, c0->id[i])] - c0->x[i];
+        drift_w += w->x[rs_cells_find(w, c0->id[i])] - c0->x[i];
+    }
+    drift_a /= (double)c0->n;
+    drift_w /= (double)c0->n;
+    /* with bias: 2 x 0.6 um/min x 60 min = 72 um up the gradient; without,
+     * the walk's mean is 0 within its standard error (~ 2 x sqrt(2 x 3 x 60
+     * / 2) / sqrt(200) ~ 2.7 um; 4 of those) */
+    assert_true(fabs(drift_a - 72) <= 0.05 * 72);
+    assert_true(fabs(drift_w) <= 11);
+    rs_sim_destroy(start);
+    rs_sim *all[4] = {s0, s1, s2, s3};
+    rs_model *ms[4] = {m0, m1, m2, m3};
+    for (int k = 0; k < 4; k++) {
+        rs_sim_destroy(all[k]);
+        rs_model_destroy(ms[k]);
+    }
+}
+
 /* ---- 7. threads ---------------------------------------------------------- */
 
 static const char *const busy_model =
@@ -325,6 +389,7 @@ int main(void)
         cmocka_unit_test(exchange_between_touching_cells),
         cmocka_unit_test(engulfment_clears_touched_dead),
         cmocka_unit_test(engulfment_in_a_run),
+        cmocka_unit_test(motility_factors),
         cmocka_unit_test(phenotype_threads_bitwise),
     };
     const char *only = getenv("REGENSIM_TEST_FILTER");

@@ -82,6 +82,8 @@ typedef struct rs_cells {
     double *volume;    /* um^3 (3D); um^2, the cell's cross-section, in 2D */
     double *age;       /* min since birth or division; for a dead cell, since death */
     double *neighbours; /* cells touching it at the last mechanics step */
+    double *pace;      /* motility: speed multiplier (>= 0; 1 unless a rule sets it) */
+    double *bias;      /* motility: chemotaxis multiplier (0..1; 1 unless a rule sets it) */
     double *state[RS_CELLS_MAX_STATES]; /* nstates arrays */
     /* Work space of the kernels, same capacity (not part of the state). */
     double *vx, *vy, *vz; /* velocity of the current mechanics step */
@@ -229,8 +231,9 @@ typedef struct rs_cell_motility_env {
 /* Persistent random walk plus chemotaxis, added to c->vx, vy, vz: each
  * live, movable cell renews its direction u with probability
  * 1 - exp(-dt / persistence) (uniform on the sphere, the circle in 2D) and
- * moves at speed ((1 - sum |s_k|) u + sum s_k g_k), g_k the unit gradient
- * of substrate k at its voxel (0 where the gradient is 0). */
+ * moves at speed p ((1 - b sum |s_k|) u + b sum s_k g_k), g_k the unit
+ * gradient of substrate k at its voxel (0 where the gradient is 0), p and
+ * b the cell's pace and bias. */
 RS_API void rs_cell_motility_add(rs_cells *c, const rs_cell_motility *types,
                                  const rs_cell_mechanics *mech, int ntypes,
                                  const rs_cell_motility_env *env);

@@ -117,6 +117,8 @@ typedef struct rs_model_motility {
     rs_model_number persistence; /* min */
     int nchemotaxis;
     rs_model_named_number *chemotaxis; /* substrate -> sensitivity (-1..1) */
+    rs_model_expr speed_factor;      /* cell rule: speed multiplier (>= 0), or NULL: 1 */
+    rs_model_expr chemotaxis_factor; /* cell rule: sensitivity multiplier (0..1), or NULL: 1 */
 } rs_model_motility;
 
 typedef struct rs_model_mechanics {

@@ -9,7 +9,10 @@
  * s_k towards the unit gradients g_k of substrates k, the cell moves at
  *     speed * ((1 - sum_k |s_k|) u + sum_k s_k g_k),
  * whose mean, u averaging to zero, is speed * sum_k s_k g_k: the drift
- * does not depend on the gradient's magnitude (it saturates). Every draw
+ * does not depend on the gradient's magnitude (it saturates). A cell's
+ * pace multiplies its speed and its bias (0..1) the sensitivities, each 1
+ * unless the type's speed_factor / chemotaxis_factor rule sets it at the
+ * phenotype steps (docs/cells.md). Every draw
  * is keyed by (seed, cell id, step, RS_DRAW_MOTILITY). */
 #include <math.h>
 
@@ -73,7 +76,8 @@ void rs_cell_motility_add(rs_cells *c, const rs_cell_motility *types,
                 }
             }
         }
-        const double r = mt->speed * (1 - bias), b = mt->speed;
+        const double p = mt->speed * c->pace[i], q = c->bias[i];
+        const double r = p * (1 - q * bias), b = p * q;
         c->vx[i] += r * c->ux[i] + b * g[0];
         c->vy[i] += r * c->uy[i] + b * g[1];
         if (c->dims == 3) c->vz[i] += r * c->uz[i] + b * g[2];

@@ -108,6 +108,8 @@ static void divide(rs_cells *c, size_t i, uint64_t seed, uint64_t step)
     c->volume[i] = c->volume[j] = v;
     c->age[i] = c->age[j] = 0;
     c->neighbours[j] = c->neighbours[i];
+    c->pace[j] = c->pace[i];
+    c->bias[j] = c->bias[i];
     for (int s = 0; s < c->nstates; s++) c->state[s][j] = c->state[s][i];
 }
 

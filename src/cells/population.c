@@ -36,6 +36,8 @@ static int array_list(rs_cells *c, cell_array *list)
     list[k++] = (cell_array){(void **)&c->volume, sizeof(double)};
     list[k++] = (cell_array){(void **)&c->age, sizeof(double)};
     list[k++] = (cell_array){(void **)&c->neighbours, sizeof(double)};
+    list[k++] = (cell_array){(void **)&c->pace, sizeof(double)};
+    list[k++] = (cell_array){(void **)&c->bias, sizeof(double)};
     for (int s = 0; s < c->nstates; s++)
         list[k++] = (cell_array){(void **)&c->state[s], sizeof(double)};
     return k;
@@ -57,9 +59,9 @@ static int work_list(rs_cells *c, cell_array *list)
 size_t rs_cells_bytes_per_cell(int nstates)
 {
     /* id 8, type 4, phase 4, position 24, direction 24, radius, volume,
-     * age, neighbours 32, states; work: velocity 24, key 4, perm 4,
-     * scratch 8. */
-    return 8 + 4 + 4 + 24 + 24 + 32 + 8 * (size_t)nstates + 24 + 4 + 4 + 8;
+     * age, neighbours, pace, bias 48, states; work: velocity 24, key 4,
+     * perm 4, scratch 8. */
+    return 8 + 4 + 4 + 24 + 24 + 48 + 8 * (size_t)nstates + 24 + 4 + 4 + 8;
 }
 
 double rs_cells_volume_of(int dims, double r)
@@ -169,6 +171,7 @@ rs_status rs_cells_add(rs_cells *c, int type, double x, double y, double z, doub
     c->volume[i] = rs_cells_volume_of(c->dims, radius);
     c->age[i] = 0;
     c->neighbours[i] = 0;
+    c->pace[i] = c->bias[i] = 1;
     for (int s = 0; s < c->nstates; s++) c->state[s][i] = 0;
     if (index) *index = i;
     return RS_OK;

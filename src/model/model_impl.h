@@ -107,7 +107,7 @@ void rs_model_apply_override(mctx *c, int i, const char *text);
 void rs_model_resolve(mctx *c);
 
 /* Estimated bytes per cell for memory checks: the population's
- * (rs_cells_bytes_per_cell: 136 + 8 per state) with room for states and
+ * (rs_cells_bytes_per_cell: 152 + 8 per state) with room for states and
  * the neighbour bins. */
 #define RS_MODEL_BYTES_PER_CELL 256.0
 

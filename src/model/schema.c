@@ -95,6 +95,10 @@ static const field_desc motility_fields[] = {
     {.key = "chemotaxis", .kind = FK_DICT, .off = offsetof(rs_model_motility, chemotaxis),
      .off_n = offsetof(rs_model_motility, nchemotaxis), .sub = &chemotaxis_desc,
      .what = "a mapping of substrate names to sensitivities"},
+    EXPR("speed_factor", rs_model_motility, speed_factor, NULL, EC_CELL,
+         "a speed multiplier (a cell rule; values below 0 count as 0)", NULL),
+    EXPR("chemotaxis_factor", rs_model_motility, chemotaxis_factor, NULL, EC_CELL,
+         "a sensitivity multiplier (a cell rule, clamped to 0..1)", NULL),
 };
 static const struct_desc motility_desc = DESC("motility", rs_model_motility, 0,
                                               motility_fields);

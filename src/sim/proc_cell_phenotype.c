@@ -7,7 +7,9 @@
  *   1. evaluates them over blocks of cells of one type (inputs gathered
  *      into per-thread buffers, so each instruction is a loop over a
  *      block), all from the state at the start of the step;
- *   2. advances the states by explicit Euler (s += dt x rate);
+ *   2. advances the states by explicit Euler (s += dt x rate) and sets
+ *      the motility's pace and bias from the type's speed_factor and
+ *      chemotaxis_factor rules (1 without them);
  *   3. decides at most one event per live cell, each with probability
  *      1 - exp(-rate dt), in the order apoptosis, necrosis, transition
  *      (the targets competing in proportion to their rates), division,
@@ -35,6 +37,7 @@
 /* One cell type's compiled rules. */
 typedef struct type_rules {
     rs_expr *cycle, *apoptosis, *necrosis;
+    rs_expr *pace, *bias; /* motility.speed_factor, chemotaxis_factor */
     int ntrans;
     rs_expr **trans;  /* per transition */
     int *trans_to;    /* its target type */
@@ -84,6 +87,8 @@ static void rules_free(type_rules *r)
     rs_expr_destroy(r->cycle);
     rs_expr_destroy(r->apoptosis);
     rs_expr_destroy(r->necrosis);
+    rs_expr_destroy(r->pace);
+    rs_expr_destroy(r->bias);
     for (int k = 0; k < r->ntrans; k++) rs_expr_destroy(r->trans[k]);
     for (int k = 0; k < r->nstates; k++) rs_expr_destroy(r->state_rate[k]);
     free(r->trans);
@@ -173,7 +178,11 @@ static rs_status compile_type(phenotype_proc *p, rs_sim_state *st, int t, rs_err
     rs_status s;
     if ((s = compile_rule(st, t, &ct->cycle, "cycle", r, &r->cycle, err)) ||
         (s = compile_rule(st, t, &ct->apoptosis, "apoptosis", r, &r->apoptosis, err)) ||
-        (s = compile_rule(st, t, &ct->necrosis, "necrosis", r, &r->necrosis, err)))
+        (s = compile_rule(st, t, &ct->necrosis, "necrosis", r, &r->necrosis, err)) ||
+        (s = compile_rule(st, t, &ct->motility.speed_factor, "motility.speed_factor", r,
+                          &r->pace, err)) ||
+        (s = compile_rule(st, t, &ct->motility.chemotaxis_factor, "motility.chemotaxis_factor",
+                          r, &r->bias, err)))
         return s;
     for (int k = 0; k < r->ntrans; k++) {
         char key[160];
@@ -323,7 +332,7 @@ static rs_status plan_buffers(phenotype_proc *p, rs_error *err)
     p->nbuf = omp_get_max_threads();
     p->buf = calloc((size_t)p->nbuf, sizeof *p->buf);
     if (!p->buf) return rs_error_set(err, RS_ENOMEM, "out of memory");
-    const size_t nrates = (size_t)p->ns + 3 + (size_t)p->maxtrans;
+    const size_t nrates = (size_t)p->ns + 5 + (size_t)p->maxtrans;
     for (int b = 0; b < p->nbuf; b++) {
         block_buf *bb = &p->buf[b];
         bb->subst = calloc((size_t)p->nf * BLOCK + 1, sizeof *bb->subst);
@@ -469,7 +478,8 @@ static void run_block(phenotype_proc *p, rs_sim_state *st, int t, block_buf *bb,
     for (int q = 0; q < RS_EXPR_NCELL_INPUTS; q++)
         in.cell[q] = r->uses_cell[q] ? bb->cell[q] : NULL;
     double *apo = bb->rate, *nec = apo + BLOCK, *cyc = nec + BLOCK, *srate = cyc + BLOCK;
-    double *tr0 = srate + (size_t)p->ns * BLOCK;
+    double *pace = srate + (size_t)p->ns * BLOCK, *bias = pace + BLOCK;
+    double *tr0 = bias + BLOCK;
     eval_rule(r->apoptosis, &in, n, apo);
     eval_rule(r->necrosis, &in, n, nec);
     eval_rule(r->cycle, &in, n, cyc);
@@ -481,11 +491,16 @@ static void run_block(phenotype_proc *p, rs_sim_state *st, int t, block_buf *bb,
     }
     for (int s = 0; s < r->nstates; s++)
         eval_rule(r->state_rate[s], &in, n, srate + (size_t)s * BLOCK);
+    if (r->pace) eval_rule(r->pace, &in, n, pace);
+    if (r->bias) eval_rule(r->bias, &in, n, bias);
     const uint64_t step = (uint64_t)st->steps;
     for (size_t k = 0; k < n; k++) {
         const uint32_t i = bb->idx[k];
         for (int s = 0; s < r->nstates; s++)
             c->state[s][i] += p->dt * srate[(size_t)s * BLOCK + k];
+        /* (NaN counts as 0, as for rates) */
+        c->pace[i] = r->pace ? (pace[k] > 0 ? pace[k] : 0) : 1;
+        c->bias[i] = r->bias ? (bias[k] > 0 ? (bias[k] < 1 ? bias[k] : 1) : 0) : 1;
         c->key[i] = decide(c, i, r, apo, nec, cyc, tr, k, p->dt, st->seed, step);
     }
 }
@@ -528,8 +543,8 @@ static rs_status phenotype_parameters_changed(void *self, rs_sim_state *st, rs_e
     if (!st->cells) return RS_OK;
     for (int t = 0; t < p->ntypes; t++) {
         type_rules *r = &p->rules[t];
-        rs_expr *all[3] = {r->cycle, r->apoptosis, r->necrosis};
-        for (int k = 0; k < 3; k++)
+        rs_expr *all[5] = {r->cycle, r->apoptosis, r->necrosis, r->pace, r->bias};
+        for (int k = 0; k < 5; k++)
             if (all[k]) rs_expr_rebind(all[k], st->params);
         for (int k = 0; k < r->ntrans; k++)
             if (r->trans[k]) rs_expr_rebind(r->trans[k], st->params);

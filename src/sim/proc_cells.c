@@ -360,13 +360,13 @@ static rs_status cells_output_snapshot(void *self, const rs_sim_state *st, rs_er
 
 /* Every double array of the population's state, by name (a quantity
  * added to rs_cells must be added here too, or a resume loses it). */
-enum { NDOUBLES = 10 };
+enum { NDOUBLES = 12 };
 static void double_arrays(const rs_cells *c, const char **names, double **arrays)
 {
-    const char *const n[NDOUBLES] = {"x", "y", "z", "ux", "uy", "uz",
-                                     "radius", "volume", "age", "neighbours"};
-    double *const a[NDOUBLES] = {c->x, c->y, c->z, c->ux, c->uy, c->uz,
-                                 c->radius, c->volume, c->age, c->neighbours};
+    const char *const n[NDOUBLES] = {"x", "y", "z", "ux", "uy", "uz", "radius",
+                                     "volume", "age", "neighbours", "pace", "bias"};
+    double *const a[NDOUBLES] = {c->x, c->y, c->z, c->ux, c->uy, c->uz, c->radius,
+                                 c->volume, c->age, c->neighbours, c->pace, c->bias};
     for (int i = 0; i < NDOUBLES; i++) {
         names[i] = n[i];
         arrays[i] = a[i];
