@@ -910,6 +910,44 @@ static void uptake_closed_form(void **state)
     }
 }
 
+/* A fixed cell secreting R with saturation C into a field that neither
+ * diffuses nor decays: its voxel follows the implicit recurrence
+ * c <- (c + dt R / V) / (1 + dt R / (V C)) exactly (1e-12 relative), never
+ * passes C, and approaches it; other voxels keep 0. */
+static const char *const saturating_2d =
+    "regensim: 1\n"
+    "name: saturating\n"
+    "domain: {size: [100, 80], dx: 10}\n"
+    "time: {end: 200, dt: {diffusion: 0.5}}\n"
+    "substrates:\n"
+    "  u: {}\n"
+    "cell_types:\n"
+    "  maker: {radius: 4, fixed: true, secretes: {u: {rate: 40, saturation: 2}}}\n"
+    "initial:\n"
+    "  - {cells: maker, count: 1, region: {disk: {center: [33, 47], radius: 2}}}\n";
+
+static void secretion_saturates(void **state)
+{
+    (void)state;
+    rs_model *m = fix_load(saturating_2d, NULL, 0);
+    rs_sim *s = fix_sim(m);
+    fix_run(s);
+    const rs_grid g = rs_sim_grid(s);
+    const rs_cells *c = rs_sim_cells(s);
+    const size_t at = rs_cell_voxel(&g, c->x[0], c->y[0], c->z[0]);
+    const double R = 40, C = 2, V = 100, dt = 0.5;
+    double want = 0;
+    for (int64_t n = 0; n < rs_sim_steps(s); n++)
+        want = (want + dt * R / V) / (1 + dt * R / (V * C));
+    const double *u = rs_sim_field(s, 0);
+    assert_true(fabs(u[at] - want) <= 1e-12 * want);
+    assert_true(u[at] <= C && u[at] >= 0.99 * C);
+    for (size_t v = 0; v < rs_grid_voxels(&g); v++)
+        if (v != at) assert_true(u[v] == 0);
+    rs_sim_destroy(s);
+    rs_model_destroy(m);
+}
+
 /* ---- 5. determinism ----------------------------------------------------- */
 
 /* A copy of a population's state arrays (as rs_sim_cells shows them). */
@@ -1126,7 +1164,7 @@ static void storage_order_is_irrelevant(void **state)
         S[k] = calloc(nvox, sizeof(double));
         U[k] = calloc(nvox, sizeof(double));
         assert_true(S[k] && U[k]);
-        rs_cell_deposit(c[k], &g, secretion, uptake, S[k], U[k]);
+        rs_cell_deposit(c[k], &g, secretion, NULL, uptake, S[k], U[k]);
     }
     assert_true(memcmp(S[0], S[1], nvox * sizeof(double)) == 0);
     assert_true(memcmp(U[0], U[1], nvox * sizeof(double)) == 0);
@@ -1609,6 +1647,7 @@ int main(void)
         cmocka_unit_test(set_beyond_the_stability_limit_is_refused),
         cmocka_unit_test(secretion_balances_mass),
         cmocka_unit_test(uptake_closed_form),
+        cmocka_unit_test(secretion_saturates),
         cmocka_unit_test(threads_are_bitwise),
         cmocka_unit_test(storage_order_is_irrelevant),
         cmocka_unit_test(bins_sort_by_bin_and_id),

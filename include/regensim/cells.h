@@ -340,10 +340,13 @@ RS_API size_t rs_cells_remove_fraction(rs_cells *c, int type, const rs_region *r
 /* ---- coupling to fields (coupling.c) ---------------------------------- */
 
 /* Adds every live cell's secretion (secretion[type], amount/min) to S and
- * uptake (uptake[type], 1/min of its volume) to U at its voxel; either
- * rate table may be NULL (S or U then unused). */
+ * uptake (uptake[type], 1/min of its volume) to U at its voxel; a
+ * saturation[type] > 0 (concentration) makes the secretion R (1 - c/C),
+ * its second part added to U. Tables may be NULL (none; S or U then
+ * unused when their tables are). */
 RS_API void rs_cell_deposit(const rs_cells *c, const rs_grid *g, const double *secretion,
-                            const double *uptake, double *S, double *U);
+                            const double *saturation, const double *uptake, double *S,
+                            double *U);
 
 /* ---- sensing (sensing.c) ---------------------------------------------- */
 

@@ -142,13 +142,20 @@ typedef struct rs_model_contact {
     rs_model_named_number *engulfs;  /* cell type -> rate of engulfing its dead, 1/min */
 } rs_model_contact;
 
+/* A secretion: its rate and, optionally, the concentration it stops at. */
+typedef struct rs_model_secretion {
+    char *name;                 /* substrate */
+    rs_model_number rate;       /* amount/min per cell */
+    rs_model_number saturation; /* concentration; 0: none */
+} rs_model_secretion;
+
 typedef struct rs_model_cell_type {
     char *name;
     rs_model_number radius; /* um */
     int fixed;              /* 1: does not move */
     rs_model_motility motility;
     int nsecretes;
-    rs_model_named_number *secretes; /* substrate -> concentration/min per cell */
+    rs_model_secretion *secretes;    /* substrate -> rate (amount/min per cell) */
     int nuptakes;
     rs_model_named_number *uptakes;  /* substrate -> 1/min */
     rs_model_expr cycle;     /* division rate, 1/min */

@@ -7,21 +7,25 @@
  * grows by R per minute exactly; a cell taking up at rate k (1/min) adds
  * k V_cell / V_voxel to U there: it clears k times its own volume of fluid
  * per minute, implicitly (c / (1 + dt U)), so the field stays
- * non-negative. Several cells in one voxel add up in storage order, which
+ * non-negative. A secretion with a saturation C secretes R (1 - c/C): R /
+ * V_voxel to S and R / (V_voxel C) to U, so an implicit step never takes
+ * the voxel past C. Several cells in one voxel add up in storage order, which
  * is the same for any thread count (cells.h), so the sums are too. */
 #include "regensim/cells.h"
 
 void rs_cell_deposit(const rs_cells *c, const rs_grid *g, const double *secretion,
-                     const double *uptake, double *S, double *U)
+                     const double *saturation, const double *uptake, double *S, double *U)
 {
     const double vvox = g->dx * g->dx * (g->nz > 1 ? g->dx : 1.0); /* as metrics integrate */
     for (size_t i = 0; i < c->n; i++) {
         if (c->phase[i] != RS_CELL_ALIVE) continue;
         const int t = c->type[i];
         const double rs = secretion ? secretion[t] : 0, ru = uptake ? uptake[t] : 0;
+        const double sat = saturation ? saturation[t] : 0;
         if (rs == 0 && ru == 0) continue;
         const size_t v = rs_cell_voxel(g, c->x[i], c->y[i], c->z[i]);
         if (rs != 0) S[v] += rs / vvox;
+        if (rs != 0 && sat > 0 && U) U[v] += rs / (vvox * sat);
         if (ru != 0) U[v] += ru * c->volume[i] / vvox;
     }
 }

@@ -272,7 +272,7 @@ static void check_refs(walker *w)
         char p[300];
         for (int i = 0; i < ct->nsecretes; i++) {
             snprintf(p, sizeof p, "cell_types.%s.secretes", ct->name);
-            check_ref(c, num_pos(&ct->secretes[i]), p, ct->secretes[i].name, subs,
+            check_ref(c, ct->secretes[i].rate.pos, p, ct->secretes[i].name, subs,
                       m->nsubstrates, "substrate");
         }
         for (int i = 0; i < ct->nuptakes; i++) {

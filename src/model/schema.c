@@ -30,13 +30,18 @@ static const field_desc parameter_fields[] = {
 static const struct_desc parameter_desc =
     DESC("parameter", rs_model_named_number, 1, parameter_fields);
 
+/* A secretion is a rate, or the long form {rate: R, saturation: C}. */
 static const field_desc secrete_fields[] = {
-    {.key = "rate", .kind = FK_NUMBER, .off = offsetof(rs_model_named_number, value),
+    {.key = "rate", .kind = FK_NUMBER, .off = offsetof(rs_model_secretion, rate),
      .required = 1, .range = R_MIN, .min = 0, .what = "a secretion rate",
      .unit = "amount/min per cell (amount: concentration x um^3; x um^2 in 2D)"},
+    {.key = "saturation", .kind = FK_NUMBER, .off = offsetof(rs_model_secretion, saturation),
+     .def = 0, .range = R_MIN, .min = 0,
+     .what = "a saturation concentration (secretion falls to 0 there; 0: none)",
+     .unit = "concentration"},
 };
 static const struct_desc secrete_desc =
-    DESC("secretion", rs_model_named_number, 1, secrete_fields);
+    DESC("secretion", rs_model_secretion, 2, secrete_fields);
 
 static const field_desc uptake_fields[] = {
     {.key = "rate", .kind = FK_NUMBER, .off = offsetof(rs_model_named_number, value),

@@ -38,6 +38,7 @@ typedef struct cells_proc {
     int ntypes, nf;
     double *secretion;  /* nf x ntypes: amount/min per cell */
     double *uptake;     /* nf x ntypes: 1/min of the cell's volume */
+    double *saturation; /* nf x ntypes: concentration a secretion stops at; 0: none */
     double **S, **U;    /* per substrate: the shared arrays, or NULL when no cell uses them */
     int nivs;
     cell_iv *ivs;
@@ -58,6 +59,7 @@ static void cells_destroy(void *self)
     if (!p) return;
     free(p->secretion);
     free(p->uptake);
+    free(p->saturation);
     free(p->S);
     free(p->U);
     free(p->ivs);
@@ -126,18 +128,24 @@ static rs_status plan_coupling(cells_proc *p, rs_sim_state *st, rs_error *err)
         const rs_model_cell_type *ct = &m->cell_types[t];
         for (int k = 0; k < ct->nsecretes + ct->nuptakes; k++) {
             const int up = k >= ct->nsecretes;
-            const rs_model_named_number *nn = up ? &ct->uptakes[k - ct->nsecretes]
-                                                 : &ct->secretes[k];
-            int f = rs_model_find_substrate(m, nn->name);
+            const char *name = up ? ct->uptakes[k - ct->nsecretes].name : ct->secretes[k].name;
+            const rs_model_number *rate = up ? &ct->uptakes[k - ct->nsecretes].value
+                                             : &ct->secretes[k].rate;
+            int f = rs_model_find_substrate(m, name);
             if (f < 0)
                 return rs_error_set(err, RS_EINVAL, "cell_types.%s.%s: unknown substrate '%s'",
-                                    ct->name, up ? "uptakes" : "secretes", nn->name);
-            double v;
-            rs_status s = rs_sim_number_now(st, &nn->value, &v, err);
+                                    ct->name, up ? "uptakes" : "secretes", name);
+            const size_t at = (size_t)f * p->ntypes + t;
+            rs_status s = rs_sim_number_now(st, rate, up ? &p->uptake[at] : &p->secretion[at],
+                                            err);
+            if (s == RS_OK && !up)
+                s = rs_sim_number_now(st, &ct->secretes[k].saturation, &p->saturation[at], err);
             if (s != RS_OK) return s;
-            (up ? p->uptake : p->secretion)[(size_t)f * p->ntypes + t] = v;
             s = up ? rs_sim_state_uptake(st, f, &p->U[f], err)
                    : rs_sim_state_source(st, f, &p->S[f], err);
+            /* a saturating secretion needs the uptake array too */
+            if (s == RS_OK && !up && p->saturation[at] > 0)
+                s = rs_sim_state_uptake(st, f, &p->U[f], err);
             if (s != RS_OK) return s;
         }
     }
@@ -156,10 +164,11 @@ static rs_status cells_create(void **self, rs_sim_state *st, rs_error *err)
     const size_t rates = (size_t)p->nf * (size_t)p->ntypes + 1;
     p->secretion = calloc(rates, sizeof *p->secretion);
     p->uptake = calloc(rates, sizeof *p->uptake);
+    p->saturation = calloc(rates, sizeof *p->saturation);
     p->S = calloc((size_t)p->nf + 1, sizeof *p->S);
     p->U = calloc((size_t)p->nf + 1, sizeof *p->U);
     p->ivs = calloc((size_t)m->ninterventions + 1, sizeof *p->ivs);
-    rs_status s = p->secretion && p->uptake && p->S && p->U && p->ivs
+    rs_status s = p->secretion && p->uptake && p->saturation && p->S && p->U && p->ivs
                       ? plan_coupling(p, st, err)
                       : rs_error_set(err, RS_ENOMEM, "out of memory");
     for (int i = 0; s == RS_OK && i < m->ninitial; i++) {
@@ -230,6 +239,7 @@ static rs_status cells_step(void *self, rs_sim_state *st, rs_error *err)
         if (p->S[f] || p->U[f])
             rs_cell_deposit(st->cells, &st->g,
                             p->S[f] ? p->secretion + (size_t)f * p->ntypes : NULL,
+                            p->S[f] ? p->saturation + (size_t)f * p->ntypes : NULL,
                             p->U[f] ? p->uptake + (size_t)f * p->ntypes : NULL, p->S[f],
                             p->U[f]);
     return RS_OK;
