@@ -755,6 +755,13 @@ static void errors_cell_inputs(void **state)
     check_error_in(&reaction, "k * grad(cytokine)", 5,
                    "'grad' can be used only in cell rules: grad(S) is the magnitude of the "
                    "gradient of substrate S at the cell (concentration/um)");
+    /* a region with no arguments is not the box's second form (the
+     * fuzzer found `disk()` read before its numbers) */
+    check_error_in(&metric, "mean(myelin, disk())", 14,
+                   "'disk' expects 3 arguments (cx, cy, r), got 0");
+    check_error_in(&metric, "mean(myelin, box())", 14,
+                   "'box' expects 4 arguments (x0, y0, x1, y1) or 6 (x0, y0, z0, x1, y1, z1), "
+                   "got 0");
     check_error_in(&metric, "mean(myelin, disk(0, 0, radius))", 25,
                    "the arguments of 'disk' must be constant (numbers and parameters); "
                    "'radius' is a cell property");

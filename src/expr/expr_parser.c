@@ -457,7 +457,9 @@ static int parse_region(parser *p, const char *owner, rs_expr_agg_info *info)
     int n = parse_args(p, name, args, RS_REGION_MAX_NUMBERS);
     p->const_owner = saved;
     if (n < 0) return -1;
-    if (n != r->nargs && n != r->nargs_alt)
+    /* (nargs_alt 0 is no alternative: `disk()` has no arguments, not a
+     * second form) */
+    if (n != r->nargs && !(r->nargs_alt > 0 && n == r->nargs_alt))
         return fail(p, t->pos + 1, "'%s' expects %d arguments %s, got %d", rname, r->nargs,
                     r->args, n);
     /* The arguments are the region's numbers in order (rs_region_number):
