@@ -24,6 +24,9 @@ for m in "$src"/models/tutorial/*.yaml; do
     expect 0 "$cli" info "$m"
     grep -q "^explicit dt max" "$tmp/out" || fail "info $m printed no stability limit"
     grep -q "^memory estimate" "$tmp/out" || fail "info $m printed no memory estimate"
+    # every tutorial has cells: their mechanics limit, as the loader checks it
+    grep -q "^mechanics dt max [0-9.e+-]* min (scheduled: " "$tmp/out" ||
+        fail "info $m printed no mechanics limit: $(cat "$tmp/out")"
     expect 0 "$cli" info "$m" --resolved
     cp "$tmp/out" "$tmp/resolved.yaml"
     expect 0 "$cli" validate "$tmp/resolved.yaml"

@@ -66,6 +66,13 @@ int rs_cli_info(int argc, char **argv)
             printf("explicit dt max  none (nothing diffuses or decays)\n");
         else
             printf("explicit dt max  %.4g min\n", s.explicit_dt_limit);
+        const double mech = rs_model_mechanics_dt_limit(m);
+        if (m->ncell_types > 0 && !isinf(mech)) {
+            int sub;
+            const double h = rs_model_mechanics_dt(m, &sub);
+            printf("mechanics dt max %.4g min (scheduled: %.4g min%s)\n", mech, h,
+                   sub > 1 ? ", as sub-steps of dt.diffusion" : "");
+        }
     }
     rs_model_destroy(m);
     free(a.sets);
