@@ -375,6 +375,38 @@ static void tutorial_microglia_clear_debris(void **state)
     rs_model_destroy(m);
 }
 
+/* ---- a blow-up ---------------------------------------------------------- */
+
+/* A state that blows up stops the run (RS_ENONFINITE) at the next metrics
+ * step, naming the cell, its type and the state. */
+static const char *const blowup_model =
+    "regensim: 1\nname: blow\n"
+    "domain: {size: [100, 100], dx: 10}\n"
+    "time: {end: 100, dt: {diffusion: 1, mechanics: 0.1, phenotype: 5}}\n"
+    "cell_types:\n"
+    "  a: {radius: 3, states: {load: {initial: 1, rate: \"load * load * 10\"}}}\n"
+    "initial: [{cells: a, count: 5}]\n";
+
+static rs_status no_metrics(void *user, const rs_sim *s, rs_error *err)
+{
+    (void)user, (void)s, (void)err;
+    return RS_OK;
+}
+
+static void state_blowup_stops_the_run(void **state)
+{
+    (void)state;
+    rs_model *m = fix_load(blowup_model, NULL, 0);
+    rs_sim *s = fix_sim(m);
+    rs_sim_observer obs = {.metrics = no_metrics};
+    rs_error err;
+    assert_int_equal(rs_sim_run(s, &obs, &err), RS_ENONFINITE);
+    assert_non_null(strstr(err.msg, "(a) has state 'load' = +inf"));
+    assert_false(rs_sim_finished(s));
+    rs_sim_destroy(s);
+    rs_model_destroy(m);
+}
+
 /* ---- 7. threads ---------------------------------------------------------- */
 
 static const char *const busy_model =
@@ -435,6 +467,7 @@ int main(void)
         cmocka_unit_test(engulfment_in_a_run),
         cmocka_unit_test(motility_factors),
         cmocka_unit_test(tutorial_microglia_clear_debris),
+        cmocka_unit_test(state_blowup_stops_the_run),
         cmocka_unit_test(phenotype_threads_bitwise),
     };
     const char *only = getenv("REGENSIM_TEST_FILTER");

@@ -60,6 +60,8 @@ rs_status rs_neighbour_bins_create(rs_neighbour_bins **out, int dims, const doub
 /* The bin index along one axis, clamped to the grid. */
 static inline int axis_bin(double v, double edge, int n)
 {
+    if (!(v > 0)) return 0; /* (NaN too: never cast to int) */
+    if (v / edge >= n) return n - 1;
     int k = (int)(v / edge);
     return k < 0 ? 0 : k >= n ? n - 1 : k;
 }

@@ -9,6 +9,8 @@
 /* Voxel index along one axis of a position, clamped to [0, n). */
 static inline int axis_voxel(double v, double dx, int n)
 {
+    if (!(v > 0)) return 0; /* (NaN too: never cast to int) */
+    if (v / dx >= n) return n - 1;
     int k = (int)(v / dx);
     return k < 0 ? 0 : k >= n ? n - 1 : k;
 }

@@ -215,9 +215,36 @@ static rs_status create_processes(rs_sim *s, rs_error *err)
 /* RS_ENONFINITE naming the first field (in model order) with a value that
  * is NaN or infinite, its voxel, position and the time; RS_OK when every
  * value is finite. `what` says when ("at t = 12 min"). */
+/* RS_ENONFINITE naming the first live cell (in storage order) whose state
+ * variable is NaN or infinite, with its id, type, state and position. */
+static rs_status check_cells_finite(const rs_sim_state *st, const char *what, rs_error *err)
+{
+    const rs_cells *c = st->cells;
+    for (size_t i = 0; c && i < c->n; i++) {
+        const rs_model_cell_type *ct = &st->m->cell_types[c->type[i]];
+        for (int k = 0; k < ct->nstates; k++) {
+            const double v = c->state[k][i];
+            if (isfinite(v)) continue;
+            return rs_error_set(err, RS_ENONFINITE,
+                                "cell %llu (%s) has state '%s' = %s %s at (%g, %g, %g) um: the "
+                                "run blew up (a state rate too steep for dt.phenotype, or a "
+                                "log, division or power out of its domain); the last "
+                                "snapshot before it is kept",
+                                (unsigned long long)c->id[i], ct->name, ct->states[k].name,
+                                isnan(v) ? "NaN" : v > 0 ? "+inf" : "-inf", what, c->x[i],
+                                c->y[i], c->z[i]);
+        }
+    }
+    return RS_OK;
+}
+
 static rs_status check_finite(const rs_sim_state *st, const char *what, rs_status code,
                               rs_error *err)
 {
+    if (code == RS_ENONFINITE) {
+        rs_status r = check_cells_finite(st, what, err);
+        if (r != RS_OK) return r;
+    }
     for (int i = 0; i < st->nf; i++) {
         size_t v = rs_field_first_nonfinite(st->fields[i], st->nvox);
         if (v == st->nvox) continue;
