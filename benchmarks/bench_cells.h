@@ -43,6 +43,7 @@ typedef struct bench_cells_result {
     char error[300];
     double create_seconds;   /* placement and the relaxing steps */
     double seconds_per_step; /* best repeat */
+    double cpu_seconds_per_step; /* the process's CPU time in that repeat, per step */
     double cell_steps_per_s;
     double phase_seconds[4]; /* per step in the best repeat: bins, forces, motility, move */
     double rss_bytes_per_cell; /* resident-memory growth over the population's life / n; < 0 unknown */
@@ -61,6 +62,7 @@ typedef struct bench_cells_workload {
     char error[600];
     double create_seconds;   /* rs_sim_create: fields, solver, placement */
     double seconds;          /* best rs_sim_run */
+    double cpu_seconds;      /* the process's CPU time in that run */
     double cell_steps_per_s; /* cells x mechanics_steps / seconds */
 } bench_cells_workload;
 

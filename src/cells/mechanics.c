@@ -179,20 +179,20 @@ static void chunk_pairs(const force_ctx *f, size_t i, long self, chunk *restrict
         cd2[k] = dx * dx + dy * dy + dz * dz;
     }
     if (self >= 0 && self < n) cd2[self] = INFINITY; /* not its own neighbour */
+    double *restrict hd2 = ch->hd2, *restrict hr = ch->hr, *restrict har = ch->har;
+    double *restrict hcr = ch->hcr, *restrict hca = ch->hca;
     int m = 0;
     for (int k = 0; k < n; k++) {
         hit[m] = (uint32_t)k;
+        hd2[m] = cd2[k];
         m += !(cd2[k] >= bound2);
     }
     /* The hits' pair data, contiguous, padded to a whole number of
      * vectors with pairs out of reach. */
     const int mpad = (m + HIT_PAD - 1) / HIT_PAD * HIT_PAD;
-    double *restrict hd2 = ch->hd2, *restrict hr = ch->hr, *restrict har = ch->har;
-    double *restrict hcr = ch->hcr, *restrict hca = ch->hca;
     for (int h = 0; h < m; h++) {
         const uint32_t j = cj[hit[h]];
         const int tj = type[j];
-        hd2[h] = cd2[hit[h]];
         hr[h] = radius[j];
         har[h] = arange[tj] * radius[j];
         hcr[h] = cr[tj];
