@@ -9,7 +9,18 @@
  * from its neighbours, plus its motility, integrated by explicit Euler
  * over dt.mechanics. Each cell sums its own neighbours (the bins are
  * visited in a fixed order and hold their cells by id), so there are no
- * shared writes and the sums are the same for any thread count. */
+ * shared writes and the sums are the same for any thread count.
+ *
+ * The force pass goes bin by bin, each thread through the bins of an equal
+ * share of the cells. The 27 bins around a bin (9 in 2D) are 9 runs of
+ * three consecutive bins, so 9 ranges of cells: they are gathered into
+ * contiguous arrays once for all the bin's cells. For each cell, loops
+ * without branches (which the compiler vectorises) drop the candidates
+ * farther than a bound on any pair's reach and evaluate the pair speeds of
+ * the rest; the velocity is then summed in the neighbourhood's order. The
+ * result is that of a plain loop over the 27 bins, bit for bit: the same
+ * operations on the same values, added in the same order
+ * (tests/test_cell_forces.c checks it). */
 #include <math.h>
 #include <stddef.h>
 #ifdef _OPENMP
