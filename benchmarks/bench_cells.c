@@ -107,9 +107,11 @@ void bench_cells_run(size_t n, int threads, double min_seconds, int min_steps, i
     r->edge = cbrt((double)n * BENCH_CELLS_UM3_PER_CELL);
     omp_set_num_threads(threads);
 #ifdef __GLIBC__
-    /* Arrays of 64 kB and more in pages of their own, returned on free:
-     * the resident memory then grows by what this population touches. */
+    /* Arrays of 64 kB and more in pages of their own, returned on free,
+     * and the free memory of the heap given back: the resident memory then
+     * grows by what this population touches. */
     mallopt(M_MMAP_THRESHOLD, 64 * 1024);
+    malloc_trim(0);
 #endif
     mech_run m = {.size = {r->edge, r->edge, r->edge}};
     rs_error err;
