@@ -298,7 +298,7 @@ int bench_cells_run_all(const bench_options *o, bench_cells *out)
         bench_cells_workload *r = &out->workloads[out->nworkloads++];
         fprintf(stderr, "cells: %s, %g min, %d thread(s): ", BENCH_CELLS_WORKLOAD, end,
                 o->threads[t]);
-        bench_cells_workload_run(o->threads[t], end, o->quick ? 1 : 2, r);
+        bench_cells_workload_run(o->threads[t], end, o->quick ? 1 : 3, r);
         if (r->failed) {
             fprintf(stderr, "FAILED: %s\n", r->error);
             failed = 1;
