@@ -132,6 +132,7 @@ void bench_cells_run(size_t n, int threads, double min_seconds, int min_steps, i
                                      &err);
     if (s != RS_OK) {
         r->failed = 1;
+        r->too_big = s == RS_ETOOBIG || s == RS_ENOMEM;
         rs_error_format(&err, r->error, sizeof r->error);
         rs_neighbour_bins_destroy(m.b);
         rs_cells_destroy(m.c);
@@ -277,8 +278,8 @@ int bench_cells_run_all(const bench_options *o, bench_cells *out)
             bench_cells_run(n, o->threads[t], min_seconds, min_steps,
                             n >= 5000000 ? 1 : repeats, r);
             if (r->failed) {
-                fprintf(stderr, "FAILED: %s\n", r->error);
-                failed = 1;
+                fprintf(stderr, "%s: %s\n", r->too_big ? "skipped" : "FAILED", r->error);
+                failed |= !r->too_big;
                 continue;
             }
             fprintf(stderr,
@@ -324,7 +325,7 @@ static void write_result(bench_json *w, const bench_cells_result *r)
     bench_json_number(w, "edge_um", r->edge);
     if (r->failed) {
         bench_json_bool(w, "skipped", 1);
-        bench_json_bool(w, "failed", 1);
+        if (!r->too_big) bench_json_bool(w, "failed", 1);
         bench_json_string(w, "error", r->error);
         bench_json_end_object(w);
         return;

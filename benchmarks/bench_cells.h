@@ -39,7 +39,8 @@ typedef struct bench_cells_result {
     int threads;
     double edge;             /* um: the cube's edge */
     int steps, repeats;      /* timed steps in all, and repeats */
-    int failed;              /* non-zero: error says why */
+    int failed;              /* non-zero: not measured; error says why */
+    int too_big;             /* ... because it does not fit in memory (skipped, not failed) */
     char error[300];
     double create_seconds;   /* placement and the relaxing steps */
     double seconds_per_step; /* best repeat */
