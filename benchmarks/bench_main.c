@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench_cells.h"
 #include "bench_diffusion.h"
 #include "bench_expr.h"
 #include "bench_fftw.h"
@@ -277,7 +278,8 @@ static void write_summary(bench_json *w, const bench_options *o, const entry *es
 static void write_document(const bench_options *o, const bench_timing *t,
                            const stream_figures *sf, const entry *es, int n,
                            const bench_expr_result *ex, int nex, const bench_io_result *io,
-                           const bench_io_overhead *ov, int nov)
+                           const bench_io_overhead *ov, int nov,
+                           const bench_cells *cells)
 {
     bench_json w;
     bench_json_init(&w, stdout);
@@ -330,6 +332,7 @@ static void write_document(const bench_options *o, const bench_timing *t,
     write_summary(&w, o, es, n, sf->best_gbs);
     bench_expr_write(&w, ex, nex);
     bench_io_write(&w, io, BENCH_IO_NFORMATS, ov, nov);
+    if (o->ncells > 0) bench_cells_write(&w, cells);
     bench_json_end_object(&w);
     bench_json_finish(&w);
 }
@@ -416,8 +419,12 @@ int main(int argc, char **argv)
                     r->output_mb, 100 * r->output_fraction);
         failed |= r->failed;
     }
+    /* Cells: the mechanics step per population and thread count, and a
+     * PhysiCell-template run per thread count (bench_cells.h). */
+    static bench_cells cells;
+    failed |= bench_cells_run_all(&o, &cells);
     sf.load_end = load_average();
-    write_document(&o, &t, &sf, entries, ncases, ex, o.nthreads, io, ov, nov);
+    write_document(&o, &t, &sf, entries, ncases, ex, o.nthreads, io, ov, nov, &cells);
     if (failed) fprintf(stderr, "regensim-bench: some cases FAILED (see \"error\")\n");
     return failed ? 1 : 0;
 }

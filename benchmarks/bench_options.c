@@ -14,7 +14,7 @@
 static void usage(FILE *out)
 {
     fputs("usage: regensim-bench [--quick] [--git HASH] [--solver NAME]\n"
-          "                      [--sizes N,N,...] [--threads T,T,...]\n"
+          "                      [--sizes N,N,...] [--threads T,T,...] [--cells N,N,...]\n"
           "  Prints one JSON document of benchmark figures on stdout (progress on\n"
           "  stderr).\n"
           "  --quick          128^3 grids only, short timings, smaller STREAM triad\n"
@@ -22,6 +22,9 @@ static void usage(FILE *out)
           "  --solver NAME    only this diffusion solver (explicit, lod, spectral)\n"
           "  --sizes LIST     cubic grid edges to run (default 128,256; 128 quick)\n"
           "  --threads LIST   OpenMP thread counts to run (default 1,2)\n"
+          "  --cells LIST     cell populations of the mechanics benchmark (default\n"
+          "                   10000,100000,1000000,10000000; 10000,100000 quick;\n"
+          "                   0: no cells section)\n"
           "  --help           this message\n",
           out);
 }
@@ -62,7 +65,7 @@ int bench_options_parse(bench_options *o, int argc, char **argv)
 {
     memset(o, 0, sizeof *o);
     o->git = "unknown";
-    int sizes_given = 0;
+    int sizes_given = 0, cells_given = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int has_value = i + 1 < argc;
@@ -91,6 +94,16 @@ int bench_options_parse(bench_options *o, int argc, char **argv)
             if (parse_list(argv[++i], 1, 1024, o->threads, &o->nthreads) != 0)
                 return bad("--threads '%s': expected a comma-separated list of thread "
                            "counts from 1 to 1024", argv[i]);
+        } else if (strcmp(a, "--cells") == 0) {
+            if (!has_value) return bad("%s needs a value", a);
+            int zero = 0;
+            int bad_list = parse_list(argv[++i], 0, 100000000, o->cells, &o->ncells);
+            for (int k = 0; k < o->ncells; k++) zero += o->cells[k] == 0;
+            if (bad_list != 0 || (zero && o->ncells > 1))
+                return bad("--cells '%s': expected a comma-separated list of cell counts "
+                           "from 1 to 100000000, or 0", argv[i]);
+            if (zero) o->ncells = 0;
+            cells_given = 1;
         } else {
             return bad("unknown option '%s'", a);
         }
@@ -98,6 +111,14 @@ int bench_options_parse(bench_options *o, int argc, char **argv)
     if (!sizes_given) {
         o->sizes[o->nsizes++] = 128;
         if (!o->quick) o->sizes[o->nsizes++] = 256;
+    }
+    if (!cells_given) {
+        o->cells[o->ncells++] = 10000;
+        o->cells[o->ncells++] = 100000;
+        if (!o->quick) {
+            o->cells[o->ncells++] = 1000000;
+            o->cells[o->ncells++] = 10000000;
+        }
     }
     if (o->nthreads == 0) {
         o->threads[o->nthreads++] = 1;

@@ -10,10 +10,11 @@ typedef struct bench_options {
     const char *solver;     /* NULL: all solvers */
     int nsizes, sizes[BENCH_MAX_LIST];
     int nthreads, threads[BENCH_MAX_LIST];
+    int ncells, cells[BENCH_MAX_LIST]; /* populations of the cells section (0: none) */
 } bench_options;
 
 /* Parses argv into o (defaults: full run, sizes 128,256 or 128 with --quick,
- * threads 1,2). Returns 0 to run, 1 after printing help on stdout, 2 after
+ * threads 1,2, cells 1e4,1e5,1e6,1e7 or 1e4,1e5 with --quick). Returns 0 to run, 1 after printing help on stdout, 2 after
  * printing an error and the usage on stderr. */
 int bench_options_parse(bench_options *o, int argc, char **argv);
 

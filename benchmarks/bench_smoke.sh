@@ -3,7 +3,10 @@
 # its JSON: valid, every solver measured (none skipped or failed), the keys
 # of the benchmark interface present (the "build" object: compiler, flags,
 # build type, native; the "io" section: the snapshot write
-# and the run overhead for each thread count; timings never asserted); then compares the document with itself
+# and the run overhead for each thread count; the "cells" section: the
+# mechanics step at 10^4 and 10^5 cells and the PhysiCell-template run on 1
+# and 2 threads, the same positions for any thread count; timings never
+# asserted); then compares the document with itself
 # through bench-compare.py (no regression: exit 0); a bad option exits 2.
 set -euo pipefail
 bench=$1 compare=$2
@@ -57,8 +60,33 @@ for e in over:
     assert e["snapshots"] == e["steps"] // e["save_every_steps"] + 1, e
     assert 0 < e["seconds_without_output"] and 0 < e["seconds_with_output"], e
     assert e["output_fraction"] < 1, e
-print("bench_smoke: JSON ok,", len(d["diffusion"]), "diffusion,", len(d["expr"]), "expr and",
-      len(d["io"]), "io entries")
+c = d.get("cells")
+assert isinstance(c, dict), "missing key cells"
+assert 0 < c["bytes_per_cell"] <= 200, c["bytes_per_cell"]
+mech = [e for e in c["entries"] if e.get("kind") == "mechanics"]
+assert {(e["cells"], e["threads"]) for e in mech} == {(n, t) for n in (10000, 100000)
+                                                      for t in (1, 2)}, mech
+for e in mech:
+    assert not e.get("failed"), e
+    for k in ("seconds_per_step", "cell_steps_per_s", "phase_seconds_per_step",
+              "neighbours_mean", "checksum", "edge_um"):
+        assert k in e, f"cells mechanics: missing {k}"
+    assert e["cell_steps_per_s"] > 0 and e["neighbours_mean"] > 0, e
+for n in (10000, 100000):
+    sums = {e["checksum"] for e in mech if e["cells"] == n}
+    assert len(sums) == 1, f"{n} cells: positions differ between thread counts: {sums}"
+work = [e for e in c["entries"] if e.get("kind") == "workload"]
+assert {e["threads"] for e in work} == {1, 2}, work
+for e in work:
+    assert not e.get("failed"), e
+    assert e["workload"] == "physicell-template-30k" and e["cells"] == 30000, e
+    assert e["mechanics_steps"] == 10 and e["diffusion_steps"] == 100, e
+    assert e["cell_steps_per_s"] > 0, e
+assert [x["threads"] for x in c["linearity"]] == [1, 2], c["linearity"]
+assert len(c["thread_scaling"]) == 3, c["thread_scaling"]
+assert c["physicell"]["best_cell_steps_per_s"] > 0, c["physicell"]
+print("bench_smoke: JSON ok,", len(d["diffusion"]), "diffusion,", len(d["expr"]), "expr,",
+      len(d["io"]), "io and", len(c["entries"]), "cells entries")
 PY
 /usr/bin/python3 "$compare" "$tmp/b.json" "$tmp/b.json" >/dev/null
 rc=0

@@ -21,15 +21,23 @@ output_fraction, which regresses when it grew by more than the threshold
 relative to the old fraction and by at least OVERHEAD_FLOOR (one
 percentage point) absolutely, so noise on a tiny fraction is not flagged.
 
+The "cells" entries are compared too: a mechanics entry (kind
+"mechanics", matched by cells and threads) and a whole-run entry (kind
+"workload", matched by workload and threads) by cell_steps_per_s itself,
+not normalised (the cell kernels are bound by arithmetic and latency more
+than by bandwidth), flagged when it fell by more than the threshold; the
+bytes per cell of both runs are printed beside them. Documents without the
+section compare as before.
+
 Both documents' "build" objects (compiler, c_flags, build_type, native)
 are compared first: when the two runs were built differently (above all
 one with -march=native and the other without), a WARNING says the figures
 are not directly comparable, since a speed-up or regression may come from
 the flags rather than the code. It never changes the exit status.
 
-Exit status: 0 when no normalised figure fell by more than the threshold
-(default 0.15, i.e. new/old < 0.85) and no output fraction grew beyond
-it, 1 when one did, 2 on bad input
+Exit status: 0 when no normalised figure (nor cell-steps/s) fell by more
+than the threshold (default 0.15, i.e. new/old < 0.85) and no output
+fraction grew beyond it, 1 when one did, 2 on bad input
 (missing or unreadable file, invalid JSON, not a regensim-bench document,
 bad option). Entries present in only one file, or skipped in either, are
 listed but never count as regressions.
@@ -80,6 +88,9 @@ def load(path):
         raise BadInput(f"{path}: \"io\" must be a list")
     if not isinstance(doc.get("build", {}), dict):
         raise BadInput(f"{path}: \"build\" must be an object")
+    cells = doc.get("cells", {})
+    if not isinstance(cells, dict) or not isinstance(cells.get("entries", []), list):
+        raise BadInput(f"{path}: \"cells\" must be an object with an \"entries\" list")
     return doc
 
 
@@ -258,12 +269,13 @@ def compare(old, new, threshold, out):
               f"{fmt(no):>9} {fmt(nn):>9} {fmt(rn):>6}  {verdict}", file=out)
     print(file=out)
     regressed += compare_io(old, new, threshold, out)
+    regressed += compare_cells(old, new, threshold, out)
     if regressed:
         print(f"{len(regressed)} regression(s) beyond {threshold:.0%}: "
               + ", ".join(regressed), file=out)
     else:
         print(f"no regression beyond {threshold:.0%} "
-              "(bandwidth-normalised figures, output fractions)", file=out)
+              "(bandwidth-normalised figures, output fractions, cell-steps/s)", file=out)
     if any(line.startswith("WARNING") for line in warnings):
         print("WARNING: the two runs were built differently (see the top): "
               "the verdict compares builds as well as code", file=out)
@@ -369,6 +381,65 @@ def compare_io(old, new, threshold, out):
     return regressed
 
 
+def cells_key(e):
+    """What identifies a cells entry across runs, or None."""
+    if e.get("kind") == "mechanics":
+        return ("mechanics", e.get("cells"), e.get("threads"))
+    if e.get("kind") == "workload":
+        return ("workload", e.get("workload"), e.get("threads"))
+    return None
+
+
+def cells_label(k):
+    kind, what, threads = k
+    if kind == "mechanics":
+        return f"cells mechanics {what} t{threads}"
+    return f"cells {what} t{threads}"
+
+
+def cells_entries(doc):
+    cells = doc.get("cells", {})
+    return {cells_key(e): e for e in cells.get("entries", [])
+            if isinstance(e, dict) and cells_key(e)}
+
+
+def compare_cells(old, new, threshold, out):
+    """Prints the cells entries side by side; returns the regressed labels:
+    cell_steps_per_s (not normalised) must not fall by more than the
+    threshold."""
+    olds, news = cells_entries(old), cells_entries(new)
+    if not olds and not news:
+        return []
+    keys = table_start(olds, news, "cells", "old c-s/s", "new c-s/s", out)
+    regressed = []
+    for k in keys:
+        o, n = olds.get(k), news.get(k)
+        if only_in_one(cells_label(k), o, n, out):
+            continue
+        vo = None if o.get("skipped") else number(o.get("cell_steps_per_s"))
+        vn = None if n.get("skipped") else number(n.get("cell_steps_per_s"))
+        r = ratio(vo, vn)
+        if o.get("skipped") or n.get("skipped"):
+            verdict = "skipped"
+        elif r is None:
+            verdict = "no figure"
+        elif r < 1.0 - threshold:
+            verdict = f"REGRESSION (> {threshold:.0%} slower)"
+            regressed.append(cells_label(k))
+        elif r > 1.0 + threshold:
+            verdict = "faster"
+        else:
+            verdict = "ok"
+        print(f"{cells_label(k):34} {fmt(vo):>10} {fmt(vn):>10} {fmt(r):>6} "
+              f"{'':>9} {'':>9} {'':>6}  {verdict}", file=out)
+    bo = number(old.get("cells", {}).get("bytes_per_cell"))
+    bn = number(new.get("cells", {}).get("bytes_per_cell"))
+    print(f"(cell-steps per second, not normalised; bytes per cell: old {fmt(bo)}, "
+          f"new {fmt(bn)})", file=out)
+    print(file=out)
+    return regressed
+
+
 def main(argv, out=sys.stdout, err=sys.stderr):
     parser = argparse.ArgumentParser(
         prog="bench-compare.py",
@@ -403,12 +474,19 @@ def main(argv, out=sys.stdout, err=sys.stderr):
     return EXIT_REGRESSION if regressed else EXIT_OK
 
 
-def _doc(gbs, explicit_frac, lod_vups, git, snap_mbs=150.0, overhead=0.04):
+def _doc(gbs, explicit_frac, lod_vups, git, snap_mbs=150.0, overhead=0.04, cells=3e6):
     """A tiny document: an explicit entry with a fraction, a lod entry with
     only voxel_updates_per_s, a skipped spectral entry; an io section with
     a snapshot write (snap_mbs MB/s) and a run overhead (output fraction
-    `overhead`), unless snap_mbs is None."""
+    `overhead`), unless snap_mbs is None; a cells section with a mechanics
+    and a workload entry at `cells` cell-steps/s, unless cells is None."""
     doc = _doc_base(gbs, explicit_frac, lod_vups, git)
+    if cells is not None:
+        doc["cells"] = {"bytes_per_cell": 136, "entries": [
+            {"kind": "mechanics", "cells": 10000, "threads": 1, "cell_steps_per_s": cells},
+            {"kind": "workload", "workload": "physicell-template-30k", "cells": 30000,
+             "threads": 1, "cell_steps_per_s": cells / 2},
+        ]}
     if snap_mbs is not None:
         doc["io"] = [
             {"kind": "snapshot_write", "dims": [64, 64, 64], "snapshots": 3,
@@ -506,6 +584,25 @@ def self_test(out, err):
              [base, write("badio.json", {"diffusion": [], "io": {"kind": "x"}})],
              EXIT_BAD_INPUT),
             ("unknown option", [base, base, "--bogus"], EXIT_BAD_INPUT),
+            ("cells slower",
+             [base, write("slowcells.json", _doc(10.0, 0.5, 1e8, "ooo", cells=2e6))],
+             EXIT_REGRESSION, ("REGRESSION", "cells mechanics 10000 t1",
+                               "cells physicell-template-30k t1")),
+            ("cells faster",
+             [base, write("fastcells.json", _doc(10.0, 0.5, 1e8, "ppp", cells=6e6))],
+             EXIT_OK, ("faster",)),
+            # Cell figures are not normalised: the same rate on a machine with
+            # twice the bandwidth is no regression of the cells.
+            ("cells not normalised by bandwidth",
+             [base, write("cellsbw.json", _doc(20.0, 0.5, 2e8, "qqq", snap_mbs=300.0,
+                                               cells=3e6))],
+             EXIT_OK),
+            ("old document without cells",
+             [write("nocells.json", _doc(10.0, 0.5, 1e8, "rrr", cells=None)), base],
+             EXIT_OK, ("only in new",)),
+            ("cells not an object",
+             [base, write("badcells.json", {"diffusion": [], "cells": []})],
+             EXIT_BAD_INPUT),
             # Builds: a warning, never a different exit status.
             ("same build: no warning", [portable, portable], EXIT_OK,
              ("!WARNING", "!note:", "GNU 12.2.0, Release, portable")),

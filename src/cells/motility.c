@@ -42,15 +42,23 @@ void rs_cell_motility_add(rs_cells *c, const rs_cell_motility *types,
                           const rs_cell_motility_env *env)
 {
     const long n = (long)c->n;
-    (void)ntypes;
+    /* Per type: whether it moves, and the probability of a new direction
+     * this step. */
+    double renew_of[RS_CELLS_MAX_TYPES];
+    int moves[RS_CELLS_MAX_TYPES];
+    const int nt = ntypes < RS_CELLS_MAX_TYPES ? ntypes : RS_CELLS_MAX_TYPES;
+    for (int t = 0; t < nt; t++) {
+        moves[t] = !(types[t].speed <= 0) && !mech[t].fixed;
+        renew_of[t] = moves[t] ? 1 - exp(-env->dt / types[t].persistence) : 0;
+    }
 #pragma omp parallel for schedule(static) num_threads(rs_threads_team(c->n, c->min_work))
     for (long i = 0; i < n; i++) {
         const int t = c->type[i];
         const rs_cell_motility *mt = &types[t];
-        if (mt->speed <= 0 || mech[t].fixed || c->phase[i] != RS_CELL_ALIVE) continue;
+        if (!moves[t] || c->phase[i] != RS_CELL_ALIVE) continue;
         uint32_t w[4];
         rs_rng_block(env->seed, rs_cells_stream(c->id[i], RS_DRAW_MOTILITY), env->step, w);
-        const double renew = 1 - exp(-env->dt / mt->persistence);
+        const double renew = renew_of[t];
         const double u01 = (w[0] + 0.5) * (1.0 / 4294967296.0);
         if (u01 < renew || (c->ux[i] == 0 && c->uy[i] == 0 && c->uz[i] == 0)) {
             double u[3];

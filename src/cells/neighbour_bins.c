@@ -104,13 +104,13 @@ void rs_neighbour_bins_build(rs_neighbour_bins *b, rs_cells *c)
     /* The scatter advanced every start to its bin's end: shift back. */
     for (size_t k = b->nbins; k > 0; k--) start[k] = start[k - 1];
     start[0] = 0;
+    /* Each bin's cells by id; and key[i] becomes the bin of cell i in the
+     * new order (the force pass reads it), known from start alone. */
     const long nbins = (long)b->nbins;
 #pragma omp parallel for schedule(dynamic, 4096) num_threads(rs_threads_team(c->n, c->min_work))
-    for (long k = 0; k < nbins; k++)
+    for (long k = 0; k < nbins; k++) {
         if (start[k + 1] - start[k] > 1) sort_by_id(perm, start[k], start[k + 1], c->id);
-    rs_cells_permute(c, perm);
-    /* key[i] is now the bin of (reordered) cell i, for the force pass. */
-#pragma omp parallel for schedule(dynamic, 4096) num_threads(rs_threads_team(c->n, c->min_work))
-    for (long k = 0; k < nbins; k++)
         for (uint32_t j = start[k]; j < start[k + 1]; j++) key[j] = (uint32_t)k;
+    }
+    rs_cells_permute(c, perm);
 }

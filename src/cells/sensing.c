@@ -5,22 +5,11 @@
  * takes up, so sensing and deposition agree and mass balances exactly
  * (docs/cells.md, "Coupling to fields"). */
 #include "regensim/cells.h"
-
-/* Voxel index along one axis of a position, clamped to [0, n). */
-static inline int axis_voxel(double v, double dx, int n)
-{
-    if (!(v > 0)) return 0; /* (NaN too: never cast to int) */
-    if (v / dx >= n) return n - 1;
-    int k = (int)(v / dx);
-    return k < 0 ? 0 : k >= n ? n - 1 : k;
-}
+#include "cells/voxel.h"
 
 size_t rs_cell_voxel(const rs_grid *g, double x, double y, double z)
 {
-    size_t i = (size_t)axis_voxel(x, g->dx, g->nx);
-    size_t j = (size_t)axis_voxel(y, g->dx, g->ny);
-    size_t k = g->nz > 1 ? (size_t)axis_voxel(z, g->dx, g->nz) : 0;
-    return i + (size_t)g->nx * (j + (size_t)g->ny * k);
+    return rs_cell_voxel_of(g, x, y, z);
 }
 
 /* (f[v + s] - f[v - s]) / (2 dx) along an axis of n voxels where the voxel
