@@ -262,6 +262,83 @@ void bench_cells_workload_run(int threads, double end, int repeats, bench_cells_
     rs_model_destroy(model);
 }
 
+/* The phenotype model for n cells (a cube at the benchmark's density). */
+static int phenotype_model_text(char *buf, size_t size, size_t n, int steps)
+{
+    const double edge = cbrt((double)n * BENCH_CELLS_UM3_PER_CELL);
+    const double dx = edge / 16;
+    return snprintf(buf, size,
+                    "regensim: 1\n"
+                    "name: bench_cells_phenotype\n"
+                    "domain: {size: [%.17g, %.17g, %.17g], dx: %.17g}\n"
+                    "time: {end: %d, dt: {diffusion: 1, mechanics: %d, phenotype: 1}}\n"
+                    "solver: lod\n"
+                    "seed: 1\n"
+                    "substrates:\n"
+                    "  s: {diffusion: 0, initial: \"x / %.17g\"}\n"
+                    "cell_types:\n"
+                    "  a:\n"
+                    "    radius: %g\n"
+                    "    fixed: true\n"
+                    "    mechanics: {repulsion: 0, adhesion: 0}\n"
+                    "    cycle: \"1e-4 * (neighbours < 6)\"\n"
+                    "    apoptosis: \"1e-5 + 1e-4 * hill(s, 0.5, 2)\"\n"
+                    "    transitions: {b: \"1e-5 * age\"}\n"
+                    "    states:\n"
+                    "      load: {initial: 0.1, rate: \"0.01 * s - 0.001 * load\"}\n"
+                    "      clock: {rate: \"1\"}\n"
+                    "  b: {radius: %g, fixed: true, mechanics: {repulsion: 0, adhesion: 0}}\n"
+                    "initial:\n"
+                    "  - {cells: a, count: %zu}\n",
+                    edge, edge, edge, dx, steps, steps, edge, BENCH_CELLS_RADIUS,
+                    BENCH_CELLS_RADIUS, n);
+}
+
+/* Times `steps` phenotype steps of n cells on `threads` threads (the
+ * first step, which also runs the mechanics once, untimed). */
+static void phenotype_run(size_t n, int threads, int steps, int repeats,
+                          bench_cells_phenotype *r)
+{
+    memset(r, 0, sizeof *r);
+    r->cells = n;
+    r->threads = threads;
+    r->steps = steps;
+    char text[2048];
+    phenotype_model_text(text, sizeof text, n, steps + 1);
+    rs_model *model = NULL;
+    rs_errors errs;
+    rs_errors_clear(&errs);
+    if (rs_model_load_string(&model, text, strlen(text), "bench_cells_phenotype.yaml", NULL, 0,
+                             &errs) != RS_OK) {
+        r->failed = 1;
+        if (errs.count > 0) rs_error_format(&errs.item[0], r->error, sizeof r->error);
+        return;
+    }
+    omp_set_num_threads(threads);
+    rs_error err;
+    rs_error_clear(&err);
+    double best = -1;
+    for (int k = 0; k < repeats && !r->failed; k++) {
+        rs_sim *sim = NULL;
+        rs_status s = rs_sim_create(&sim, model, &err);
+        if (s == RS_OK) s = rs_sim_step(sim, &err);
+        const double t0 = omp_get_wtime();
+        for (int i = 0; s == RS_OK && i < steps; i++) s = rs_sim_step(sim, &err);
+        const double t = omp_get_wtime() - t0;
+        if (s == RS_OK && (best < 0 || t < best)) best = t;
+        if (s != RS_OK) {
+            r->failed = 1;
+            rs_error_format(&err, r->error, sizeof r->error);
+        }
+        rs_sim_destroy(sim);
+    }
+    if (!r->failed) {
+        r->seconds_per_step = best / steps;
+        r->cell_steps_per_s = (double)n / r->seconds_per_step;
+    }
+    rs_model_destroy(model);
+}
+
 int bench_cells_run_all(const bench_options *o, bench_cells *out)
 {
     memset(out, 0, sizeof *out);
@@ -292,6 +369,23 @@ int bench_cells_run_all(const bench_options *o, bench_cells *out)
                     r->neighbours_mean, r->create_seconds);
         }
     if (o->ncells == 0) return 0;
+    /* The phenotype step at the two smallest populations asked for (the
+     * rules' cost is per cell: larger ones add nothing but time). */
+    for (int s = 0; s < o->ncells && s < 2; s++)
+        for (int t = 0; t < o->nthreads; t++) {
+            bench_cells_phenotype *r = &out->phenotypes[out->nphenotypes++];
+            const size_t n = (size_t)o->cells[s];
+            fprintf(stderr, "cells: phenotype step, %zu cells, %d thread(s): ", n,
+                    o->threads[t]);
+            phenotype_run(n, o->threads[t], o->quick ? 3 : 10, o->quick ? 1 : 3, r);
+            if (r->failed) {
+                fprintf(stderr, "FAILED: %s\n", r->error);
+                failed = 1;
+                continue;
+            }
+            fprintf(stderr, "%.3g cell-steps/s (%.3g ms/step)\n", r->cell_steps_per_s,
+                    1e3 * r->seconds_per_step);
+        }
     /* The PhysiCell template: 1 simulated minute (10 mechanics steps) with
      * --quick, else 10 (100). */
     const double end = o->quick ? 1.0 : 10.0;
@@ -407,6 +501,23 @@ void bench_cells_write(bench_json *w, const bench_cells *c)
     bench_json_begin_array(w, "entries", 0);
     for (int i = 0; i < c->nresults; i++) write_result(w, &c->results[i]);
     for (int i = 0; i < c->nworkloads; i++) write_workload(w, &c->workloads[i]);
+    for (int i = 0; i < c->nphenotypes; i++) {
+        const bench_cells_phenotype *r = &c->phenotypes[i];
+        bench_json_begin_object(w, NULL, 1);
+        bench_json_string(w, "kind", "phenotype");
+        bench_json_int(w, "cells", (long long)r->cells);
+        bench_json_int(w, "threads", r->threads);
+        bench_json_int(w, "steps", r->steps);
+        if (r->failed) {
+            bench_json_bool(w, "skipped", 1);
+            bench_json_bool(w, "failed", 1);
+            bench_json_string(w, "error", r->error);
+        } else {
+            bench_json_number(w, "seconds_per_step", r->seconds_per_step);
+            bench_json_number(w, "cell_steps_per_s", r->cell_steps_per_s);
+        }
+        bench_json_end_object(w);
+    }
     bench_json_end_array(w);
 
     /* Linearity: time per cell at the largest population of at most 1e6

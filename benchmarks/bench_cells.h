@@ -67,10 +67,24 @@ typedef struct bench_cells_workload {
     double cell_steps_per_s; /* cells x mechanics_steps / seconds */
 } bench_cells_workload;
 
+/* One phenotype case: n cells at the same density, fixed (no mechanics
+ * after the first step), a phenotype step at every diffusion step with
+ * typical rules (a contact-inhibited cycle, apoptosis as a Hill function
+ * of a substrate, a transition, two states with rates), timed as whole
+ * steps of rs_sim_step (the fields are a small grid). */
+typedef struct bench_cells_phenotype {
+    size_t cells;
+    int threads, steps, failed;
+    char error[600];
+    double seconds_per_step;  /* best of the repeats */
+    double cell_steps_per_s;
+} bench_cells_phenotype;
+
 typedef struct bench_cells {
-    int nresults, nworkloads;
+    int nresults, nworkloads, nphenotypes;
     bench_cells_result results[BENCH_MAX_LIST * BENCH_MAX_LIST];
     bench_cells_workload workloads[BENCH_MAX_LIST];
+    bench_cells_phenotype phenotypes[2 * BENCH_MAX_LIST];
 } bench_cells;
 
 /* Times the mechanics step of n cells on `threads` threads: repeats of at

@@ -385,6 +385,8 @@ def cells_key(e):
     """What identifies a cells entry across runs, or None."""
     if e.get("kind") == "mechanics":
         return ("mechanics", e.get("cells"), e.get("threads"))
+    if e.get("kind") == "phenotype":
+        return ("phenotype", e.get("cells"), e.get("threads"))
     if e.get("kind") == "workload":
         return ("workload", e.get("workload"), e.get("threads"))
     return None
@@ -392,8 +394,8 @@ def cells_key(e):
 
 def cells_label(k):
     kind, what, threads = k
-    if kind == "mechanics":
-        return f"cells mechanics {what} t{threads}"
+    if kind in ("mechanics", "phenotype"):
+        return f"cells {kind} {what} t{threads}"
     return f"cells {what} t{threads}"
 
 
