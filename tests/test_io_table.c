@@ -329,14 +329,26 @@ static void write_new(const char *dir, rs_grid g, int nsnap)
 
 /* Reopens the run in dir at time t, writes snapshots up to `to`, and
  * checks every one of them. */
-static void continue_run(const char *dir, rs_grid g, double t, int from, int to)
+/* Resumes the run in dir at snapshot `from` and writes up to `to`; with
+ * may_refuse, a resume refused as docs/output.md documents for a kill
+ * during an index split ("cannot be resumed", the counted snapshots still
+ * readable) returns 0 instead of failing. Returns 1 when it resumed. */
+static int continue_run_or_refuse(const char *dir, rs_grid g, double t, int from, int to,
+                                  int may_refuse)
 {
     rs_io_run_info info = make_info(dir, g, (rs_io_snapshot_format){0});
     info.force = 0;
     io_setup s = {0};
     rs_error err;
     if (rs_io_run_reopen(&s.w, &info, t, &err) != RS_OK) fail_msg("reopen: %s", err.msg);
-    if (declare(&s, &err) != RS_OK) fail_msg("declare: %s", err.msg);
+    if (declare(&s, &err) != RS_OK) {
+        if (may_refuse && strstr(err.msg, "cannot be resumed")) {
+            printf("# resume refused as documented: %s\n", err.msg);
+            rs_io_run_destroy(s.w);
+            return 0;
+        }
+        fail_msg("declare: %s", err.msg);
+    }
     assert_int_equal(rs_io_run_nsnapshots(s.w), from);
     for (int k = from; k < to; k++)
         if (snapshot(&s, g, k, &err) != RS_OK) fail_msg("snapshot %d: %s", k, err.msg);
@@ -350,6 +362,13 @@ static void continue_run(const char *dir, rs_grid g, double t, int from, int to)
     assert_int_equal(ngroups(f), (hsize_t)to);
     for (int k = 0; k < to; k++) check_table(f, k, 0, 1);
     H5Fclose(f);
+    return 1;
+}
+
+/* As continue_run_or_refuse, never refused. */
+static void continue_run(const char *dir, rs_grid g, double t, int from, int to)
+{
+    continue_run_or_refuse(dir, g, t, from, to, 0);
 }
 
 static void reopen_drops_later_tables(void **state)
@@ -415,6 +434,7 @@ static void killed_writer_keeps_counted_tables(void **state)
                                   : (unsigned)time(NULL) ^ ((unsigned)getpid() << 16);
     printf("# table kill test: seed %u (replay: REGENSIM_KILL_SEED=%u)\n", seed, seed);
     srand(seed);
+    int refused = 0;
     for (int round = 0; round < 4; round++) {
         int fds[2];
         assert_int_equal(pipe(fds), 0);
@@ -445,8 +465,13 @@ static void killed_writer_keeps_counted_tables(void **state)
         assert_true(ngroups(f) >= (hsize_t)n && ngroups(f) <= (hsize_t)n + 1);
         for (int k = 0; k < n; k++) check_table(f, k, 0, 1);
         H5Fclose(f);
-        continue_run(dir, g, 1e300, (int)n, (int)n + 2);
+        /* A kill while HDF5 rewrites an index (a split) can leave it
+         * unreadable: resuming is then refused with a message, the counted
+         * tables (checked above) still read (docs/output.md, "What
+         * remains"). Counted, not hidden. */
+        refused += !continue_run_or_refuse(dir, g, 1e300, (int)n, (int)n + 2, 1);
     }
+    printf("# %d of 4 resumes refused as documented\n", refused);
 }
 
 static void checkpoint_uint64s_round_trip(void **state)
