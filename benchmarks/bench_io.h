@@ -42,9 +42,21 @@ void bench_io_run(int n, int snapshots, bench_io_format fmt, bench_io_result *r)
 #define BENCH_IO_STEPS 160
 #define BENCH_IO_SAVE_EVERY 20
 /* The snapshot interval of the project's models, in steps: daily snapshots
- * (save_every 1440 min) at dt.diffusion 1 min, as in
- * models/tutorial/demyelination.yaml. */
+ * (save_every 1440 min) at dt.diffusion 1 min over a 30-day run (43200
+ * steps), as in models/tutorial/demyelination.yaml. */
 #define BENCH_IO_TYPICAL_SAVE_EVERY 1440
+#define BENCH_IO_TYPICAL_STEPS 43200
+
+/* Where the output's time goes in a run with output (seconds). create,
+ * finish and checkpoint are paid once per run (the fixed cost); snapshots
+ * and metrics grow with the run's length. */
+typedef struct bench_io_split {
+    double create;     /* rs_io_run_create + the series declared + rs_io_run_ready */
+    double snapshots;  /* inside the snapshot callback: rs_sim_output_snapshot */
+    double metrics;    /* inside the metrics callback: rs_io_run_metrics */
+    double checkpoint; /* inside the checkpoint callback: the final checkpoint */
+    double finish;     /* rs_io_run_finish */
+} bench_io_split;
 
 typedef struct bench_io_overhead {
     int n;                        /* grid edge: n^3 voxels */
@@ -60,9 +72,7 @@ typedef struct bench_io_overhead {
     double seconds_with_output;    /* best create + rs_sim_run + finish */
     double output_fraction;        /* (with - without) / with */
     double output_mb;              /* run.h5 + checkpoint.h5 sizes, MB (1e6 B) */
-    /* time inside the observer's callbacks in the best run with output:
-     * rs_sim_output_snapshot, rs_io_run_metrics, rs_sim_checkpoint_write */
-    double seconds_in_snapshots, seconds_in_metrics, seconds_in_checkpoint;
+    bench_io_split split;          /* of the best run with output */
 } bench_io_overhead;
 
 /* Builds the model (in memory) on an n^3 grid and runs it `repeats` times
@@ -72,6 +82,22 @@ typedef struct bench_io_overhead {
  * `regensim run`. Always fills r. */
 void bench_io_overhead_run(int n, int threads, int repeats, bench_io_format fmt,
                            bench_io_overhead *r);
+
+/* Figures derived from a run-overhead result (seconds; docs/performance.md
+ * "What is measured: io"). */
+typedef struct bench_io_derived {
+    double per_step;              /* a step without output */
+    double per_snapshot;          /* (with - without) / snapshots: fixed costs included */
+    double fixed;                 /* create + finish + final checkpoint: once per run */
+    double per_snapshot_steady;   /* (with - without - fixed) / snapshots */
+    double callback_per_snapshot; /* (in snapshots + in metrics) / snapshots */
+    double fraction_steady;       /* steady / (steady + BENCH_IO_SAVE_EVERY * per_step) */
+    double fraction_typical;      /* a BENCH_IO_TYPICAL_STEPS run, a snapshot every
+                                     BENCH_IO_TYPICAL_SAVE_EVERY steps, fixed cost once */
+} bench_io_derived;
+
+/* Fills d from a measured (not failed) r. */
+void bench_io_derive(const bench_io_overhead *r, bench_io_derived *d);
 
 /* Writes the "io" array: the snapshot-throughput results, then the
  * run-overhead results. */

@@ -410,13 +410,18 @@ int main(int argc, char **argv)
                 ov_n, BENCH_IO_STEPS, BENCH_IO_SAVE_EVERY, fmt.precision, fmt.compression,
                 threads);
         bench_io_overhead_run(ov_n, threads, ov_repeats, fmt, r);
-        if (r->failed)
+        if (r->failed) {
             fprintf(stderr, "FAILED: %s\n", r->error);
-        else
+        } else {
+            bench_io_derived d;
+            bench_io_derive(r, &d);
             fprintf(stderr, "%.3f s without output, %.3f s with (%d snapshots, %.1f MB): "
-                            "output %.1f %% of the run\n",
+                            "output %.1f %% of the run; fixed %.3f s per run, %.4f s per "
+                            "snapshot (callbacks %.4f s): %.1f %% steady\n",
                     r->seconds_without_output, r->seconds_with_output, r->snapshots,
-                    r->output_mb, 100 * r->output_fraction);
+                    r->output_mb, 100 * r->output_fraction, d.fixed, d.per_snapshot_steady,
+                    d.callback_per_snapshot, 100 * d.fraction_steady);
+        }
         failed |= r->failed;
     }
     /* Cells: the mechanics step per population and thread count, and a

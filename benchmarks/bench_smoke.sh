@@ -3,10 +3,11 @@
 # its JSON: valid, every solver measured (none skipped or failed), the keys
 # of the benchmark interface present (the "build" object: compiler, flags,
 # build type, native; the "io" section: the snapshot write
-# and the run overhead for each thread count; the "cells" section: the
-# mechanics step at 10^4 and 10^5 cells and the PhysiCell-template run on 1
-# and 2 threads, the same positions for any thread count; timings never
-# asserted); then compares the document with itself
+# and the run overhead for each thread count, with its fixed per-run and
+# steady per-snapshot figures; the "cells" section: the mechanics step at
+# 10^4 and 10^5 cells and the PhysiCell-template run on 1 and 2 threads,
+# the same positions for any thread count; timings never asserted); then
+# compares the document with itself
 # through bench-compare.py (no regression: exit 0); a bad option exits 2.
 set -euo pipefail
 bench=$1 compare=$2
@@ -55,11 +56,18 @@ assert {(e["precision"], e["compression"]) for e in over} == formats, over
 for e in over:
     assert not e.get("failed"), e
     for k in ("dims", "steps", "snapshots", "save_every_steps", "seconds_without_output",
-              "seconds_with_output", "output_fraction"):
+              "seconds_with_output", "output_fraction", "seconds_fixed_per_run",
+              "output_seconds_per_snapshot_steady", "callback_seconds_per_snapshot",
+              "output_fraction_steady", "output_fraction_at_typical_save_every",
+              "seconds_in_create", "seconds_in_finish"):
         assert k in e, f"run_overhead: missing {k}"
     assert e["snapshots"] == e["steps"] // e["save_every_steps"] + 1, e
     assert 0 < e["seconds_without_output"] and 0 < e["seconds_with_output"], e
     assert e["output_fraction"] < 1, e
+    # the fixed cost is the sum of its parts; the callbacks' time is positive
+    fixed = e["seconds_in_create"] + e["seconds_in_finish"] + e["seconds_in_checkpoint"]
+    assert abs(e["seconds_fixed_per_run"] - fixed) <= 1e-5 * max(fixed, 1e-3), e
+    assert e["seconds_fixed_per_run"] > 0 and e["callback_seconds_per_snapshot"] > 0, e
 c = d.get("cells")
 assert isinstance(c, dict), "missing key cells"
 assert 0 < c["bytes_per_cell"] <= 200, c["bytes_per_cell"]

@@ -20,6 +20,10 @@ its own file, like a diffusion entry; a run-overhead entry (kind
 output_fraction, which regresses when it grew by more than the threshold
 relative to the old fraction and by at least OVERHEAD_FLOOR (one
 percentage point) absolutely, so noise on a tiny fraction is not flagged.
+When both entries have output_fraction_steady (the per-snapshot cost
+without the per-run fixed costs, in documents since issue 9), the verdict
+shows it too, for information: it is a difference of noisy figures and is
+not judged.
 
 The "cells" entries are compared too: a mechanics entry (kind
 "mechanics", matched by cells and threads) and a whole-run entry (kind
@@ -356,6 +360,10 @@ def compare_io(old, new, threshold, out):
                 verdict = "ok"
             if nn is not None and nn > 0.05 and not skipped:
                 verdict += " (above the 5% target)"
+            so, sn = number(o.get("output_fraction_steady")), number(
+                n.get("output_fraction_steady"))
+            if so is not None and sn is not None and not skipped:
+                verdict += f"; steady {fmt(so)} -> {fmt(sn)}"
         else:
             vo = None if o.get("skipped") else number(o.get("mb_per_s"))
             vn = None if n.get("skipped") else number(n.get("mb_per_s"))
@@ -476,12 +484,15 @@ def main(argv, out=sys.stdout, err=sys.stderr):
     return EXIT_REGRESSION if regressed else EXIT_OK
 
 
-def _doc(gbs, explicit_frac, lod_vups, git, snap_mbs=150.0, overhead=0.04, cells=3e6):
+def _doc(gbs, explicit_frac, lod_vups, git, snap_mbs=150.0, overhead=0.04, steady=None,
+         cells=3e6):
     """A tiny document: an explicit entry with a fraction, a lod entry with
     only voxel_updates_per_s, a skipped spectral entry; an io section with
     a snapshot write (snap_mbs MB/s) and a run overhead (output fraction
-    `overhead`), unless snap_mbs is None; a cells section with a mechanics
-    and a workload entry at `cells` cell-steps/s, unless cells is None."""
+    `overhead`, and the steady-state keys with output_fraction_steady
+    `steady` unless it is None), unless snap_mbs is None; a cells section
+    with a mechanics and a workload entry at `cells` cell-steps/s, unless
+    cells is None."""
     doc = _doc_base(gbs, explicit_frac, lod_vups, git)
     if cells is not None:
         doc["cells"] = {"bytes_per_cell": 136, "entries": [
@@ -498,6 +509,11 @@ def _doc(gbs, explicit_frac, lod_vups, git, snap_mbs=150.0, overhead=0.04, cells
              "seconds_with_output": 1.0 / (1.0 - overhead),
              "output_fraction": overhead},
         ]
+        if steady is not None:
+            doc["io"][1].update({"seconds_fixed_per_run": 0.1,
+                                 "output_seconds_per_snapshot_steady": 0.01,
+                                 "callback_seconds_per_snapshot": 0.01,
+                                 "output_fraction_steady": steady})
     return doc
 
 
@@ -579,6 +595,12 @@ def self_test(out, err):
             ("output fraction fell",
              [base, write("cheap.json", _doc(10.0, 0.5, 1e8, "jjj", overhead=0.01))],
              EXIT_OK),
+            ("steady fractions shown, not judged",
+             [write("steady1.json", _doc(10.0, 0.5, 1e8, "ooo", steady=0.02)),
+              write("steady2.json", _doc(10.0, 0.5, 1e8, "ppp", steady=0.2))],
+             EXIT_OK, ("steady 0.02 -> 0.2",)),
+            ("steady fraction in the new document only",
+             [base, os.path.join(tmp, "steady1.json")], EXIT_OK, ("!steady",)),
             ("old document without io",
              [write("noio.json", _doc(10.0, 0.5, 1e8, "kkk", snap_mbs=None)), base],
              EXIT_OK),
