@@ -12,21 +12,30 @@ size_t rs_io_deflate_out_cap(size_t chunk_values)
     return (size_t)compressBound((uLong)(chunk_values * sizeof(double)));
 }
 
-/* Gathers the chunk into contiguous z-y-x order, zero-padded at the edges. */
+/* Gathers the chunk into contiguous z-y-x order, zero-padded at the edges:
+ * doubles, or with float32 floats rounded to nearest (as HDF5's conversion
+ * does) in the same pass. */
 static void pack(const double *field, const rs_grid *g, size_t z0, size_t y0, size_t x0,
-                 size_t cz, size_t cy, size_t cx, double *out)
+                 size_t cz, size_t cy, size_t cx, int float32, void *out)
 {
     const size_t nx = (size_t)g->nx, ny = (size_t)g->ny, nz = (size_t)g->nz;
+    const size_t esize = float32 ? sizeof(float) : sizeof(double);
     for (size_t k = 0; k < cz; k++)
         for (size_t j = 0; j < cy; j++) {
-            double *row = out + (k * cy + j) * cx;
+            unsigned char *row = (unsigned char *)out + (k * cy + j) * cx * esize;
             size_t z = z0 + k, y = y0 + j;
             size_t n = 0;
             if (z < nz && y < ny && x0 < nx) {
+                const double *src = field + (z * ny + y) * nx + x0;
                 n = nx - x0 < cx ? nx - x0 : cx;
-                memcpy(row, field + (z * ny + y) * nx + x0, n * sizeof(double));
+                if (float32) {
+                    float *f = (float *)(void *)row;
+                    for (size_t i = 0; i < n; i++) f[i] = (float)src[i];
+                } else {
+                    memcpy(row, src, n * sizeof(double));
+                }
             }
-            if (n < cx) memset(row + n, 0, (cx - n) * sizeof(double));
+            if (n < cx) memset(row + n * esize, 0, (cx - n) * esize);
         }
 }
 
@@ -42,26 +51,17 @@ static void shuffle(const void *in, size_t n, size_t esize, unsigned char *restr
     }
 }
 
-/* The packed doubles as floats, in place at the front of the buffer
- * (round to nearest, as HDF5's conversion does). */
-static void to_float(double *packed, size_t n)
-{
-    float *f = (float *)packed;
-    for (size_t i = 0; i < n; i++) f[i] = (float)packed[i];
-}
-
 void rs_io_chunk_deflate(const double *field, const rs_grid *g, size_t z0, size_t y0,
                          size_t x0, size_t cz, size_t cy, size_t cx, int level, int float32,
                          rs_io_deflate_buf *b)
 {
     const size_t n = cz * cy * cx, esize = float32 ? sizeof(float) : sizeof(double);
-    pack(field, g, z0, y0, x0, cz, cy, cx, b->packed);
-    if (float32) to_float(b->packed, n);
-    if (level == 0) { /* stored as it is: the chunk's bytes */
-        memcpy(b->out, b->packed, n * esize);
+    if (level == 0) { /* stored as it is: packed straight into out */
+        pack(field, g, z0, y0, x0, cz, cy, cx, float32, b->out);
         b->out_len = n * esize;
         return;
     }
+    pack(field, g, z0, y0, x0, cz, cy, cx, float32, b->packed);
     shuffle(b->packed, n, esize, b->shuffled);
     uLongf len = (uLongf)b->out_cap;
     if (compress2(b->out, &len, b->shuffled, (uLong)(n * esize), level) == Z_OK)

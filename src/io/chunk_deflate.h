@@ -11,8 +11,9 @@
 
 #include "regensim/grid.h"
 
-/* Work space for one thread: a packed chunk (doubles), its shuffled bytes,
- * and the compressed output (capacity out_cap). */
+/* Work space for one thread: a packed chunk (doubles, or floats), its
+ * shuffled bytes, and the compressed output (capacity out_cap, at least a
+ * chunk of doubles). */
 typedef struct rs_io_deflate_buf {
     double *packed;
     unsigned char *shuffled;
@@ -32,8 +33,8 @@ size_t rs_io_deflate_out_cap(size_t chunk_values);
  * floats when float32, shuffles its bytes (all first bytes, then all
  * second bytes, ...: HDF5's shuffle for 8- or 4-byte elements) and
  * deflates it at `level` into b->out, setting b->out_len (0 on failure);
- * level 0: no shuffle, no deflate, the chunk's bytes as they are (for an
- * unfiltered dataset). */
+ * level 0: no shuffle, no deflate, the chunk's bytes as they are, packed
+ * straight into b->out (for an unfiltered dataset). */
 void rs_io_chunk_deflate(const double *field, const rs_grid *g, size_t z0, size_t y0,
                          size_t x0, size_t cz, size_t cy, size_t cx, int level, int float32,
                          rs_io_deflate_buf *b);
