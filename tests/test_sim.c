@@ -14,7 +14,7 @@
 #include <omp.h>
 #include <unistd.h>
 
-#include "rs_test.h"
+#include "sim_fixture.h"
 
 /* Copies the state of `from` into `to` (same model) through a checkpoint
  * file, as a resume does; returns the status of the read. */
@@ -28,32 +28,6 @@ static rs_status restore_from(rs_sim *to, const rs_sim *from, rs_error *err)
     rs_status st = rs_sim_checkpoint_read(to, path, err);
     unlink(path);
     return st;
-}
-
-/* Loads a model from text (with optional overrides); fails the test on error. */
-static rs_model *load(const char *text, const char *const *sets, int nsets)
-{
-    rs_model *m = NULL;
-    rs_errors errs;
-    rs_status st = rs_model_load_string(&m, text, strlen(text), "t.yaml", sets, nsets, &errs);
-    if (st != RS_OK) {
-        char buf[1200];
-        rs_error_format(&errs.item[0], buf, sizeof buf);
-        fprintf(stderr, "%s\n", buf);
-    }
-    assert_int_equal(st, RS_OK);
-    return m;
-}
-
-/* Creates a sim; fails the test on error. */
-static rs_sim *make(const rs_model *m)
-{
-    rs_sim *s = NULL;
-    rs_error err;
-    rs_status st = rs_sim_create(&s, m, &err);
-    if (st != RS_OK) fprintf(stderr, "%s\n", err.msg);
-    assert_int_equal(st, RS_OK);
-    return s;
 }
 
 /* Runs s to the end with obs; fails the test on error. */
@@ -83,8 +57,8 @@ static double logistic_error(const char *dt)
     char set[64];
     snprintf(set, sizeof set, "time.dt.diffusion=%s", dt);
     const char *sets[] = {set};
-    rs_model *m = load(logistic, sets, 1);
-    rs_sim *s = make(m);
+    rs_model *m = fix_load(logistic, sets, 1);
+    rs_sim *s = fix_sim(m);
     run(s, NULL);
     double t = rs_sim_time(s);
     assert_true(t == 10.0);
@@ -129,8 +103,8 @@ static void production_steady_state(void **state)
     const char *solvers[] = {"solver=explicit", "solver=lod", "solver=spectral"};
     for (int k = 0; k < 3; k++) {
         const char *sets[] = {solvers[k]};
-        rs_model *m = load(production, sets, 1);
-        rs_sim *s = make(m);
+        rs_model *m = fix_load(production, sets, 1);
+        rs_sim *s = fix_sim(m);
         run(s, NULL);
         const double *u = rs_sim_field(s, 0);
         for (int i = 0; i < 80; i++) assert_true(fabs(u[i] - 2.0) < 1e-9);
@@ -156,8 +130,8 @@ static double stiff_logistic(const char *dt_reaction, const char *diffusion, int
     snprintf(set_d, sizeof set_d, "substrates.u.diffusion=%s", diffusion);
     snprintf(set_e, sizeof set_e, "time.end=%g", 2.5 * nsteps);
     const char *sets[] = {"time.dt.diffusion=2.5", set_e, "r=1", set_r, set_d, "solver=lod"};
-    rs_model *m = load(logistic, sets, 6);
-    rs_sim *s = make(m);
+    rs_model *m = fix_load(logistic, sets, 6);
+    rs_sim *s = fix_sim(m);
     rs_error err;
     double last[4] = {0, 0, 0, 0};
     for (int n = 0; n < nsteps; n++) {
@@ -293,8 +267,8 @@ static const char *const clocked =
 static void clock_lands_on_times(void **state)
 {
     (void)state;
-    rs_model *m = load(clocked, NULL, 0);
-    rs_sim *s = make(m);
+    rs_model *m = fix_load(clocked, NULL, 0);
+    rs_sim *s = fix_sim(m);
     assert_true(rs_sim_total_steps(s) == 100);
     record r;
     memset(&r, 0, sizeof r);
@@ -316,8 +290,8 @@ static void clock_lands_on_times(void **state)
 
     /* an intervention time between steps lands on the next step: 3.35 -> 34 */
     const char *late[] = {"interventions[0].at=3.35"};
-    m = load(clocked, late, 1);
-    s = make(m);
+    m = fix_load(clocked, late, 1);
+    s = fix_sim(m);
     run(s, NULL);
     assert_true(fabs(rs_sim_field(s, 0)[0] - (3.4 + 3 * 6.6)) < 1e-12);
     rs_sim_destroy(s);
@@ -326,8 +300,8 @@ static void clock_lands_on_times(void **state)
     /* save_every not a multiple of dt: rounded up to 3 steps; metrics at 0, every
      * phenotype step and the end */
     const char *sets[] = {"time.save_every=0.25", "time.end=1", "time.dt.phenotype=0.5"};
-    m = load(clocked, sets, 3);
-    s = make(m);
+    m = fix_load(clocked, sets, 3);
+    s = fix_sim(m);
     memset(&r, 0, sizeof r);
     run(s, &obs);
     const int64_t snaps2[] = {0, 3, 6, 9, 10};
@@ -341,8 +315,8 @@ static void clock_lands_on_times(void **state)
 
     /* metrics_every overrides the phenotype step: every 0.3 min = 3 steps */
     const char *sets4[] = {"time.metrics_every=0.3", "time.end=1"};
-    m = load(clocked, sets4, 2);
-    s = make(m);
+    m = fix_load(clocked, sets4, 2);
+    s = fix_sim(m);
     memset(&r, 0, sizeof r);
     run(s, &obs);
     const int64_t mets4[] = {0, 3, 6, 9, 10};
@@ -352,8 +326,8 @@ static void clock_lands_on_times(void **state)
 
     /* save_every 0: the initial and final states only */
     const char *sets3[] = {"time.save_every=0", "time.end=1"};
-    m = load(clocked, sets3, 2);
-    s = make(m);
+    m = fix_load(clocked, sets3, 2);
+    s = fix_sim(m);
     memset(&r, 0, sizeof r);
     run(s, &obs);
     const int64_t snaps3[] = {0, 10};
@@ -372,8 +346,8 @@ static int stop_at_7(void *u, const rs_sim *s)
 static void progress_stops_run(void **state)
 {
     (void)state;
-    rs_model *m = load(clocked, NULL, 0);
-    rs_sim *s = make(m);
+    rs_model *m = fix_load(clocked, NULL, 0);
+    rs_sim *s = fix_sim(m);
     rs_sim_observer obs = {0};
     obs.progress = stop_at_7;
     rs_error err;
@@ -403,8 +377,8 @@ static const char *const sourced =
 static void source_adds_exact_mass(void **state)
 {
     (void)state;
-    rs_model *m = load(sourced, NULL, 0);
-    rs_sim *s = make(m);
+    rs_model *m = fix_load(sourced, NULL, 0);
+    rs_sim *s = fix_sim(m);
     int inside = 0;
     for (int j = 0; j < 10; j++)
         for (int i = 0; i < 10; i++) {
@@ -457,8 +431,8 @@ static const char *const metered =
 static void metrics_match_direct(void **state)
 {
     (void)state;
-    rs_model *m = load(metered, NULL, 0);
-    rs_sim *s = make(m);
+    rs_model *m = fix_load(metered, NULL, 0);
+    rs_sim *s = fix_sim(m);
     assert_int_equal(rs_sim_nmetrics(s), 9);
     assert_string_equal(rs_sim_metric_name(s, 4), "mean_disk");
     const double *u = rs_sim_field(s, 0), *w = rs_sim_field(s, 1);
@@ -546,8 +520,8 @@ static double regions3d_want(double x, double y, double z)
 static void initial_regions(void **state)
 {
     (void)state;
-    rs_model *m = load(regions2d, NULL, 0);
-    rs_sim *s = make(m);
+    rs_model *m = fix_load(regions2d, NULL, 0);
+    rs_sim *s = fix_sim(m);
     const double *u = rs_sim_field(s, 0);
     int seen[4] = {0};
     for (int j = 0; j < 10; j++)
@@ -560,8 +534,8 @@ static void initial_regions(void **state)
     rs_sim_destroy(s);
     rs_model_destroy(m);
 
-    m = load(regions3d, NULL, 0);
-    s = make(m);
+    m = fix_load(regions3d, NULL, 0);
+    s = fix_sim(m);
     u = rs_sim_field(s, 0);
     int seen3[4] = {0};
     for (int k = 0; k < 6; k++)
@@ -611,8 +585,8 @@ static void run_busy(const char *set, int nthreads, final_state *fs)
 {
     omp_set_num_threads(nthreads);
     const char *sets[] = {set};
-    rs_model *m = load(busy, sets, 1);
-    rs_sim *s = make(m);
+    rs_model *m = fix_load(busy, sets, 1);
+    rs_sim *s = fix_sim(m);
     assert_true(rs_grid_voxels(&(rs_grid){120, 100, 1, 10}) > 2 * 4096); /* several chunks */
     run(s, NULL);
     for (int i = 0; i < 2; i++) {
@@ -646,8 +620,8 @@ static void two_threads_match_one_bitwise(void **state)
 static void restore_with(int k)
 {
     const char *sets[] = {solver_sets[k]};
-    rs_model *m = load(busy, sets, 1);
-    rs_sim *a = make(m), *b = make(m);
+    rs_model *m = fix_load(busy, sets, 1);
+    rs_sim *a = fix_sim(m), *b = fix_sim(m);
     rs_error err;
     /* step 25: after the source started (10) and the set (20), before the
      * source stops (40) */
@@ -668,8 +642,8 @@ static void restore_with(int k)
     /* A checkpoint of another model (another parameter value) is refused,
      * saying why. */
     const char *other_sets[] = {solver_sets[k], "r=2"};
-    rs_model *m2 = load(busy, other_sets, 2);
-    rs_sim *c = make(m2);
+    rs_model *m2 = fix_load(busy, other_sets, 2);
+    rs_sim *c = fix_sim(m2);
     assert_int_equal(restore_from(c, a, &err), RS_EINVAL);
     assert_non_null(strstr(err.msg, "different model"));
     rs_sim_destroy(c);
@@ -709,17 +683,17 @@ static void review_fixes(void **state)
         "solver: lod\nparameters: {k: 0}\n"
         "substrates:\n  u: {diffusion: 10, decay: \"k\", initial: 1}\n"
         "interventions:\n  - {at: 1, set: {parameter: k, value: 1}}\n";
-    rs_model *m = load(setdecay, NULL, 0);
-    rs_sim *s = make(m);
+    rs_model *m = fix_load(setdecay, NULL, 0);
+    rs_sim *s = fix_sim(m);
     run(s, NULL);
     double want = pow(1.0 / 1.05, 40);
     for (size_t v = 0; v < 9; v++) assert_true(fabs(rs_sim_field(s, 0)[v] - want) < 1e-12);
     /* ... and a run restored after the set re-plans too: bitwise equal. */
-    rs_sim *part = make(m);
+    rs_sim *part = fix_sim(m);
     rs_sim_observer stop = {NULL, NULL, NULL, NULL, stop_at_15};
     assert_int_equal(rs_sim_run(part, &stop, &err), RS_OK);
     assert_true(rs_sim_steps(part) == 15);
-    rs_sim *resumed = make(m);
+    rs_sim *resumed = fix_sim(m);
     assert_int_equal(restore_from(resumed, part, &err), RS_OK);
     run(resumed, NULL);
     assert_memory_equal(rs_sim_field(resumed, 0), rs_sim_field(s, 0), 9 * sizeof(double));
@@ -732,8 +706,8 @@ static void review_fixes(void **state)
      * at dt 0.3 adds rate dt per voxel of its region once. */
     const char *shortsrc[] = {"time.dt.diffusion=0.3", "interventions[0].at=0.1",
                               "interventions[0].source.until=0.2"};
-    m = load(sourced, shortsrc, 3);
-    s = make(m);
+    m = fix_load(sourced, shortsrc, 3);
+    s = fix_sim(m);
     run(s, NULL);
     double mass = 0;
     for (size_t v = 0; v < 100; v++) mass += rs_sim_field(s, 0)[v];
@@ -748,16 +722,16 @@ static void review_fixes(void **state)
         "time: {end: 5, dt: {diffusion: 0.1}}\nsubstrates:\n  c: {diffusion: 100}\n"
         "interventions:\n  - {at: 1, source: {field: c, rate: 2,\n"
         "     region: {disk: {center: [5000, 50], radius: 15}}}}\n";
-    m = load(outside, NULL, 0);
+    m = fix_load(outside, NULL, 0);
     assert_int_equal(rs_sim_create(&s, m, &err), RS_EINVAL);
     assert_non_null(strstr(err.msg, "contains no voxel centre"));
     rs_model_destroy(m);
 
     /* A run restored at step 0 does not report its start again (a resumed
      * end: 0 run once wrote t = 0 twice). */
-    m = load(clocked, NULL, 0);
-    s = make(m);
-    rs_sim *start = make(m);
+    m = fix_load(clocked, NULL, 0);
+    s = fix_sim(m);
+    rs_sim *start = fix_sim(m);
     assert_int_equal(restore_from(s, start, &err), RS_OK);
     rs_sim_destroy(start);
     record r;
@@ -775,8 +749,8 @@ static void review_fixes(void **state)
     const char *longrun[] = {"time.end=1000000.0004", "time.dt.diffusion=0.001",
                              "time.dt.phenotype=1000", "time.save_every=0",
                              "time.checkpoint_every=0"};
-    m = load(clocked, longrun, 5);
-    s = make(m);
+    m = fix_load(clocked, longrun, 5);
+    s = fix_sim(m);
     assert_true(rs_sim_total_steps(s) == 1000000001);
     rs_sim_destroy(s);
     rs_model_destroy(m);
@@ -797,8 +771,8 @@ static void blowup_is_caught(void **state)
         "substrates:\n  ok: {initial: 1}\n"
         "  u: {initial: 1, reaction: \"k * exp(1000 * k * u)\"}\n"
         "interventions:\n  - {at: 3, set: {parameter: k, value: 1}}\n";
-    rs_model *m = load(blowup, NULL, 0);
-    rs_sim *s = make(m);
+    rs_model *m = fix_load(blowup, NULL, 0);
+    rs_sim *s = fix_sim(m);
     record r;
     memset(&r, 0, sizeof r);
     rs_sim_observer obs = {&r, on_snapshot, on_metrics, on_checkpoint, NULL};
@@ -816,8 +790,8 @@ static void blowup_is_caught(void **state)
 
     /* log of a negative value: NaN, found at its voxel */
     const char *nan_sets[] = {"substrates.u.reaction=log(x - 200)", "k=1"};
-    m = load(blowup, nan_sets, 2);
-    s = make(m);
+    m = fix_load(blowup, nan_sets, 2);
+    s = fix_sim(m);
     assert_int_equal(rs_sim_run(s, NULL, &err), RS_ENONFINITE);
     assert_non_null(strstr(err.msg, "substrate 'u' is NaN at t = 1 min at voxel (0, 0, 0)"));
     rs_sim_destroy(s);
@@ -825,7 +799,7 @@ static void blowup_is_caught(void **state)
 
     /* a non-finite initial value is refused before the run */
     const char *init_sets[] = {"substrates.u.initial=log(x - 200)"};
-    m = load(blowup, init_sets, 1);
+    m = fix_load(blowup, init_sets, 1);
     assert_int_equal(rs_sim_create(&s, m, &err), RS_EINVAL);
     assert_null(s);
     assert_non_null(strstr(err.msg, "substrate 'u' is NaN initially at voxel (0, 0, 0), centre "
@@ -841,7 +815,7 @@ static void bad_input_refused(void **state)
     assert_int_equal(rs_sim_create(&s, NULL, &err), RS_EINVAL);
     assert_null(s);
     assert_true(strstr(err.msg, "model") != NULL);
-    rs_model *m = load(logistic, NULL, 0);
+    rs_model *m = fix_load(logistic, NULL, 0);
     assert_int_equal(rs_sim_create(NULL, m, &err), RS_EINVAL);
     assert_int_equal(rs_sim_run(NULL, NULL, &err), RS_EINVAL);
     assert_int_equal(rs_sim_step(NULL, &err), RS_EINVAL);
