@@ -13,6 +13,7 @@
 #include "regensim/error.h"
 #include "regensim/grid.h"
 #include "regensim/io.h"
+#include "regensim/text.h"
 
 /* One grid series of run.h5: its dataset and where run.xmf finds it. */
 typedef struct rs_io_series {
@@ -42,6 +43,7 @@ typedef struct rs_io_table {
     size_t nrows;     /* its rows */
     void *buf;        /* packing work space (interleaving, float32), grown as needed */
     size_t buf_cap;
+    rs_strbuf xmf;    /* its grids in run.xmf as last written (xdmf.c) */
 } rs_io_table;
 
 /* A section: one HDF5 group of run.h5 or of checkpoint.h5, owned by its
@@ -86,6 +88,14 @@ struct rs_io_run {
     int nbufs;
     rs_io_deflate_buf *bufs;
     rs_io_snapshot_format fmt; /* deflate_level resolved to 1..9 */
+    /* the XDMF views as last written (xdmf.c), kept so that a snapshot adds
+     * only its own part: run-xdmf.h5 as an HDF5 file in memory (-1: none
+     * yet), run.xmf's text without its closing tags, both up to snapshot
+     * xdmf_nsnap */
+    hid_t xdmf_vds;
+    rs_strbuf xdmf_text;   /* run.xmf's header and the fields' grids */
+    rs_strbuf xdmf_out;    /* work space: the whole run.xmf, assembled to be written */
+    int xdmf_nsnap;
 };
 
 /* section.c: a new section over an open group (taken over: closed with
@@ -183,9 +193,14 @@ void rs_io_reserve_release(const char *dir);
  * "failed: MESSAGE"), with a final newline. */
 rs_status rs_io_status_write(const char *dir, const char *text, rs_error *err);
 
-/* xdmf.c: rewrites dir/run.xmf atomically, listing nsnap snapshots at
- * times[] of the run's grid series (each [T, nz, ny, nx] in run.h5, over
- * every section of w). */
-rs_status rs_io_xdmf_write(const rs_io_run *w, rs_error *err);
+/* xdmf.c: rewrites dir/run-xdmf.h5, then dir/run.xmf, each atomically,
+ * listing w's nsnap snapshots at times[] of the run's grid series (each
+ * [T, nz, ny, nx] in run.h5, over every section of w); adds to the copies
+ * w keeps in memory only the snapshots written since the last call. */
+rs_status rs_io_xdmf_write(rs_io_run *w, rs_error *err);
+
+/* xdmf.c: frees the copies of the views w keeps (the next write rebuilds
+ * them whole). */
+void rs_io_xdmf_drop(rs_io_run *w);
 
 #endif

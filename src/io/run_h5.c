@@ -51,8 +51,9 @@ static void free_strings(int n, char **v)
     free(v);
 }
 
-/* Closes every HDF5 handle of w (sections first, the file last) and marks
- * them closed; -1 if any close failed. */
+/* Closes every HDF5 handle of w (sections first, then the file, then the
+ * in-memory XDMF view) and marks them closed; -1 if any close of run.h5's
+ * handles failed. */
 static int close_handles(rs_io_run *w)
 {
     int bad = 0;
@@ -69,6 +70,7 @@ static int close_handles(rs_io_run *w)
     }
     if (w->file >= 0 && H5Fclose(w->file) < 0) bad = 1;
     w->file = -1;
+    rs_io_xdmf_drop(w);
     return bad ? -1 : 0;
 }
 
@@ -153,7 +155,7 @@ static rs_status run_alloc(rs_io_run **out, const rs_io_run_info *info, rs_error
     w->dir = rs_strdup(info->dir);
     w->metric_names = dup_strings(info->nmetrics, info->metric_names);
     w->metrics = calloc((size_t)(w->nmetrics > 0 ? w->nmetrics : 1), sizeof *w->metrics);
-    w->file = w->time = w->ts_time = w->x = w->y = w->z = -1;
+    w->file = w->time = w->ts_time = w->x = w->y = w->z = w->xdmf_vds = -1;
     if (!w->dir || !w->metric_names || !w->metrics) {
         if (!w->metric_names) w->nmetrics = 0;
         if (w->metrics)

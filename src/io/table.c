@@ -66,6 +66,7 @@ void rs_io_table_free(rs_io_table *t)
     free(t->cols);
     free(t->rows);
     free(t->buf);
+    rs_strbuf_free(&t->xmf);
     free(t);
 }
 
