@@ -22,6 +22,10 @@
 #include <unistd.h>
 
 #include "io/io_impl.h"
+
+/* run.h5's group layout against kills (see where they are used). */
+#define RUN_SYM_LEAF_K 1024
+#define RUN_SECTION_HEAP ((size_t)256 * 1024)
 #include "regensim/alloc.h"
 #include "regensim/io.h"
 #include "regensim/text.h"
@@ -344,9 +348,15 @@ rs_status rs_io_run_create(rs_io_run **out, const rs_io_run_info *info, rs_error
      * index points to. (With reuse, a new chunk written over a freed index
      * block corrupted a counted snapshot in about 1 kill in 200.) The
      * strategy is stored in the file and applies whenever it is reopened. */
+    /* A group's symbol-table leaf holds 2 x RUN_SYM_LEAF_K entries: a leaf
+     * that splits moves half its entries to a new node written after it in
+     * the next flush, and a kill between the two writes loses them. The
+     * per-snapshot groups of a table (/cells/<k>) would split every 8
+     * snapshots with HDF5's default; with this, every 2048. */
     hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
     if (fcpl >= 0 && H5Pset_file_space_strategy(fcpl, H5F_FSPACE_STRATEGY_NONE, 0,
-                                                (hsize_t)1) >= 0)
+                                                (hsize_t)1) >= 0 &&
+        H5Pset_sym_k(fcpl, 16, RUN_SYM_LEAF_K) >= 0)
         w->file = H5Fcreate(tmp, H5F_ACC_TRUNC, fcpl, H5P_DEFAULT);
     if (fcpl >= 0) H5Pclose(fcpl);
     w->creating = 1;
@@ -361,6 +371,21 @@ rs_status rs_io_run_create(rs_io_run **out, const rs_io_run_info *info, rs_error
     }
     *out = w;
     return RS_OK;
+}
+
+/* A section's group, its local heap (the names of its members) made room
+ * for RUN_SECTION_HEAP bytes at once: a heap that outgrows its block moves,
+ * and the group's pointer to the new block could reach the file before
+ * the block does (a kill between: every member's name lost, counted
+ * snapshots' tables too). Room for some 30,000 snapshot groups. */
+static hid_t section_group_create(hid_t file, const char *name)
+{
+    hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE);
+    hid_t g = -1;
+    if (gcpl >= 0 && H5Pset_local_heap_size_hint(gcpl, RUN_SECTION_HEAP) >= 0)
+        g = H5Gcreate2(file, name, H5P_DEFAULT, gcpl, H5P_DEFAULT);
+    if (gcpl >= 0) H5Pclose(gcpl);
+    return g;
 }
 
 rs_status rs_io_run_section(rs_io_run *w, const char *name, rs_io_section **sec, rs_error *err)
@@ -379,9 +404,7 @@ rs_status rs_io_run_section(rs_io_run *w, const char *name, rs_io_section **sec,
     rs_io_quiet_begin(&q);
     hid_t g = H5Lexists(w->file, name, H5P_DEFAULT) > 0
                   ? H5Gopen2(w->file, name, H5P_DEFAULT)
-                  : (w->creating ? H5Gcreate2(w->file, name, H5P_DEFAULT, H5P_DEFAULT,
-                                              H5P_DEFAULT)
-                                 : -1);
+                  : (w->creating ? section_group_create(w->file, name) : -1);
     rs_io_quiet_end(&q);
     if (g < 0)
         return rs_error_set(err, w->creating ? RS_EIO : RS_EINVAL,
