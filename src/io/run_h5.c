@@ -24,8 +24,8 @@
 #include "io/io_impl.h"
 
 /* run.h5's group layout against kills (see where they are used). */
-#define RUN_SYM_LEAF_K 1024
-#define RUN_SECTION_HEAP ((size_t)256 * 1024)
+#define RUN_SYM_LEAF_K 256
+#define RUN_SECTION_HEAP ((size_t)32 * 1024)
 #include "regensim/alloc.h"
 #include "regensim/io.h"
 #include "regensim/text.h"
@@ -352,7 +352,8 @@ rs_status rs_io_run_create(rs_io_run **out, const rs_io_run_info *info, rs_error
      * that splits moves half its entries to a new node written after it in
      * the next flush, and a kill between the two writes loses them. The
      * per-snapshot groups of a table (/cells/<k>) would split every 8
-     * snapshots with HDF5's default; with this, every 2048. */
+     * snapshots with HDF5's default; with this, every 512 (larger leaves
+     * cost file space: each is rewritten whole). */
     hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
     if (fcpl >= 0 && H5Pset_file_space_strategy(fcpl, H5F_FSPACE_STRATEGY_NONE, 0,
                                                 (hsize_t)1) >= 0 &&
@@ -377,7 +378,7 @@ rs_status rs_io_run_create(rs_io_run **out, const rs_io_run_info *info, rs_error
  * for RUN_SECTION_HEAP bytes at once: a heap that outgrows its block moves,
  * and the group's pointer to the new block could reach the file before
  * the block does (a kill between: every member's name lost, counted
- * snapshots' tables too). Room for some 30,000 snapshot groups. */
+ * snapshots' tables too). Room for some 4,000 snapshot groups. */
 static hid_t section_group_create(hid_t file, const char *name)
 {
     hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE);
