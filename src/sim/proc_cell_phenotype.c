@@ -52,6 +52,7 @@ typedef struct type_rules {
 /* One thread's block buffers. */
 typedef struct block_buf {
     uint32_t idx[BLOCK];
+    size_t vox[BLOCK]; /* each cell's voxel, found once per block */
     double x[BLOCK], y[BLOCK], z[BLOCK];
     double *subst; /* nf x BLOCK */
     double *grad;  /* nf x BLOCK: gradient magnitudes */
@@ -436,16 +437,14 @@ static void run_block(phenotype_proc *p, rs_sim_state *st, int t, block_buf *bb,
         bb->x[k] = c->x[i];
         bb->y[k] = c->y[i];
         bb->z[k] = c->z[i];
+        bb->vox[k] = rs_cell_voxel(&st->g, c->x[i], c->y[i], c->z[i]);
     }
     for (int f = 0; f < p->nf; f++) {
         bb->subst_in[f] = NULL;
         if (!r->uses_subst[f]) continue;
         double *col = bb->subst + (size_t)f * BLOCK;
         const double *field = st->fields[f];
-        for (size_t k = 0; k < n; k++) {
-            const uint32_t i = bb->idx[k];
-            col[k] = field[rs_cell_voxel(&st->g, c->x[i], c->y[i], c->z[i])];
-        }
+        for (size_t k = 0; k < n; k++) col[k] = field[bb->vox[k]];
         bb->subst_in[f] = col;
     }
     for (int f = 0; f < p->nf; f++) {
@@ -453,10 +452,8 @@ static void run_block(phenotype_proc *p, rs_sim_state *st, int t, block_buf *bb,
         if (!r->uses_grad[f]) continue;
         double *col = bb->grad + (size_t)f * BLOCK;
         for (size_t k = 0; k < n; k++) {
-            const uint32_t i = bb->idx[k];
             double g[3];
-            rs_cell_gradient(&st->g, st->fields[f],
-                             rs_cell_voxel(&st->g, c->x[i], c->y[i], c->z[i]), g);
+            rs_cell_gradient(&st->g, st->fields[f], bb->vox[k], g);
             if (st->dims == 2) g[2] = 0;
             col[k] = sqrt(g[0] * g[0] + g[1] * g[1] + g[2] * g[2]);
         }
