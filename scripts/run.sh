@@ -4,7 +4,10 @@
 # (-DREGENSIM_NATIVE=ON, i.e. -march=native: lod steps 13-48 % faster on the
 # development machine; CMake's default stays portable, for packagers and
 # scripts/test.sh), runs the default example and says where its output is.
-# Extra arguments go to `regensim run` (e.g. --threads 2, --set D_tnf=2000).
+# A first argument ending in .yaml names the model to run (e.g.
+# scripts/run.sh models/ms/lesion.yaml); its output goes to out/<folder>/<name>/
+# (out/ms/lesion/). Other arguments go to `regensim run` (e.g. --threads 2,
+# --set D_tnf=2000).
 #
 # The default example is models/tutorial/cytokine_source.yaml (a cytokine
 # spreading from a microglial cluster in a 2D slice; seconds to run), written
@@ -20,8 +23,15 @@ cmake --build build/release -j "$jobs" --target regensim_cli >/dev/null
 
 cli=./build/release/regensim
 if "$cli" run --help >/dev/null 2>&1; then
+    model=models/tutorial/cytokine_source.yaml
     out=out/tutorial
-    "$cli" run models/tutorial/cytokine_source.yaml -o "$out" --force "$@"
+    if [[ $# -gt 0 && $1 == *.yaml ]]; then
+        model=$1
+        shift
+        base=$(basename "$model" .yaml)
+        out=out/$(basename "$(dirname "$model")")/$base
+    fi
+    "$cli" run "$model" -o "$out" --force "$@"
     echo
     echo "run.sh: output in $out/run.h5 and $out/run.xmf (ParaView: File > Open); plot it with"
     echo "run.sh:   /usr/bin/python3 scripts/plot.py $out/run.h5"

@@ -1,0 +1,106 @@
+#!/usr/bin/python3
+"""validate.py: runs disease scenario families over seeds and checks the
+outcomes each must reproduce (issue 11; docs/validation.md).
+
+  /usr/bin/python3 scripts/validate.py ms pd mnd --cli build/release/regensim
+      [--reduced] [--seeds N] [--jobs J] [--work DIR] [--report FILE.md]
+      [--images DIR] [--variants a,b]
+
+--reduced runs each family's reduced set-up (smaller domain, fewer seeds,
+same biology; what tests/scenarios runs); the default is the full one
+(what scripts/validate.sh runs for the report). Prints a table per family;
+with --report writes the markdown report, with --images a plot per family.
+Exit 0 if every outcome passed, 1 if one failed, 2 on a failed run or bad
+arguments.
+"""
+
+import argparse
+import importlib
+import os
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import scenario_lib as sl  # noqa: E402
+
+FAMILIES = ("ms", "pd", "mnd")
+
+
+def main(argv):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("families", nargs="+", choices=FAMILIES)
+    ap.add_argument("--cli", default=os.path.join(sl.repo_root(), "build/release/regensim"))
+    ap.add_argument("--reduced", action="store_true")
+    ap.add_argument("--seeds", type=int)
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--work", help="directory for the runs (default: a temporary one, removed)")
+    ap.add_argument("--report", help="write the markdown report here")
+    ap.add_argument("--images", help="write a plot per family here (PNG)")
+    ap.add_argument("--variants", help="comma-separated subset of variants")
+    a = ap.parse_args(argv)
+    if not os.access(a.cli, os.X_OK):
+        print(f"validate.py: {a.cli}: no regensim executable there", file=sys.stderr)
+        return 2
+    tmp = None
+    work = a.work
+    if not work:
+        tmp = tempfile.TemporaryDirectory(prefix="regensim-validate-")
+        work = tmp.name
+    os.makedirs(work, exist_ok=True)
+    sections, all_pass = [], True
+    for name in a.families:
+        fam = importlib.import_module(f"scenarios.{name}")
+        t0 = time.monotonic()
+        print(f"== {name}: {fam.TITLE} ({'reduced' if a.reduced else 'full'}) ==", flush=True)
+        try:
+            runs = sl.run_family(fam, a.cli, work, reduced=a.reduced, seeds=a.seeds,
+                                 jobs=a.jobs,
+                                 variants=a.variants.split(",") if a.variants else None,
+                                 log=lambda s: print(s, flush=True))
+        except RuntimeError as e:
+            print(f"validate.py: a run failed:\n{e}", file=sys.stderr)
+            return 2
+        outs = fam.outcomes(runs)
+        if a.reduced and fam.REDUCED.get("outcomes"):
+            keep = set(fam.REDUCED["outcomes"])
+            outs = [o for o in outs if o.id in keep]
+        table = sl.markdown_table(outs)
+        print(table, flush=True)
+        ok = all(o.passed for o in outs)
+        all_pass &= ok
+        walls = {v: sl.mean_sd([r.wall for r in rs]) for v, rs in runs.items()}
+        png = None
+        if a.images:
+            os.makedirs(a.images, exist_ok=True)
+            png = os.path.join(a.images, f"validation_{name}.png")
+            fam.plot(runs, outs, png)
+        sections.append((name, fam, table, walls, png, time.monotonic() - t0, runs))
+    if a.report:
+        write_report(a, sections)
+    if tmp:
+        tmp.cleanup()
+    return 0 if all_pass else 1
+
+
+def write_report(a, sections):
+    lines = ["# Validation of the disease scenarios", "",
+             "Written by `scripts/validate.sh` (scripts/validate.py"
+             f"{' --reduced' if a.reduced else ''}); do not edit by hand. Each outcome is "
+             "the target the scenario issue sets (docs/models/), measured as mean +- "
+             "sample sd over seeds. Times are days, run times seconds of one run "
+             "on one thread.", ""]
+    for name, fam, table, walls, png, secs, runs in sections:
+        lines += [f"## {fam.TITLE}", "", table, ""]
+        lines += ["Run time per run (s, mean +- sd over seeds, one thread): " +
+                  ", ".join(f"{v} {m:.0f} +- {s:.0f}" for v, (m, s) in walls.items()), ""]
+        if png:
+            rel = os.path.relpath(png, os.path.dirname(os.path.abspath(a.report)))
+            lines += [f"![{name} time courses with the target bands]({rel})", ""]
+    with open(a.report + ".tmp", "w") as f:
+        f.write("\n".join(lines))
+    os.replace(a.report + ".tmp", a.report)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
