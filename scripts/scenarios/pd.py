@@ -157,7 +157,9 @@ def plot(runs, outcomes, png_path):
     a = ax[0, 0]
     for v, rs in runs.items():
         t, m, s = sl.mean_curve(rs, "da_fraction")
-        sl.plot_band(a, t / sl.DAY, 100 * (1 - m), 100 * s, v)
+        line = sl.plot_band(a, t / sl.DAY, 100 * (1 - m), 100 * s, v)
+        if v == "nigra_graft":   # the graft does not change the host: same curve as nigra
+            line.set_linestyle("--")
     sl.target_box(a, 0, 30, 0, 5, "PD-1 <= 5 %")
     sl.target_box(a, 90, 180, 10, 40, "PD-1 10-40 %")
     a.set_ylabel("DA neuron loss (%)")
