@@ -11,8 +11,9 @@ Time axis: model day 0 = mouse age 50 d (AGE0); the runs end at model day
 
 Variants: base, riluzole (glutamate release -40 %), gdnf_graft (GDNF-
 secreting progenitors grafted into the left horn at age 70 d), healthy (no
-mutant SOD1) and uptake_cut (no mutant SOD1, astrocytic glutamate uptake
-cut by 60 %: astro_uptake = 0.4).
+mutant SOD1, 10 days) and uptake_cut (no mutant SOD1, astrocytic glutamate
+uptake cut by 60 %: astro_uptake = 0.4, 80 days), and uptake_cut50 / uptake_cut70
+(the same at 0.5 and 0.3, 10 days, glutamate only).
 """
 
 import math
@@ -28,9 +29,18 @@ VARIANTS = {
     "base": {"model": "models/mnd/ventral_horn.yaml"},
     "riluzole": {"model": "models/mnd/ventral_horn_riluzole.yaml"},
     "gdnf_graft": {"model": "models/mnd/ventral_horn_gdnf_graft.yaml"},
-    "healthy": {"model": "models/mnd/ventral_horn.yaml", "set": ["sod1=0"]},
+    # wild type (no mutant SOD1): glutamate only, 10 days (it is quasi-steady
+    # within hours and nothing else changes in a healthy cord)
+    "healthy": {"model": "models/mnd/ventral_horn.yaml",
+                "set": ["sod1=0", "time.end=14400"]},
     "uptake_cut": {"model": "models/mnd/ventral_horn.yaml",
-                   "set": ["sod1=0", "astro_uptake=0.4"]},
+                   "set": ["sod1=0", "astro_uptake=0.4", "time.end=115200"]},
+    # the two ends of the 50-70 % cut: glutamate only (10 days suffice: it is
+    # quasi-steady within hours)
+    "uptake_cut50": {"model": "models/mnd/ventral_horn.yaml",
+                     "set": ["sod1=0", "astro_uptake=0.5", "time.end=14400"]},
+    "uptake_cut70": {"model": "models/mnd/ventral_horn.yaml",
+                     "set": ["sod1=0", "astro_uptake=0.3", "time.end=14400"]},
 }
 
 FULL = {"seeds": 5, "set": []}
@@ -80,16 +90,19 @@ def outcomes(runs):
     healthy = runs.get("healthy", [])
     if healthy:
         gmax = [float(np.max(r["glutamate_ambient"])) for r in healthy]
-        loss = [_loss_at(r, T_END) for r in healthy]
         m, _ = sl.mean_sd(gmax)
         out.append(sl.Outcome("ALS-2a", "normal uptake (healthy): ambient glutamate <= 1 uM (maximum over the run)",
                               sl.fmt(gmax, "uM"), m <= 1.0 and max(gmax) <= 1.0))
     cut = runs.get("uptake_cut", [])
+    for v, pct, sub in (("uptake_cut50", 50, "b1"), ("uptake_cut", 60, "b2"), ("uptake_cut70", 70, "b3")):
+        if runs.get(v):
+            glu = [float(np.mean(r["glutamate_ambient"][r.days >= 1.0])) for r in runs[v]]
+            m, _ = sl.mean_sd(glu)
+            out.append(sl.Outcome(
+                f"ALS-2{sub}", f"uptake cut by {pct} % (astro_uptake = {1 - pct / 100:.1f}, no mutant SOD1): "
+                "ambient glutamate 2-10 uM (mean from day 1)",
+                sl.fmt(glu, "uM"), sl.within(m, 2.0, 10.0)))
     if cut:
-        glu = [float(np.mean(r["glutamate_ambient"][r.days >= 1.0])) for r in cut]
-        m, _ = sl.mean_sd(glu)
-        out.append(sl.Outcome("ALS-2b", "uptake cut by 60 % (astro_uptake = 0.4): ambient glutamate 2-10 uM (mean from day 1)",
-                              sl.fmt(glu, "uM"), sl.within(m, 2.0, 10.0)))
         mn = [_loss_at(r, T_END) for r in cut]
         inn = [_in_loss_at(r, T_END) for r in cut]
         ratio = [a / max(b, 1e-9) for a, b in zip(mn, inn)]
@@ -150,8 +163,10 @@ def plot(runs, outcomes, png_path):
         if v in runs and runs[v]:
             t, m, s = sl.mean_curve(runs[v], "mn_fraction")
             sl.plot_band(a, t / sl.DAY + AGE0, m, s, v)
-    sl.target_box(a, AGE0, AGE0 + T_ONSET, 0.90, 1.02, "< 10 % lost by onset")
-    sl.target_box(a, AGE0 + T_END - 1, AGE0 + T_END + 1, 0.40, 0.60, "40-60 % at end stage")
+    sl.target_box(a, AGE0, AGE0 + T_ONSET, 0.90, 1.0)
+    sl.target_box(a, AGE0 + T_END - 1, AGE0 + T_END + 1, 0.40, 0.60)
+    a.text(AGE0 + 1, 0.86, "< 10 % lost by onset (95 d)", fontsize=7, color="green")
+    a.text(AGE0 + T_END + 2, 0.62, "40-60 % lost\nat end stage (130 d)", fontsize=7, color="green")
     a.axhline(0.5, color="grey", lw=0.5, ls=":")
     a.set_ylabel("motor neurons left (fraction)")
     a.legend(fontsize=7)
@@ -161,8 +176,10 @@ def plot(runs, outcomes, png_path):
             t, m, s = sl.mean_curve(runs[v], "glutamate_ambient")
             sl.plot_band(a, t / sl.DAY + AGE0, m, s, v)
     end = AGE0 + 105
-    sl.target_box(a, AGE0, end, 0.0, 1.0, "healthy <= 1 uM")
-    sl.target_box(a, AGE0 + 1, end, 2.0, 10.0, "uptake cut 50-70 %: 2-10 uM")
+    sl.target_box(a, AGE0, end, 0.0, 1.0)
+    sl.target_box(a, AGE0 + 1, end, 2.0, 10.0)
+    a.text(AGE0 + 30, 0.75, "healthy <= 1 uM", fontsize=7, color="green")
+    a.text(AGE0 + 30, 5.5, "uptake cut 50-70 %: 2-10 uM", fontsize=7, color="green")
     a.set_ylabel("ambient glutamate (uM)")
     a.set_ylim(0, 6)
     a.legend(fontsize=7)
@@ -177,7 +194,7 @@ def plot(runs, outcomes, png_path):
         t, m, s = sl.mean_curve(runs["base"], "mn_fraction")
         sl.plot_band(a, t / sl.DAY + AGE0, 1 - m, s, "MN loss (base)")
     a.axvline(70, color="green", lw=0.8, ls="--")
-    a.text(70.5, 0.9, "astrocytosis seen\n(Feeney 2001)", fontsize=7, color="green")
+    a.text(56, 0.55, "astrocytosis first\nseen at 70 d\n(Feeney 2001)", fontsize=7, color="green")
     a.set_xlabel("mouse age (d)")
     a.set_ylabel("fraction")
     a.legend(fontsize=7)
@@ -189,6 +206,7 @@ def plot(runs, outcomes, png_path):
                 lab = f"{v} {side}" + (" (grafted)" if v == "gdnf_graft" and side == "left" else "")
                 sl.plot_band(a, t / sl.DAY + AGE0, m / N_MN_HORN, s / N_MN_HORN, lab)
     a.axvline(70, color="grey", lw=0.5, ls=":")
+    sl.target_box(a, AGE0 + T_END - 1, AGE0 + T_END + 1, 0.40, 0.60)
     a.set_xlabel("mouse age (d)")
     a.set_ylabel("MNs left per horn (fraction)")
     a.legend(fontsize=7)
