@@ -51,6 +51,8 @@ AGE0 = 50.0          # mouse age (d) at model day 0
 T_ONSET = 45.0       # model day of onset (age 95 d)
 T_END = 80.0         # model day of end stage (age 130 d)
 N_MN_HORN = 60       # motor neurons placed per horn (parameter n_mn_horn)
+COLORS = {"base": "C0", "riluzole": "C1", "gdnf_graft": "C2", "uptake_cut": "C3",
+          "healthy": "C4"}
 
 
 def _loss_at(r, day):
@@ -162,7 +164,7 @@ def plot(runs, outcomes, png_path):
     for v in ("base", "riluzole", "gdnf_graft", "uptake_cut"):
         if v in runs and runs[v]:
             t, m, s = sl.mean_curve(runs[v], "mn_fraction")
-            sl.plot_band(a, t / sl.DAY + AGE0, m, s, v)
+            sl.plot_band(a, t / sl.DAY + AGE0, m, s, v, COLORS[v])
     sl.target_box(a, AGE0, AGE0 + T_ONSET, 0.90, 1.0)
     sl.target_box(a, AGE0 + T_END - 1, AGE0 + T_END + 1, 0.40, 0.60)
     a.text(AGE0 + 1, 0.86, "< 10 % lost by onset (95 d)", fontsize=7, color="green")
@@ -174,7 +176,7 @@ def plot(runs, outcomes, png_path):
     for v in ("healthy", "base", "riluzole", "uptake_cut"):
         if v in runs and runs[v]:
             t, m, s = sl.mean_curve(runs[v], "glutamate_ambient")
-            sl.plot_band(a, t / sl.DAY + AGE0, m, s, v)
+            sl.plot_band(a, t / sl.DAY + AGE0, m, s, v, COLORS[v])
     end = AGE0 + 105
     sl.target_box(a, AGE0, end, 0.0, 1.0)
     sl.target_box(a, AGE0 + 1, end, 2.0, 10.0)
@@ -206,7 +208,12 @@ def plot(runs, outcomes, png_path):
                 lab = f"{v} {side}" + (" (grafted)" if v == "gdnf_graft" and side == "left" else "")
                 sl.plot_band(a, t / sl.DAY + AGE0, m / N_MN_HORN, s / N_MN_HORN, lab)
     a.axvline(70, color="grey", lw=0.5, ls=":")
-    sl.target_box(a, AGE0 + T_END - 1, AGE0 + T_END + 1, 0.40, 0.60)
+    a.text(71, 0.3, "graft\n(70 d)", fontsize=7, color="grey")
+    if runs.get("gdnf_graft"):
+        right = np.mean([sl.value_at(r.days, r["mn_right"], T_END) for r in runs["gdnf_graft"]]) / N_MN_HORN
+        sl.target_box(a, AGE0 + T_END - 1.5, AGE0 + T_END + 1.5, 1.5 * right, min(2.5 * right, 1.0))
+        a.text(AGE0 + T_END - 30, min(2.5 * right, 1.0) + 0.02, "grafted side: 1.5-2.5 x the other side",
+               fontsize=7, color="green")
     a.set_xlabel("mouse age (d)")
     a.set_ylabel("MNs left per horn (fraction)")
     a.legend(fontsize=7)
