@@ -16,8 +16,6 @@ uptake cut by 60 %: astro_uptake = 0.4, 80 days), and uptake_cut50 / uptake_cut7
 (the same at 0.5 and 0.3, 10 days, glutamate only).
 """
 
-import math
-
 import numpy as np
 
 import scenario_lib as sl
