@@ -25,9 +25,12 @@ echo "== tests under sanitizers ==" >&2
 #   install_and_use  builds examples/ without sanitizer flags against the
 #                    sanitized library, which cannot link (the installed
 #                    copy is tested in the Release tree above).
+# and those labelled scenario (the disease scenarios' outcomes on their
+# reduced set-ups: weeks of model time per run, minutes under the
+# sanitizers; models_smoke runs every model file here instead).
 # The benchmarks (label bench) are not built here (-DREGENSIM_BUILD_BENCHMARKS=OFF):
 # they measure speed, which sanitizers distort.
 (cd build/sanitize &&
  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
- ctest --output-on-failure -j "$jobs" -LE no-sanitize)
+ ctest --output-on-failure -j "$jobs" -LE 'no-sanitize|scenario')
 echo "test.sh: all tests passed (Release and ASan/UBSan)" >&2

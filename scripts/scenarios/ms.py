@@ -24,11 +24,11 @@ VARIANTS = {
     "opc_graft": {"model": "models/ms/lesion_opc_graft.yaml"},
 }
 FULL = {"seeds": 8, "set": ["time.save_every=0"]}
-# The suite's version: a 600 um square around the same lesion (every
+# The suite's version: an 800 um square around the same lesion (every
 # density, rate and the lesion itself unchanged; the lesion zone, twice the
 # lesion radius, still fits), 3 seeds, no snapshots.
-REDUCED = {"seeds": 3, "set": ["domain.size[0]=700", "domain.size[1]=700",
-                               "lesion_x=350", "lesion_y=350", "time.save_every=0"]}
+REDUCED = {"seeds": 3, "set": ["domain.size[0]=800", "domain.size[1]=800",
+                               "lesion_x=400", "lesion_y=400", "time.save_every=0"]}
 
 
 def t30(r):
