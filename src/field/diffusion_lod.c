@@ -80,8 +80,8 @@ static void lod_destroy(rs_diffusion *d)
  * (ghost = c) drops an r, a Dirichlet end (ghost = 2g - c) adds one and
  * puts 2 r g (backward Euler) or 4 r g (Crank-Nicolson: 2 r g from each
  * half) on the right-hand side. */
-static void lod_factorise(rs_lod_dir *dir, int n, double r, const rs_bc *lo, const rs_bc *hi, int cn, double *inv,
-                          double *up)
+static void lod_factorise(rs_lod_dir *dir, int n, double r, const rs_bc *lo,
+                          const rs_bc *hi, int cn, double *inv, double *up)
 {
     const double kscale = (cn ? 4.0 : 2.0) * r;
     const double alo = lo->kind == RS_BC_DIRICHLET ? -r : r;
