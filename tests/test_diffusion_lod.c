@@ -162,10 +162,18 @@ static void ref_step(double *c, rs_grid g, const rs_substrate_spec *sp, double d
                      int order, const double *src, const double *upt)
 {
     const size_t n = voxels(g);
-    for (size_t v = 0; v < n; v++)
-        c[v] = (c[v] + dt * (src ? src[v] : 0.0)) / (1.0 + dt * (upt ? upt[v] : 0.0));
+    /* Decay in the per-voxel step: backward Euler with the uptake (order 1),
+     * exact with phi = (1 - e^{-lambda dt}) / lambda weighing S and U
+     * (order 2). */
+    const double lam = sp->decay;
+    const double e = exp(-lam * dt), phi = lam > 0 ? (1.0 - e) / lam : dt;
+    for (size_t v = 0; v < n; v++) {
+        const double S = src ? src[v] : 0.0, U = upt ? upt[v] : 0.0;
+        c[v] = order == 1 ? (c[v] + dt * S) / (1.0 + dt * (U + lam))
+                          : (e * c[v] + phi * S) / (1.0 + phi * U);
+    }
     const int dims = g.nz > 1 ? 3 : 2;
-    const double theta = order == 2 ? 0.5 : 1.0, mu = sp->decay / dims;
+    const double theta = order == 2 ? 0.5 : 1.0, mu = 0.0;
     for (int k = 0; k < g.nz; k++)
         for (int j = 0; j < g.ny; j++)
             ref_line(c + at(g, 0, j, k), 1, g.nx, sp->diffusion, mu, g.dx, dt, theta,
@@ -251,15 +259,18 @@ static void matches_reference(void **state)
 /* Runs a no-flux cosine mode and checks (a) it stays that mode (it is an
  * exact eigenvector of every directional operator): residual <= 1e-12,
  * rounding only; (b) its amplitude equals the fully discrete factor
- * prod_a g_a^N, g_a = 1/(1 + dt mu_a) (backward Euler) or
- * (1 - dt mu_a/2)/(1 + dt mu_a/2) (Crank-Nicolson), mu_a = D e_a/dx^2 +
- * lambda/dims: relative 1e-10 (rounding over N steps); (c) it matches the
- * continuous exp(-(D k^2 + lambda) t) within the discretisation error
- * bound exp(B) - 1, where B adds the spatial bound t D sum k_a^4 dx^2/12
- * (from k^2 dx^2 - k^4 dx^4/12 <= 2 - 2 cos(k dx) <= k^2 dx^2) and the time
- * bound t dt sum mu_a^2 / 2 (BE: z - z^2/2 <= log(1 + z) <= z) or
- * 1.2 t dt^2 sum mu_a^3 / 12 (CN: log((1+z/2)/(1-z/2)) = z + z^3/12 +
- * O(z^5), z <= 0.5 here). */
+ * (g_0 prod_a g_a)^N, g_a = 1/(1 + dt mu_a) (backward Euler) or
+ * (1 - dt mu_a/2)/(1 + dt mu_a/2) (Crank-Nicolson), mu_a = D e_a/dx^2,
+ * and the decay's factor g_0 = 1/(1 + dt lambda) (backward Euler, in the
+ * per-voxel step) or e^{-lambda dt} (Crank-Nicolson: exact): relative
+ * 1e-10 (rounding over N steps); (c) it matches the continuous
+ * exp(-(D k^2 + lambda) t) within the discretisation error bound
+ * exp(B) - 1, where B adds the spatial bound t D sum k_a^4 dx^2/12 (from
+ * k^2 dx^2 - k^4 dx^4/12 <= 2 - 2 cos(k dx) <= k^2 dx^2) and the time
+ * bound t dt sum mu_a^2 / 2 over the directions and the decay (BE:
+ * z - z^2/2 <= log(1 + z) <= z) or 1.2 t dt^2 sum mu_a^3 / 12 over the
+ * directions (CN: log((1+z/2)/(1-z/2)) = z + z^3/12 + O(z^5), z <= 0.5
+ * here; the decay adds nothing). */
 static void check_cosine(rs_grid g, int mx, int my, int mz, int order)
 {
     const double D = 3.0, lambda = 0.01, dt = 0.5;
@@ -275,9 +286,10 @@ static void check_cosine(rs_grid g, int mx, int my, int mz, int order)
     run(d, &c, NULL, NULL, steps);
 
     const int m[3] = {mx, my, mz}, len[3] = {g.nx, g.ny, g.nz};
-    double log_g = 0, k2 = 0, spatial = 0, timeb = 0;
+    double log_g = order == 1 ? -log1p(dt * lambda) : -dt * lambda, k2 = 0, spatial = 0;
+    double timeb = order == 1 ? t * dt * lambda * lambda / 2.0 : 0.0;
     for (int a = 0; a < dims; a++) {
-        double mu = D * lap_eig(m[a], len[a]) / (g.dx * g.dx) + lambda / dims;
+        double mu = D * lap_eig(m[a], len[a]) / (g.dx * g.dx);
         double z = dt * mu;
         assert_true(z <= 0.5);
         log_g += order == 1 ? -log1p(z) : log((1.0 - z / 2) / (1.0 + z / 2));
@@ -425,15 +437,18 @@ static void linear_steady_state(void **state)
  * c(1) = 0, against c = sinh((1 - x)/l) / sinh(1/l), l = sqrt(D/lambda),
  * with nx cells (ny = 1), Crank-Nicolson from the exact profile for 10
  * relaxation times (rate >= lambda + D pi^2, so the start's error shrinks
- * by e^-10). With ny = 1 the y step only decays, by g = (1 - dt mu/2) /
- * (1 + dt mu/2), mu = lambda/2, and the fixed point c = g X(c) of the
- * split step solves (mu - A_x) c = (1 - dt mu/2) b, A_x the x operator
- * with decay mu and b its Dirichlet forcing: the steady state with the
- * boundary values scaled by 1 - dt lambda/4. The comparison is against
- * that scaled closed form, leaving the spatial error. */
+ * by e^-10). The decay is exact and applied before the x step X (with
+ * ny = 1 the y step is the identity), so the fixed point c = X(e c),
+ * e = e^{-lambda dt}, solves (1 - e) c - dt (1 + e)/2 A_x c = dt b, A_x
+ * the x operator and b its Dirichlet forcing, i.e. (tau - A_x) c =
+ * 2 b / (1 + e) with tau = (2/dt) tanh(lambda dt/2): the steady state
+ * with decay tau and the boundary values scaled by 2 / (1 + e) (about
+ * 1 + dt lambda/2: first order in dt, see docs/numerics.md). The
+ * comparison is against that closed form, leaving the spatial error. */
 static double sinh_error(int nx)
 {
-    const double D = 1.0, lambda = 4.0, dt = 1e-4, l = sqrt(D / lambda);
+    const double D = 1.0, lambda = 4.0, dt = 1e-4;
+    const double tau = 2.0 / dt * tanh(lambda * dt / 2.0), l = sqrt(D / tau);
     const rs_grid g = {nx, 1, 1, 1.0 / nx};
     rs_substrate_spec sp;
     rs_substrate_spec_init(&sp, D, lambda);
@@ -441,7 +456,7 @@ static double sinh_error(int nx)
     sp.bc[RS_FACE_XHI] = (rs_bc){RS_BC_DIRICHLET, 0.0};
     rs_diffusion *d = create(g, dt, 2, 1, &sp);
     double *c = field(g), *exact = field(g);
-    const double scale = 1.0 - dt * lambda / 4.0;
+    const double scale = 2.0 / (1.0 + exp(-lambda * dt));
     for (int i = 0; i < nx; i++)
         exact[i] = c[i] = scale * sinh((1.0 - (i + 0.5) * g.dx) / l) / sinh(1.0 / l);
     const int steps = (int)(10.0 / (lambda + D * PI * PI) / dt);

@@ -676,7 +676,9 @@ static void review_fixes(void **state)
     /* A set of a parameter used by a decay re-plans the solver from that step
      * on (an earlier version silently kept the old decay): a uniform u = 1
      * with decay k = 0, then k = 1 from t = 1 (step 10), dt 0.1, 2D lod
-     * (decay split over the 2 directions): u = (1 / (1 + 0.05))^(2 * 20). */
+     * (backward-Euler decay in the per-voxel step): u = (1 / (1 + 0.1))^20.
+     * (The lod of before split the decay over the 2 directions:
+     * (1 / 1.05)^40; docs/numerics.md.) */
     static const char *const setdecay =
         "regensim: 1\nname: sd\ndomain: {size: [30, 30], dx: 10}\n"
         "time: {end: 3, dt: {diffusion: 0.1}, checkpoint_every: 1.5}\n"
@@ -686,7 +688,7 @@ static void review_fixes(void **state)
     rs_model *m = fix_load(setdecay, NULL, 0);
     rs_sim *s = fix_sim(m);
     run(s, NULL);
-    double want = pow(1.0 / 1.05, 40);
+    double want = pow(1.0 / 1.1, 20);
     for (size_t v = 0; v < 9; v++) assert_true(fabs(rs_sim_field(s, 0)[v] - want) < 1e-12);
     /* ... and a run restored after the set re-plans too: bitwise equal. */
     rs_sim *part = fix_sim(m);

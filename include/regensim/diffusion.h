@@ -21,8 +21,13 @@
  *               basis; no-flux boundaries only.
  * The source/uptake term is applied per voxel as the implicit step
  * c <- (c + dt S) / (1 + dt U) (operator splitting), so concentrations
- * stay non-negative however large U is. Results are bitwise identical for
- * any number of OpenMP threads. */
+ * stay non-negative however large U is; lod and spectral fold the decay
+ * into that step (lod time_order 1: c <- (c + dt S) / (1 + dt (U +
+ * lambda)); lod time_order 2 and spectral: exact decay with
+ * phi = (1 - e^{-lambda dt}) / lambda in place of dt), so that a uniform
+ * field with uniform S, U and lambda has exactly the steady state
+ * S / (lambda + U) at any dt (docs/numerics.md). Results are bitwise
+ * identical for any number of OpenMP threads. */
 #ifndef REGENSIM_DIFFUSION_H
 #define REGENSIM_DIFFUSION_H
 

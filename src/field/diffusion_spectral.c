@@ -4,25 +4,30 @@
  * voxels (L = n dx) is exactly what FFTW's DCT-II (REDFT10) picks out, and
  * DCT-III (REDFT01) puts it back; the round trip multiplies by 2n. A step is
  *
- *     c <- (c + dt S) / (1 + dt U)                     (per voxel, Lie split)
  *     c <- DCT-III[ DCT-II[c] * exp(-dt (D |k|^2 + lambda)) / (2 nx 2 ny 2 nz) ]
+ *     c <- (c + phi S) / (1 + phi U)                   (per voxel, Lie split)
  *
- * with k = pi m / L per axis. The factor is separable, so create stores per
- * substrate three 1D tables fx, fy, fz (normalisation and decay folded in).
+ * with k = pi m / L per axis and phi = (1 - e^{-lambda dt}) / lambda (dt
+ * when lambda = 0): the exponential-integrator weight of a source held
+ * over the step, which makes a uniform field's steady state exactly
+ * S / (lambda + U) at any dt (with dt in its place it would be
+ * dt S e^{-lambda dt} / (1 - e^{-lambda dt}), which vanishes at large
+ * dt lambda). The factor is separable, so create stores per substrate
+ * three 1D tables fx, fy, fz (normalisation and decay folded in).
  *
  * FFTW's own threading does not promise bitwise-identical results across
  * thread counts, so the threading is ours and FFTW only ever runs serial
  * plans, made once at create and executed on many arrays with the new-array
  * interface (which is thread-safe). A 3D step is three passes over the
  * field, each parallel over independent pieces:
- *   1. per xy plane k: source/uptake, then the 2D DCT-II of the plane;
+ *   1. per xy plane k: the 2D DCT-II of the plane;
  *   2. per y index j, on the slab of nz rows of nx starting at c + j nx
  *      (stride nx ny): DCT-II along z, multiply by fx[i] fy[j] fz[k],
  *      DCT-III along z, all while the slab is in cache;
- *   3. per xy plane: the 2D DCT-III.
+ *   3. per xy plane: the 2D DCT-III, then source/uptake.
  * Each piece is computed by the same plan and the same loops whichever
  * thread runs it, hence the determinism. In 2D the field is one plane:
- * source/uptake, 2D DCT-II, multiply, 2D DCT-III, serially per field, with
+ * 2D DCT-II, multiply, 2D DCT-III, source/uptake, serially per field, with
  * the substrates run in parallel (the 2D planes this solver is used for are
  * cheap next to the 3D ones; a row/column split like the 3D one would
  * parallelise a single field if that ever matters).
@@ -53,6 +58,7 @@ typedef struct spectral_solver {
     fftw_plan z_fwd, z_bwd;         /* 3D only: DCT-II / DCT-III along z of a slab */
     int needs_alignment;            /* some plan assumes FFTW's 16-byte alignment */
     double *factor;                 /* per substrate: fx[nx], fy[ny], fz[nz] */
+    rs_source_coef *coef;           /* per substrate: the source step's constants */
 } spectral_solver;
 
 static const char *const face_names[RS_NFACES] = {"x-", "x+", "y-", "y+", "z-", "z+"};
@@ -74,7 +80,7 @@ static double spectral_workspace(const rs_diffusion_config *cfg)
      * even though measuring touches only nx nz of its doubles (one row per
      * plane; the rest of a large buffer stays unbacked virtual memory). */
     const rs_grid *g = &cfg->grid;
-    const double tables = (double)cfg->nsubstrates * ((double)g->nx + g->ny + g->nz);
+    const double tables = (double)cfg->nsubstrates * ((double)g->nx + g->ny + g->nz + 3);
     const double voxels = (double)rs_grid_voxels(g);
     return sizeof(double) * ((double)planning_span(g) + tables) /
            (voxels * cfg->nsubstrates);
@@ -94,6 +100,7 @@ static void spectral_destroy(rs_diffusion *d)
         if (s->z_bwd) fftw_destroy_plan(s->z_bwd);
     }
     free(s->factor);
+    free(s->coef);
     rs_diffusion_base_free(d);
     free(s);
 }
@@ -114,12 +121,13 @@ static rs_status check_boundaries(const rs_diffusion_config *cfg, rs_error *err)
 }
 
 /* Fills one axis table: f[m] = exp(-dt (D k_m^2 + lambda)) / (2n) with
- * k_m = pi m / (n dx), the diffusion part flushed to 0 when negligible. */
+ * k_m = pi m / (n dx), the diffusion and the decay part each flushed to 0
+ * when negligible. */
 static void fill_axis(double *f, int n, double dx, double dt, double diffusion,
                       double decay)
 {
     const double pi = 3.14159265358979323846;
-    const double decay_factor = exp(-dt * decay);
+    const double decay_factor = dt * decay > SPECTRAL_FLUSH ? 0.0 : exp(-dt * decay);
     for (int m = 0; m < n; m++) {
         const double k = pi * m / (n * dx);
         const double rate = dt * diffusion * k * k;
@@ -195,7 +203,8 @@ static rs_status spectral_create(rs_diffusion **out, const rs_diffusion_config *
     }
     const size_t per_sub = (size_t)g->nx + (size_t)g->ny + (size_t)g->nz;
     s->factor = malloc((size_t)cfg->nsubstrates * per_sub * sizeof *s->factor);
-    if (!s->factor) {
+    s->coef = malloc((size_t)cfg->nsubstrates * sizeof *s->coef);
+    if (!s->factor || !s->coef) {
         spectral_destroy(&s->base);
         return rs_error_set(err, RS_ENOMEM, "spectral solver: out of memory for factors");
     }
@@ -206,6 +215,7 @@ static rs_status spectral_create(rs_diffusion **out, const rs_diffusion_config *
         fill_axis(fx, g->nx, g->dx, cfg->dt, sp->diffusion, sp->decay);
         fill_axis(fy, g->ny, g->dx, cfg->dt, sp->diffusion, 0.0);
         fill_axis(fz, g->nz, g->dx, cfg->dt, sp->diffusion, 0.0);
+        s->coef[n] = rs_source_coef_exponential(cfg->dt, sp->decay, 0);
     }
     st = spectral_plan(s, err);
     if (st != RS_OK) {
@@ -224,15 +234,13 @@ static void spectral_field_3d(const spectral_solver *s, int n, double *c,
     const rs_grid *g = &s->base.cfg.grid;
     const int nx = g->nx, ny = g->ny, nz = g->nz;
     const size_t plane = (size_t)nx * ny;
-    const double dt = s->base.cfg.dt;
+    const rs_source_coef *coef = &s->coef[n];
     const double *fx = s->factor + (size_t)n * ((size_t)nx + ny + nz);
     const double *fy = fx + nx, *fz = fy + ny;
 
 #pragma omp for schedule(static)
     for (int k = 0; k < nz; k++) {
         const size_t off = (size_t)k * plane;
-        rs_source_step(c + off, c + off, source ? source + off : NULL,
-                       uptake ? uptake + off : NULL, plane, dt);
         fftw_execute_r2r(s->plane_fwd, c + off, c + off);
     }
 #pragma omp for schedule(static)
@@ -246,6 +254,9 @@ static void spectral_field_3d(const spectral_solver *s, int n, double *c,
     for (int k = 0; k < nz; k++) {
         const size_t off = (size_t)k * plane;
         fftw_execute_r2r(s->plane_bwd, c + off, c + off);
+        if (source || uptake)
+            rs_source_coef_step(c + off, c + off, source ? source + off : NULL,
+                                uptake ? uptake + off : NULL, plane, coef);
     }
 }
 
@@ -258,10 +269,11 @@ static void spectral_field_2d(const spectral_solver *s, int n, double *c,
     const double *fx = s->factor + (size_t)n * ((size_t)nx + ny + 1);
     const double *fy = fx + nx;
 
-    rs_source_step(c, c, source, uptake, (size_t)nx * ny, s->base.cfg.dt);
     fftw_execute_r2r(s->plane_fwd, c, c);
     rs_spectral_scale_rows(c, (size_t)nx, ny, nx, fx, fy, 1.0);
     fftw_execute_r2r(s->plane_bwd, c, c);
+    if (source || uptake)
+        rs_source_coef_step(c, c, source, uptake, (size_t)nx * ny, &s->coef[n]);
 }
 
 /* Fields must be 16-byte aligned (malloc and rs_alloc_doubles are) unless

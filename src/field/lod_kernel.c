@@ -282,7 +282,7 @@ void rs_lod_rows(double *c, size_t stride, size_t len, const rs_lod_dir *d, int 
     rows_backward(c, stride, len, d);
 }
 
-void rs_lod_plane(double *c, const double *s, const double *u, double dt,
+void rs_lod_plane(double *c, const double *s, const double *u, const rs_source_coef *k,
                   const rs_lod_dir *x, const rs_lod_dir *y, int cn, double *restrict prev)
 {
     const size_t nx = (size_t)x->n;
@@ -292,9 +292,9 @@ void rs_lod_plane(double *c, const double *s, const double *u, double dt,
     while (done < ny) {
         const int rows = ny - done >= LOD_GROUP ? LOD_GROUP : 1;
         const size_t off = (size_t)done * nx;
-        if (s || u)
-            rs_source_step(c + off, c + off, s ? s + off : NULL, u ? u + off : NULL,
-                           nx * (size_t)rows, dt);
+        if (k)
+            rs_source_coef_step(c + off, c + off, s ? s + off : NULL, u ? u + off : NULL,
+                                nx * (size_t)rows, k);
         lines_range(c, nx, done, done + rows, x, cn);
         done += rows;
         if (ny > 1) {

@@ -20,6 +20,8 @@
 
 #include <stddef.h>
 
+#include "field/source_kernel.h"
+
 /* One direction of one substrate: its factorised system and boundary
  * terms. */
 typedef struct rs_lod_dir {
@@ -46,11 +48,12 @@ void rs_lod_lines(double *c, size_t stride, int nlines, const rs_lod_dir *x, int
 void rs_lod_rows(double *c, size_t stride, size_t len, const rs_lod_dir *d, int cn,
                  double *restrict prev);
 
-/* The whole first pass over one xy-plane of x->n by y->n values:
- * source/uptake (s, u: that plane's values or NULL), the x sweep and the y
+/* The whole first pass over one xy-plane of x->n by y->n values: the
+ * per-voxel source/uptake/decay step with constants k (s, u: that plane's
+ * values or NULL; no step when k is NULL), the x sweep and the y
  * sweep, the y forward elimination following each group of x lines while
  * they are in cache. prev: scratch for x->n values (Crank-Nicolson only). */
-void rs_lod_plane(double *c, const double *s, const double *u, double dt,
+void rs_lod_plane(double *c, const double *s, const double *u, const rs_source_coef *k,
                   const rs_lod_dir *x, const rs_lod_dir *y, int cn,
                   double *restrict prev);
 
