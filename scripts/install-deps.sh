@@ -14,6 +14,8 @@ packages=(
   # pandas: the cells_output test runs docs/output.md's DataFrame snippets (also
   # a dependency of python3-xarray; named because regensim uses it directly)
   python3-pandas
+  # tests/scenarios/variants_test.py reads the model files to compare variants with their base
+  python3-yaml
   clang libclang-rt-14-dev libomp-14-dev afl++
   valgrind linux-perf hyperfine
   # io_paraview (ParaView's XDMF reader; pvpython is in python3-paraview,

@@ -87,14 +87,15 @@ def run_family(fam, cli, workdir, reduced=False, seeds=None, jobs=2, variants=No
     {variant: [Series]}. Raises RuntimeError naming every failed run."""
     cfg = fam.REDUCED if reduced else fam.FULL
     nseeds = seeds or cfg["seeds"]
-    chosen = variants or cfg.get("variants") or list(fam.VARIANTS)
+    chosen = variants or cfg.get("variants") or [
+        v for v, spec in fam.VARIANTS.items() if not (reduced and spec.get("full_only"))]
     root = repo_root()
     tasks = []
     for v in chosen:
         spec = fam.VARIANTS[v]
         model = os.path.join(root, spec["model"])
         sets = list(spec.get("set", [])) + list(cfg.get("set", []))
-        for k in range(nseeds):
+        for k in range(min(nseeds, spec.get("seeds", nseeds))):
             seed = spec.get("seed0", 1) + k
             out = os.path.join(workdir, f"{fam.NAME}-{v}-{seed}")
             tasks.append((v, seed, model, out, sets))

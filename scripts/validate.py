@@ -83,13 +83,30 @@ def main(argv):
     return 0 if all_pass else 1
 
 
+def provenance():
+    """One line: when, from which commit, on what machine this ran."""
+    import datetime
+    import platform
+    import subprocess
+    try:
+        rev = subprocess.run(["git", "-C", sl.repo_root(), "describe", "--always", "--dirty"],
+                             capture_output=True, text=True).stdout.strip() or "unknown"
+    except OSError:
+        rev = "unknown"
+    when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return (f"Run {when} at git {rev} on {platform.machine()} Linux, "
+            f"{os.cpu_count()} CPUs (load average {load:.1f} at the end)")
+
+
 def write_report(a, sections):
     lines = ["# Validation of the disease scenarios", "",
              "Written by `scripts/validate.sh` (scripts/validate.py"
              f"{' --reduced' if a.reduced else ''}); do not edit by hand. Each outcome is "
              "the target the scenario issue sets (docs/models/), measured as mean +- "
-             "sample sd over seeds. Times are days, run times seconds of one run "
-             "on one thread.", ""]
+             "sample sd over seeds and checked on the mean. Times are days, run times "
+             f"seconds of one run on one thread, {a.jobs} runs at a time. "
+             + provenance() + ".", ""]
     for name, fam, table, walls, png, secs, runs in sections:
         lines += [f"## {fam.TITLE}", "", table, ""]
         lines += ["Run time per run (s, mean +- sd over seeds, one thread): " +

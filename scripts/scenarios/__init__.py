@@ -6,7 +6,9 @@ A family module defines:
   NAME     short name ("ms"), used in run directory names
   TITLE    one line for the report
   VARIANTS {variant: {"model": "models/ms/lesion.yaml", "set": [overrides],
-            "seed0": 1}}; the first variant is the base scenario
+            "seed0": 1, "seeds": N, "full_only": False}}; the first
+            variant is the base scenario; "seeds" caps the seeds of a costly
+            variant, "full_only" leaves it out of the reduced set-up
   FULL     {"seeds": 5, "set": [overrides for every variant]}: the full
            validation (scripts/validate.sh, docs/validation.md)
   REDUCED  {"seeds": 2, "set": [...], "variants": [...]}: the reduced

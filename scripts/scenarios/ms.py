@@ -22,6 +22,8 @@ VARIANTS = {
     "no_opc": {"model": "models/ms/lesion_no_opc.yaml"},
     "clemastine": {"model": "models/ms/lesion_clemastine.yaml"},
     "opc_graft": {"model": "models/ms/lesion_opc_graft.yaml"},
+    # minutes per run: 5 seeds, full validation only
+    "lesion_3d": {"model": "models/ms/lesion_3d.yaml", "seeds": 5, "full_only": True},
 }
 FULL = {"seeds": 8, "set": ["time.save_every=0"]}
 # The suite's version: an 800 um square around the same lesion (every
@@ -69,40 +71,55 @@ def rise_day(r):
 
 
 def outcomes(runs):
+    out = base_outcomes(runs.get("lesion", []), "")
+    if runs.get("lesion_3d"):
+        out += base_outcomes(runs["lesion_3d"], " (3D)")
+    out += therapy_outcomes(runs)
+    return out
+
+
+def base_outcomes(base, tag):
+    """MS-1 and MS-3 on the runs of a base model (2D, or 3D with tag)."""
     out = []
-    base = runs.get("lesion", [])
     if base:
         v = [t30(r) for r in base]
-        out.append(Outcome("MS-1a", "M falls below 0.3 between day 2 and day 10 (t30, days)",
+        out.append(Outcome("MS-1a" + tag, "M falls below 0.3 between day 2 and day 10 (t30, days)",
                            sl.fmt(v, "d"), sl.within(sl.mean_sd(v)[0], 2, 10)))
         v = [t70(r) for r in base]
-        out.append(Outcome("MS-1b", "M reaches 0.7 between day 14 and day 35 (t70, days)",
+        out.append(Outcome("MS-1b" + tag, "M reaches 0.7 between day 14 and day 35 (t70, days)",
                            sl.fmt(v, "d"), sl.within(sl.mean_sd(v)[0], 14, 35)))
         v = [m_at(r, 42) for r in base]
-        out.append(Outcome("MS-1c", "M >= 0.8 by day 42", sl.fmt(v),
+        out.append(Outcome("MS-1c" + tag, "M >= 0.8 by day 42", sl.fmt(v),
                            sl.mean_sd(v)[0] >= 0.8))
         mg = [peak_ratio(r, "microglia") for r in base]
         op = [peak_ratio(r, "opcs") for r in base]
         mr, md = [x[1] for x in mg], [x[0] for x in mg]
         orr, od = [x[1] for x in op], [x[0] for x in op]
-        out.append(Outcome("MS-3a", "microglia/macrophages peak at 3-10x baseline",
+        out.append(Outcome("MS-3a" + tag, "microglia/macrophages peak at 3-10x baseline",
                            sl.fmt(mr, "x"), sl.within(sl.mean_sd(mr)[0], 3, 10)))
-        out.append(Outcome("MS-3b", "... on days 2-7", sl.fmt(md, "d"),
+        out.append(Outcome("MS-3b" + tag, "... on days 2-7", sl.fmt(md, "d"),
                            sl.within(sl.mean_sd(md)[0], 2, 7)))
-        out.append(Outcome("MS-3c", "OPCs peak at 2-5x baseline", sl.fmt(orr, "x"),
+        out.append(Outcome("MS-3c" + tag, "OPCs peak at 2-5x baseline", sl.fmt(orr, "x"),
                            sl.within(sl.mean_sd(orr)[0], 2, 5)))
-        out.append(Outcome("MS-3d", "... on days 3-10", sl.fmt(od, "d"),
+        out.append(Outcome("MS-3d" + tag, "... on days 3-10", sl.fmt(od, "d"),
                            sl.within(sl.mean_sd(od)[0], 3, 10)))
         nd = [new_ol_day(r) for r in base]
         gap1 = [o - m for o, m in zip(od, md)]
         gap2 = [n - o for n, o in zip(nd, od)]
-        out.append(Outcome("MS-3e", "microglia peak before OPCs peak (OPC peak day - microglia peak day > 0)",
+        out.append(Outcome("MS-3e" + tag, "microglia peak before OPCs peak (OPC peak day - microglia peak day > 0)",
                            sl.fmt(gap1, "d"), sl.mean_sd(gap1)[0] > 0))
-        out.append(Outcome("MS-3f", "OPCs peak before new oligodendrocytes appear (day they reach 10 % of their final number - OPC peak day > 0)",
+        out.append(Outcome("MS-3f" + tag, "OPCs peak before new oligodendrocytes appear (day they reach 10 % of their final number - OPC peak day > 0)",
                            sl.fmt(gap2, "d"), sl.mean_sd(gap2)[0] > 0))
         hd = [rise_day(r) - debris_half_day(r) for r in base]
-        out.append(Outcome("MS-3g", "M starts rising only after at least half the debris is cleared (day of M's minimum - day debris_core falls to half its peak >= 0)",
+        out.append(Outcome("MS-3g" + tag, "M starts rising only after at least half the debris is cleared (day of M's minimum - day debris_core falls to half its peak >= 0)",
                            sl.fmt(hd, "d"), sl.mean_sd(hd)[0] >= 0))
+    return out
+
+
+def therapy_outcomes(runs):
+    """MS-2 and the therapies, against the 2D base."""
+    out = []
+    base = runs.get("lesion", [])
     if runs.get("no_opc"):
         v = [m_at(r, 42) for r in runs["no_opc"]]
         out.append(Outcome("MS-2", "OPCs ablated: M < 0.4 at day 42", sl.fmt(v),
@@ -127,7 +144,7 @@ def plot(runs, outcomes, path):
     a = ax[0, 0]
     for v, rs in runs.items():
         t, m, s = sl.mean_curve(rs, "myelin_core")
-        sl.plot_band(a, t / DAY, m, s, v)
+        sl.plot_band(a, t / DAY, m, s, v, color="0.5" if v == "lesion_3d" else None)
     sl.target_box(a, 2, 10, 0, 0.3, "MS-1a: M < 0.3")
     sl.target_box(a, 14, 35, 0.7, 1.0, "MS-1b: t70")
     sl.target_box(a, 42 - 1.5, 42, 0.8, 1.0, "MS-1c")
@@ -154,7 +171,7 @@ def plot(runs, outcomes, path):
         a.legend(fontsize=7)
         a = ax[1, 1]
         for v, rs in runs.items():
-            if v == "no_opc":
+            if v in ("no_opc", "lesion_3d"):
                 continue
             t, m, s = sl.mean_curve(rs, "new_oligodendrocytes")
             sl.plot_band(a, t / DAY, m, s, v)
