@@ -63,7 +63,10 @@ def run_one(cli, model, outdir, seed, overrides, threads=1):
         cmd += ["--set", o]
     env = dict(os.environ, OMP_WAIT_POLICY="passive")
     t0 = time.monotonic()
-    p = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    except OSError as e:
+        return 0.0, f"cannot run {cli}: {e}"
     wall = time.monotonic() - t0
     if p.returncode != 0:
         return wall, f"exit {p.returncode}: {p.stderr.strip()[-2000:]}"
@@ -110,8 +113,12 @@ def run_family(fam, cli, workdir, reduced=False, seeds=None, jobs=2, variants=No
             if err:
                 errors.append(f"{fam.NAME}/{v} seed {s}: {err}")
                 continue
+            try:
+                runs[v].append(load_series(os.path.join(o, "run.h5"), v, s, wall))
+            except (OSError, KeyError) as e:
+                errors.append(f"{fam.NAME}/{v} seed {s}: cannot read its metrics: {e}")
+                continue
             log(f"  {fam.NAME}/{v} seed {s}: {wall:.1f} s")
-            runs[v].append(load_series(os.path.join(o, "run.h5"), v, s, wall))
     if errors:
         raise RuntimeError("\n".join(errors))
     for v in runs:
@@ -125,6 +132,11 @@ def first_time(t, y, pred, after=-math.inf):
     """The first time >= `after` at which pred(y) holds (linear between
     samples for a threshold given as ('<', v) or ('>=', v)), or nan."""
     op, v = pred
+    if op not in ("<", ">="):
+        raise ValueError(f"first_time: unknown comparison {op!r}")
+    t, y = np.asarray(t, dtype=float), np.asarray(y, dtype=float)
+    if math.isnan(after) or np.isnan(y[t >= after]).any():
+        return math.nan  # a NaN in the data measures nothing
     for i in range(len(t)):
         if t[i] < after:
             continue
@@ -137,13 +149,19 @@ def first_time(t, y, pred, after=-math.inf):
 
 
 def value_at(t, y, t0):
-    """y interpolated at time t0."""
+    """y interpolated at time t0; nan outside the run's times (np.interp
+    would repeat the end value)."""
+    if not (t[0] - 1e-9 <= t0 <= t[-1] + 1e-9):
+        return math.nan
     return float(np.interp(t0, t, y))
 
 
 def peak(t, y, t_from=-math.inf, t_to=math.inf):
     """(time, value) of the maximum of y in [t_from, t_to]."""
+    t, y = np.asarray(t, dtype=float), np.asarray(y, dtype=float)
     sel = (t >= t_from) & (t <= t_to)
+    if not sel.any() or np.isnan(y[sel]).any():
+        return math.nan, math.nan
     i = int(np.argmax(np.where(sel, y, -np.inf)))
     return float(t[i]), float(y[i])
 
@@ -152,7 +170,7 @@ def mean_sd(values):
     a = np.asarray(values, dtype=float)
     if len(a) == 0:
         return math.nan, math.nan
-    return float(np.mean(a)), float(np.std(a, ddof=1)) if len(a) > 1 else 0.0
+    return float(np.mean(a)), float(np.std(a, ddof=1)) if len(a) > 1 else math.nan
 
 
 def fmt(values, unit="", digits=3):
@@ -171,7 +189,7 @@ def mean_curve(runs, name):
     """(t, mean, sd) of metric `name` over runs on the first run's times."""
     t = runs[0].t
     ys = np.array([np.interp(t, r.t, r[name]) for r in runs])
-    return t, ys.mean(axis=0), ys.std(axis=0)
+    return t, ys.mean(axis=0), ys.std(axis=0, ddof=1) if len(runs) > 1 else 0 * t
 
 
 # ---- report -------------------------------------------------------------

@@ -17,6 +17,7 @@ arguments.
 import argparse
 import importlib
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -39,18 +40,30 @@ def main(argv):
     ap.add_argument("--images", help="write a plot per family here (PNG)")
     ap.add_argument("--variants", help="comma-separated subset of variants")
     a = ap.parse_args(argv)
-    if not os.access(a.cli, os.X_OK):
+    if a.seeds is not None and a.seeds < 1:
+        print(f"validate.py: --seeds {a.seeds}: expected at least 1", file=sys.stderr)
+        return 2
+    if not os.access(a.cli, os.X_OK) or os.path.isdir(a.cli):
         print(f"validate.py: {a.cli}: no regensim executable there", file=sys.stderr)
         return 2
-    tmp = None
-    work = a.work
-    if not work:
-        tmp = tempfile.TemporaryDirectory(prefix="regensim-validate-")
-        work = tmp.name
+    with tempfile.TemporaryDirectory(prefix="regensim-validate-") as tmp:
+        return validate(a, a.work or os.path.join(tmp, "runs"), os.path.join(tmp, "images"))
+
+
+def validate(a, work, staged):
+    """Runs and checks the families; the plots are staged and moved into
+    --images only once every run has succeeded, with the report, so a
+    failed validation leaves the committed report and its images in step."""
     os.makedirs(work, exist_ok=True)
-    sections, all_pass = [], True
+    sections, all_pass, pngs = [], True, []
     for name in a.families:
         fam = importlib.import_module(f"scenarios.{name}")
+        if a.variants:
+            unknown = [v for v in a.variants.split(",") if v not in fam.VARIANTS]
+            if unknown:
+                print(f"validate.py: {name}: no variant {', '.join(unknown)} "
+                      f"(it has {', '.join(fam.VARIANTS)})", file=sys.stderr)
+                return 2
         t0 = time.monotonic()
         print(f"== {name}: {fam.TITLE} ({'reduced' if a.reduced else 'full'}) ==", flush=True)
         try:
@@ -61,9 +74,19 @@ def main(argv):
         except RuntimeError as e:
             print(f"validate.py: a run failed:\n{e}", file=sys.stderr)
             return 2
+        empty = [v for v, rs in runs.items() if not rs]
         outs = fam.outcomes(runs)
+        if empty or not outs:
+            print(f"validate.py: {name}: nothing measured (variants without runs: "
+                  f"{', '.join(empty) or 'none'})", file=sys.stderr)
+            return 2
         if a.reduced and fam.REDUCED.get("outcomes"):
             keep = set(fam.REDUCED["outcomes"])
+            missing = keep - {o.id for o in outs}
+            if missing:
+                print(f"validate.py: {name}: outcomes {sorted(missing)} not measured",
+                      file=sys.stderr)
+                return 2
             outs = [o for o in outs if o.id in keep]
         table = sl.markdown_table(outs)
         print(table, flush=True)
@@ -72,14 +95,16 @@ def main(argv):
         walls = {v: sl.mean_sd([r.wall for r in rs]) for v, rs in runs.items()}
         png = None
         if a.images:
-            os.makedirs(a.images, exist_ok=True)
+            os.makedirs(staged, exist_ok=True)
+            fam.plot(runs, outs, os.path.join(staged, f"validation_{name}.png"))
             png = os.path.join(a.images, f"validation_{name}.png")
-            fam.plot(runs, outs, png)
+            pngs.append(png)
         sections.append((name, fam, table, walls, png, time.monotonic() - t0, runs))
+    for png in pngs:
+        os.makedirs(a.images, exist_ok=True)
+        shutil.move(os.path.join(staged, os.path.basename(png)), png)
     if a.report:
         write_report(a, sections)
-    if tmp:
-        tmp.cleanup()
     return 0 if all_pass else 1
 
 

@@ -41,9 +41,9 @@ VARIANTS = {
                      "set": ["sod1=0", "astro_uptake=0.3", "time.end=14400"]},
 }
 
-FULL = {"seeds": 5, "set": []}
+FULL = {"seeds": 5, "set": ["time.save_every=0"]}
 # Same domain, cells, biology and parameters; 2 seeds instead of 5.
-REDUCED = {"seeds": 2, "set": []}
+REDUCED = {"seeds": 2, "set": ["time.save_every=0"]}
 
 AGE0 = 50.0          # mouse age (d) at model day 0
 T_ONSET = 45.0       # model day of onset (age 95 d)
@@ -122,8 +122,9 @@ def outcomes(runs):
                               f"ratio {sl.fmt(rr)}; t50 base {sl.fmt([_t50(r) for r in base], 'd')}, "
                               f"riluzole {sl.fmt([_t50(r) for r in ril], 'd')}",
                               sl.within(m, 1.10, 1.25)))
-        late = [sl.value_at(r.days, r["mn_fraction"], T_END) - r["mn_fraction"][-1] for r in ril]
-        endl = [1.0 - r["mn_fraction"][-1] for r in ril]
+        late = [sl.value_at(r.days, r["mn_fraction"], T_END)
+                - sl.value_at(r.days, r["mn_fraction"], 105) for r in ril]
+        endl = [1.0 - sl.value_at(r.days, r["mn_fraction"], 105) for r in ril]
         ml, _ = sl.mean_sd(late)
         me, _ = sl.mean_sd(endl)
         out.append(sl.Outcome(
@@ -137,13 +138,13 @@ def outcomes(runs):
             left = sl.value_at(r.days, r["mn_left"], T_END)
             right = sl.value_at(r.days, r["mn_right"], T_END)
             ratio.append(left / max(right, 1e-9))
-            contra.append(1.0 - right / N_MN_HORN)
+            contra.append(1.0 - right / r["mn_right"][0])
         m, _ = sl.mean_sd(ratio)
         out.append(sl.Outcome(
             "ALS-3c", "GDNF graft: ~2x surviving MNs on the grafted side vs the other at end stage (ratio 1.5-2.5; Suzuki 2007)",
             sl.fmt(ratio), sl.within(m, 1.5, 2.5)))
         if base:
-            bright = [1.0 - sl.value_at(r.days, r["mn_right"], T_END) / N_MN_HORN for r in base]
+            bright = [1.0 - sl.value_at(r.days, r["mn_right"], T_END) / r["mn_right"][0] for r in base]
             mc, _ = sl.mean_sd(contra)
             mb, _ = sl.mean_sd(bright)
             out.append(sl.Outcome(

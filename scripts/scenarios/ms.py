@@ -67,6 +67,8 @@ def debris_half_day(r):
 def rise_day(r):
     """When M starts rising: its minimum before its recovery."""
     M = r["myelin_core"]
+    if np.isnan(M).any():
+        return math.nan
     return float(r.t[int(np.argmin(M))]) / DAY
 
 
