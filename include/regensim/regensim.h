@@ -18,5 +18,6 @@
 #include "regensim/sim.h"
 #include "regensim/io.h"
 #include "regensim/run.h"
+#include "regensim/sweep.h"
 
 #endif
