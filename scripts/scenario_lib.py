@@ -31,6 +31,7 @@ class Series:
     wall: float  # s
     t: np.ndarray
     metrics: dict
+    params: dict = dataclasses.field(default_factory=dict)  # the run's resolved parameters
 
     def __getitem__(self, name):
         return self.metrics[name]
@@ -74,14 +75,18 @@ def run_one(cli, model, outdir, seed, overrides, threads=1):
 
 
 def load_series(path, variant, seed, wall):
-    """The metrics of run.h5 at path as a Series."""
+    """The metrics of run.h5 at path as a Series, with the run's parameters
+    as it ran them (/model/resolved: defaults filled in, --set applied)."""
     import h5py
+    import yaml
     with h5py.File(path, "r") as h:
         ts = h["timeseries"]
         t = np.asarray(ts["time"][()], dtype=float)
         m = {k: np.asarray(ts[k][()], dtype=float) for k in ts
              if k != "time" and isinstance(ts[k], h5py.Dataset)}
-    return Series(variant, seed, wall, t, m)
+        resolved = yaml.safe_load(h["model/resolved"][()].decode()) or {}
+    params = {k: float(v) for k, v in (resolved.get("parameters") or {}).items()}
+    return Series(variant, seed, wall, t, m, params)
 
 
 def run_family(fam, cli, workdir, reduced=False, seeds=None, jobs=2, variants=None,
