@@ -208,6 +208,18 @@ def ratio(old, new):
     return new / old
 
 
+def speed_verdict(r, threshold):
+    """The verdict on a speed ratio new/old (None: a figure is missing), and
+    whether it is a regression."""
+    if r is None:
+        return "no figure", False
+    if r < 1.0 - threshold:
+        return f"REGRESSION (> {threshold:.0%} slower)", True
+    if r > 1.0 + threshold:
+        return "faster", False
+    return "ok", False
+
+
 def table_start(olds, news, title, old_head, new_head, out):
     """Prints a comparison table's header; returns the keys of both
     documents, old order first."""
@@ -260,15 +272,10 @@ def compare(old, new, threshold, out):
         if o.get("skipped") or n.get("skipped"):
             verdict = "skipped in " + ("both" if o.get("skipped") and n.get("skipped")
                                        else "old" if o.get("skipped") else "new")
-        elif rn is None:
-            verdict = "no figure"
-        elif rn < 1.0 - threshold:
-            verdict = f"REGRESSION (> {threshold:.0%} slower)"
-            regressed.append(key_label(k))
-        elif rn > 1.0 + threshold:
-            verdict = "faster"
         else:
-            verdict = "ok"
+            verdict, bad = speed_verdict(rn, threshold)
+            if bad:
+                regressed.append(key_label(k))
         print(f"{key_label(k):34} {fmt(vo):>10} {fmt(vn):>10} {fmt(ratio(vo, vn)):>6} "
               f"{fmt(no):>9} {fmt(nn):>9} {fmt(rn):>6}  {verdict}", file=out)
     print(file=out)
@@ -372,15 +379,10 @@ def compare_io(old, new, threshold, out):
             rn = ratio(no, nn)
             if skipped:
                 verdict = "skipped"
-            elif rn is None:
-                verdict = "no figure"
-            elif rn < 1.0 - threshold:
-                verdict = f"REGRESSION (> {threshold:.0%} slower)"
-                regressed.append(io_label(k))
-            elif rn > 1.0 + threshold:
-                verdict = "faster"
             else:
-                verdict = "ok"
+                verdict, bad = speed_verdict(rn, threshold)
+                if bad:
+                    regressed.append(io_label(k))
         print(f"{io_label(k):34} {fmt(vo):>10} {fmt(vn):>10} {fmt(ratio(vo, vn)):>6} "
               f"{fmt(no):>9} {fmt(nn):>9} {fmt(rn):>6}  {verdict}", file=out)
     print("(snapshot write: MB/s, norm = MB/s per triad GB/s; run overhead: seconds "
@@ -431,15 +433,10 @@ def compare_cells(old, new, threshold, out):
         r = ratio(vo, vn)
         if o.get("skipped") or n.get("skipped"):
             verdict = "skipped"
-        elif r is None:
-            verdict = "no figure"
-        elif r < 1.0 - threshold:
-            verdict = f"REGRESSION (> {threshold:.0%} slower)"
-            regressed.append(cells_label(k))
-        elif r > 1.0 + threshold:
-            verdict = "faster"
         else:
-            verdict = "ok"
+            verdict, bad = speed_verdict(r, threshold)
+            if bad:
+                regressed.append(cells_label(k))
         print(f"{cells_label(k):34} {fmt(vo):>10} {fmt(vn):>10} {fmt(r):>6} "
               f"{'':>9} {'':>9} {'':>6}  {verdict}", file=out)
     bo = number(old.get("cells", {}).get("bytes_per_cell"))

@@ -20,7 +20,6 @@ import os
 import shutil
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import scenario_lib as sl  # noqa: E402
@@ -64,7 +63,6 @@ def validate(a, work, staged):
                 print(f"validate.py: {name}: no variant {', '.join(unknown)} "
                       f"(it has {', '.join(fam.VARIANTS)})", file=sys.stderr)
                 return 2
-        t0 = time.monotonic()
         print(f"== {name}: {fam.TITLE} ({'reduced' if a.reduced else 'full'}) ==", flush=True)
         try:
             runs = sl.run_family(fam, a.cli, work, reduced=a.reduced, seeds=a.seeds,
@@ -99,7 +97,7 @@ def validate(a, work, staged):
             fam.plot(runs, outs, os.path.join(staged, f"validation_{name}.png"))
             png = os.path.join(a.images, f"validation_{name}.png")
             pngs.append(png)
-        sections.append((name, fam, table, walls, png, time.monotonic() - t0, runs))
+        sections.append((fam, table, walls, png))
     for png in pngs:
         os.makedirs(a.images, exist_ok=True)
         shutil.move(os.path.join(staged, os.path.basename(png)), png)
@@ -132,13 +130,13 @@ def write_report(a, sections):
              "sample sd over seeds and checked on the mean. Times are days, run times "
              f"seconds of one run on one thread, {a.jobs} runs at a time. "
              + provenance() + ".", ""]
-    for name, fam, table, walls, png, secs, runs in sections:
+    for fam, table, walls, png in sections:
         lines += [f"## {fam.TITLE}", "", table, ""]
         lines += ["Run time per run (s, mean +- sd over seeds, one thread): " +
                   ", ".join(f"{v} {m:.0f} +- {s:.0f}" for v, (m, s) in walls.items()), ""]
         if png:
             rel = os.path.relpath(png, os.path.dirname(os.path.abspath(a.report)))
-            lines += [f"![{name} time courses with the target bands]({rel})", ""]
+            lines += [f"![{fam.NAME} time courses with the target bands]({rel})", ""]
     with open(a.report + ".tmp", "w") as f:
         f.write("\n".join(lines))
     os.replace(a.report + ".tmp", a.report)
