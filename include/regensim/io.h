@@ -262,6 +262,72 @@ RS_API rs_status rs_io_section_put_string(rs_io_section *sec, const char *name,
 RS_API rs_status rs_io_section_get_string(rs_io_section *sec, const char *name, char **v,
                                           rs_error *err);
 
+/* --- for sweeps: a finished run's metrics, a table file, atomic writes --- */
+
+/* A run's metric time series as read back from its run.h5. */
+typedef struct rs_io_timeseries {
+    int nmetrics;
+    char **names;   /* nmetrics names, in run.h5's order (the model's) */
+    size_t nrows;   /* the counted rows (/timeseries attribute nrows) */
+    double *time;   /* nrows times, min */
+    double *values; /* metric-major: values[m * nrows + r] */
+} rs_io_timeseries;
+
+/* Reads the counted rows of /timeseries of the run.h5 at path into *out
+ * (free with rs_io_timeseries_free). RS_EIO with a message naming the file
+ * when it is missing, not HDF5 or not a run.h5; RS_ENOMEM. Prints nothing
+ * (HDF5's error stack is silenced). */
+RS_API rs_status rs_io_timeseries_read(const char *path, rs_io_timeseries **out,
+                                       rs_error *err);
+RS_API void rs_io_timeseries_free(rs_io_timeseries *ts);
+
+/* The type of a table file's column or attribute. */
+typedef enum rs_io_kind {
+    RS_IO_F64 = 0, /* float64 */
+    RS_IO_I64,     /* int64 */
+    RS_IO_STR,     /* variable-length UTF-8 strings */
+    RS_IO_STRS     /* attributes only: a 1-D array of strings */
+} rs_io_kind;
+
+/* A column: nrows values in f64, i64 or str (by kind). */
+typedef struct rs_io_column {
+    const char *name;  /* its dataset's name (dots allowed, no '/') */
+    rs_io_kind kind;   /* RS_IO_F64, RS_IO_I64 or RS_IO_STR */
+    const double *f64;
+    const int64_t *i64;
+    const char *const *str;
+    const char *units; /* NULL, or its `units` attribute */
+} rs_io_column;
+
+/* A root attribute: str (RS_IO_STR), i64 (RS_IO_I64), f64 (RS_IO_F64) or
+ * the nstrs strings strs (RS_IO_STRS). */
+typedef struct rs_io_attr {
+    const char *name;
+    rs_io_kind kind;
+    const char *str;
+    int64_t i64;
+    double f64;
+    const char *const *strs;
+    int nstrs;
+} rs_io_attr;
+
+/* Writes a table of nrows rows as the HDF5 file at path, atomically (a
+ * temporary file renamed over path: a reader sees the old file or the new
+ * one, never half): one 1-D dataset per column at the root, all on the
+ * dimension scale `dim` (an int64 dataset 0..nrows-1), so xarray opens it
+ * as a Dataset with dimension `dim` and pandas via h5py; plus the root
+ * attributes. nrows may be 0. RS_EINVAL for a bad name (empty, '/', a
+ * duplicate or the name of dim), RS_EIO naming the file. */
+RS_API rs_status rs_io_table_file_write(const char *path, const char *dim,
+                                        const rs_io_column *cols, int ncols, size_t nrows,
+                                        const rs_io_attr *attrs, int nattrs, rs_error *err);
+
+/* Writes len bytes to path atomically: path.tmp, then rename, so a reader
+ * (or a kill) sees the old file or the new one. Not fsynced (a crash of
+ * the machine, not of the process, may lose the newest version). */
+RS_API rs_status rs_io_write_atomic(const char *path, const char *data, size_t len,
+                                    rs_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -13,6 +13,7 @@
 #include "regensim/region.h"
 #include "regensim/diffusion.h"
 #include "regensim/expr.h"
+#include "regensim/yaml.h"
 #include "regensim/model.h"
 #include "regensim/cells.h"
 #include "regensim/sim.h"

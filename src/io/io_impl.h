@@ -167,13 +167,11 @@ int rs_io_close_or_drop(hid_t f, const char *path);
 /* "dir/name" into buf (size bytes); -1 if it does not fit. */
 int rs_io_path(char *buf, size_t size, const char *dir, const char *name);
 
-/* Writes len bytes to path atomically: path.tmp, then rename, so a reader
- * (or a kill) sees the old file or the new one. Not fsynced: it writes the
- * views rewritten at every snapshot (run.xmf), and on ext4 an fsync also
- * forces out the snapshot data just written to run.h5, which cost more
- * than the snapshot itself (the status file, which must survive, is
- * written by rs_io_status_write). */
-rs_status rs_io_write_atomic(const char *path, const char *data, size_t len, rs_error *err);
+/* rs_io_write_atomic (io.h) is not fsynced: it writes the views rewritten
+ * at every snapshot (run.xmf), and on ext4 an fsync also forces out the
+ * snapshot data just written to run.h5, which cost more than the snapshot
+ * itself (the status file, which must survive, is written by
+ * rs_io_status_write). */
 
 /* fsyncs a closed file by path (and nothing else); 0 or -1. */
 int rs_io_fsync_path(const char *path);

@@ -116,7 +116,7 @@ static int parse_index(const char *t, int n)
 /* Parses an override's value into field f of base. A number that does not
  * parse keeps its previous value, so that one bad --set gives one error,
  * not a second one from the NaN left behind (a parameter read by others). */
-static void parse_override_value(mctx *c, const field_desc *f, const yt_node *node, void *base,
+static void parse_override_value(mctx *c, const field_desc *f, const rs_yaml_node *node, void *base,
                                  const char *path, rs_model_pos pos)
 {
     if (f->kind != FK_NUMBER) {
@@ -198,7 +198,7 @@ void rs_model_apply_override(mctx *c, int idx, const char *text)
             return;
         }
         int last = i == nt - 1;
-        yt_node node = {.kind = YT_SCALAR, .style = YT_PLAIN, .text = (char *)value,
+        rs_yaml_node node = {.kind = RS_YAML_SCALAR, .style = RS_YAML_PLAIN, .text = (char *)value,
                         .len = strlen(value)};
         if (last) {
             if (f->kind == FK_STRUCT || f->kind == FK_DICT || f->kind == FK_LIST) {
@@ -292,16 +292,16 @@ rs_status rs_model_load_string(rs_model **out, const char *text, size_t len,
     *out = NULL;
     rs_errors_clear(errs);
     const char *name = source_name ? source_name : "(model)";
-    yt_doc doc;
+    rs_yaml_doc doc;
     rs_error err;
     rs_error_clear(&err);
-    rs_status s = yt_parse(&doc, name, text, len, &err);
+    rs_status s = rs_yaml_parse(&doc, name, text, len, &err);
     if (s != RS_OK) {
         rs_errors_add(errs, &err);
         return s;
     }
-    if (doc.root->kind != YT_MAP) {
-        yt_free(&doc);
+    if (doc.root->kind != RS_YAML_MAP) {
+        rs_yaml_free(&doc);
         rs_errors_add_at(errs, RS_EINVAL, name, doc.root ? 1 : 1, 1,
                          "the document is not a mapping; expected a model (a mapping "
                          "starting with 'regensim: 1')");
@@ -312,13 +312,13 @@ rs_status rs_model_load_string(rs_model **out, const char *text, size_t len,
     if (!m || !src) {
         free(m);
         free(src);
-        yt_free(&doc);
+        rs_yaml_free(&doc);
         return rs_errors_add_at(errs, RS_ENOMEM, name, 0, 0, "out of memory");
     }
     m->source = src;
     mctx c = {name, errs, 0, m, overrides, 0};
     rs_model_parse_struct(&c, &rs_model_schema_top, doc.root, m, "");
-    yt_free(&doc);
+    rs_yaml_free(&doc);
     for (int i = 0; i < noverrides; i++) rs_model_apply_override(&c, i, overrides[i]);
     rs_model_resolve(&c);
     if (c.nerr > 0) {
@@ -338,7 +338,7 @@ rs_status rs_model_load(rs_model **out, const char *path, const char *const *ove
     size_t len = 0;
     rs_error err;
     rs_error_clear(&err);
-    rs_status s = yt_read_file(path, &bytes, &len, &err);
+    rs_status s = rs_yaml_read_file(path, &bytes, &len, &err);
     if (s != RS_OK) {
         rs_errors_add(errs, &err);
         return s;

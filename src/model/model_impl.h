@@ -11,7 +11,7 @@
 
 #include "regensim/model.h"
 #include "regensim/text.h"
-#include "model/yaml_tree.h"
+#include "regensim/yaml.h"
 
 typedef enum fkind {
     FK_NUMBER,   /* rs_model_number: a number or constant expression of parameters */
@@ -92,11 +92,11 @@ void rs_model_err(mctx *c, rs_model_pos pos, const char *fmt, ...)
 void rs_model_expected(const field_desc *f, char *buf, size_t size);
 
 /* Parses node into the field f of the struct at base (path names it). */
-void rs_model_parse_field(mctx *c, const field_desc *f, const yt_node *n, void *base,
+void rs_model_parse_field(mctx *c, const field_desc *f, const rs_yaml_node *n, void *base,
                           const char *path, rs_model_pos pos);
 
 /* Parses a mapping into a struct of desc d (defaults for absent keys). */
-void rs_model_parse_struct(mctx *c, const struct_desc *d, const yt_node *n, void *base,
+void rs_model_parse_struct(mctx *c, const struct_desc *d, const rs_yaml_node *n, void *base,
                            const char *path);
 
 /* Applies one "path=value" override (index i); errors go to c. */
@@ -119,7 +119,7 @@ void rs_model_free_struct(const struct_desc *d, void *base);
 void rs_model_free_region(rs_model_region *r);
 
 /* Parses a number (a literal now; an expression's text for later). */
-void rs_model_parse_number(mctx *c, const field_desc *f, const yt_node *n,
+void rs_model_parse_number(mctx *c, const field_desc *f, const rs_yaml_node *n,
                            rs_model_number *num, const char *path, rs_model_pos pos);
 
 /* Checks v against f's range (display: how to show the value); 1 if fine. */
@@ -127,7 +127,7 @@ int rs_model_check_range(mctx *c, const field_desc *f, double v, const char *dis
                          const char *path, rs_model_pos pos);
 
 /* Region parsing and writing (model_region.c). */
-void rs_model_parse_region(mctx *c, const yt_node *n, rs_model_region *r, const char *path,
+void rs_model_parse_region(mctx *c, const rs_yaml_node *n, rs_model_region *r, const char *path,
                            rs_model_pos pos);
 
 /* Field access. */
@@ -135,14 +135,14 @@ void rs_model_parse_region(mctx *c, const yt_node *n, rs_model_region *r, const 
 #define FIELD_N(base, f) ((int *)((char *)(base) + (f)->off_n))
 
 /* A position from a YAML node. */
-static inline rs_model_pos rs_model_pos_of(const yt_node *n)
+static inline rs_model_pos rs_model_pos_of(const rs_yaml_node *n)
 {
     rs_model_pos p = {0, 0, 0, 0};
     if (n) {
         p.line = n->line;
         p.col = n->col;
-        if (n->kind == YT_SCALAR && n->end_line == n->line && n->style != YT_BLOCK) {
-            int q = n->style == YT_QUOTED;
+        if (n->kind == RS_YAML_SCALAR && n->end_line == n->line && n->style != RS_YAML_BLOCK) {
+            int q = n->style == RS_YAML_QUOTED;
             if ((size_t)(n->end_col - n->col) == n->len + 2 * (size_t)q) p.tcol = n->col + q;
         }
     }

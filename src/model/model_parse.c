@@ -100,7 +100,7 @@ int rs_model_check_range(mctx *c, const field_desc *f, double v, const char *dis
 }
 
 /* Parses a number (literal now, expression text for later) into num. */
-void rs_model_parse_number(mctx *c, const field_desc *f, const yt_node *n,
+void rs_model_parse_number(mctx *c, const field_desc *f, const rs_yaml_node *n,
                          rs_model_number *num, const char *path, rs_model_pos pos)
 {
     char exp[320];
@@ -109,18 +109,18 @@ void rs_model_parse_number(mctx *c, const field_desc *f, const yt_node *n,
     num->value = NAN;
     num->varies = 0;
     num->pos = pos;
-    if (n->kind != YT_SCALAR || yt_is_null(n)) {
+    if (n->kind != RS_YAML_SCALAR || rs_yaml_is_null(n)) {
         rs_model_expected(f, exp, sizeof exp);
-        rs_model_err(c, pos, "%s: %s is not a number; expected %s", path, yt_kind_name(n),
+        rs_model_err(c, pos, "%s: %s is not a number; expected %s", path, rs_yaml_kind_name(n),
                      exp);
         return;
     }
     double v;
-    if (n->style != YT_BLOCK && parse_literal(n->text, &v)) {
+    if (n->style != RS_YAML_BLOCK && parse_literal(n->text, &v)) {
         if (rs_model_check_range(c, f, v, n->text, path, pos)) num->value = v;
         return;
     }
-    if (n->style == YT_BLOCK) {
+    if (n->style == RS_YAML_BLOCK) {
         rs_model_expected(f, exp, sizeof exp);
         rs_model_err(c, pos, "%s: a block scalar (| or >) is not a number; expected %s", path,
                      exp);
@@ -143,18 +143,18 @@ static void default_number(const field_desc *f, rs_model_number *num)
 }
 
 /* Parses a boundary spec for one face: neumann | {dirichlet: VALUE}. */
-static int parse_bc(mctx *c, const yt_node *n, rs_model_bc *bc, const char *path,
+static int parse_bc(mctx *c, const rs_yaml_node *n, rs_model_bc *bc, const char *path,
                     rs_model_pos pos)
 {
     static const field_desc value_desc = {.key = "dirichlet", .kind = FK_NUMBER,
                                           .what = "a boundary concentration"};
-    if (n->kind == YT_SCALAR && strcmp(n->text, "neumann") == 0) {
+    if (n->kind == RS_YAML_SCALAR && strcmp(n->text, "neumann") == 0) {
         free(bc->value.expr);
         memset(bc, 0, sizeof *bc);
         bc->kind = RS_BC_NEUMANN;
         return 1;
     }
-    if (n->kind == YT_MAP && n->n == 1 && strcmp(n->keys[0]->text, "dirichlet") == 0) {
+    if (n->kind == RS_YAML_MAP && n->n == 1 && strcmp(n->keys[0]->text, "dirichlet") == 0) {
         char p[300];
         join(p, sizeof p, path, "dirichlet");
         bc->kind = RS_BC_DIRICHLET;
@@ -162,7 +162,7 @@ static int parse_bc(mctx *c, const yt_node *n, rs_model_bc *bc, const char *path
         rs_model_parse_number(c, &value_desc, n->items[0], &bc->value, p, vp);
         return 1;
     }
-    if (n->kind == YT_SCALAR && strcmp(n->text, "dirichlet") == 0) {
+    if (n->kind == RS_YAML_SCALAR && strcmp(n->text, "dirichlet") == 0) {
         rs_model_err(c, pos, "%s: dirichlet needs a value; expected {dirichlet: VALUE}",
                      path);
         return 0;
@@ -174,7 +174,7 @@ static const char *const face_keys[RS_NFACES] = {"xmin", "xmax", "ymin", "ymax",
                                                  "zmax"};
 
 /* boundary: a face spec for all faces, or a mapping of faces (and all). */
-static void parse_boundary(mctx *c, const field_desc *f, const yt_node *n, rs_model_bc *bc,
+static void parse_boundary(mctx *c, const field_desc *f, const rs_yaml_node *n, rs_model_bc *bc,
                            rs_model_pos *bpos, const char *path, rs_model_pos pos)
 {
     *bpos = pos;
@@ -189,12 +189,12 @@ static void parse_boundary(mctx *c, const field_desc *f, const yt_node *n, rs_mo
         }
         return;
     }
-    if (n->kind != YT_MAP) {
+    if (n->kind != RS_YAML_MAP) {
         rs_model_err(c, pos, "%s: '%s' is not a boundary; expected %s", path,
-                     n->kind == YT_SCALAR ? n->text : yt_kind_name(n), f->what);
+                     n->kind == RS_YAML_SCALAR ? n->text : rs_yaml_kind_name(n), f->what);
         return;
     }
-    const yt_node *a = yt_get(n, "all");
+    const rs_yaml_node *a = rs_yaml_get(n, "all");
     if (a) parse_boundary(c, f, a, bc, bpos, path, pos.set ? pos : rs_model_pos_of(a));
     *bpos = pos;
     static const char *const keys[RS_NFACES + 1] = {"all", "xmin", "xmax", "ymin", "ymax",
@@ -218,8 +218,8 @@ static void parse_boundary(mctx *c, const field_desc *f, const yt_node *n, rs_mo
         if (parse_bc(c, n->items[i], &bc[face], p, fp) < 0)
             rs_model_err(c, fp, "%s: '%s' is not a boundary condition; expected neumann "
                          "or {dirichlet: VALUE}", p,
-                         n->items[i]->kind == YT_SCALAR ? n->items[i]->text
-                                                        : yt_kind_name(n->items[i]));
+                         n->items[i]->kind == RS_YAML_SCALAR ? n->items[i]->text
+                                                        : rs_yaml_kind_name(n->items[i]));
     }
 }
 
@@ -279,12 +279,12 @@ static const char *shared_name(const rs_model *m, const char *section, const cha
 }
 
 /* A dict: mapping of names to items of f->sub. */
-static void parse_dict(mctx *c, const field_desc *f, const yt_node *n, void *base,
+static void parse_dict(mctx *c, const field_desc *f, const rs_yaml_node *n, void *base,
                        const char *path, rs_model_pos pos)
 {
     const struct_desc *d = f->sub;
-    if (n->kind != YT_MAP) {
-        rs_model_err(c, pos, "%s: %s is not a mapping; expected %s", path, yt_kind_name(n),
+    if (n->kind != RS_YAML_MAP) {
+        rs_model_err(c, pos, "%s: %s is not a mapping; expected %s", path, rs_yaml_kind_name(n),
                      f->what);
         return;
     }
@@ -338,21 +338,21 @@ static void parse_dict(mctx *c, const field_desc *f, const yt_node *n, void *bas
         void *item = items + (size_t)*FIELD_N(base, f) * d->size;
         *(char **)item = rs_strdup(name);
         (*FIELD_N(base, f))++;
-        const yt_node *v = n->items[i];
-        if (d->inline_item && !(d->inline_item == 2 && v->kind == YT_MAP))
+        const rs_yaml_node *v = n->items[i];
+        if (d->inline_item && !(d->inline_item == 2 && v->kind == RS_YAML_MAP))
             rs_model_parse_field(c, &d->fields[0], v, item, p, rs_model_pos_of(v));
         else
-            rs_model_parse_struct(c, d, yt_is_null(v) ? NULL : v, item, p);
+            rs_model_parse_struct(c, d, rs_yaml_is_null(v) ? NULL : v, item, p);
     }
 }
 
 /* A list of items of f->sub. */
-static void parse_list(mctx *c, const field_desc *f, const yt_node *n, void *base,
+static void parse_list(mctx *c, const field_desc *f, const rs_yaml_node *n, void *base,
                        const char *path, rs_model_pos pos)
 {
     const struct_desc *d = f->sub;
-    if (n->kind != YT_SEQ) {
-        rs_model_err(c, pos, "%s: %s is not a list; expected %s", path, yt_kind_name(n),
+    if (n->kind != RS_YAML_SEQ) {
+        rs_model_err(c, pos, "%s: %s is not a list; expected %s", path, rs_yaml_kind_name(n),
                      f->what);
         return;
     }
@@ -367,24 +367,24 @@ static void parse_list(mctx *c, const field_desc *f, const yt_node *n, void *bas
         char p[300];
         snprintf(p, sizeof p, "%s[%d]", path, i);
         void *item = items + (size_t)i * d->size;
-        const yt_node *v = n->items[i];
+        const rs_yaml_node *v = n->items[i];
         rs_model_parse_struct(c, d, v, item, p);
     }
 }
 
 /* 2 or 3 numbers. */
-static void parse_vector(mctx *c, const field_desc *f, const yt_node *n, void *base,
+static void parse_vector(mctx *c, const field_desc *f, const rs_yaml_node *n, void *base,
                          const char *path, rs_model_pos pos)
 {
     rs_model_number *v = FIELD(base, f, rs_model_number);
     char exp[320];
-    if (n->kind != YT_SEQ || n->n < 2 || n->n > 3) {
+    if (n->kind != RS_YAML_SEQ || n->n < 2 || n->n > 3) {
         rs_model_expected(f, exp, sizeof exp);
-        if (n->kind == YT_SEQ)
+        if (n->kind == RS_YAML_SEQ)
             rs_model_err(c, pos, "%s: %d numbers; expected %s", path, n->n, exp);
         else
             rs_model_err(c, pos, "%s: %s is not a list; expected %s", path,
-                         n->kind == YT_SCALAR && !yt_is_null(n) ? n->text : yt_kind_name(n),
+                         n->kind == RS_YAML_SCALAR && !rs_yaml_is_null(n) ? n->text : rs_yaml_kind_name(n),
                          exp);
         return;
     }
@@ -448,12 +448,12 @@ static void parse_absent(mctx *c, const field_desc *f, void *base, const char *p
     }
 }
 
-void rs_model_parse_field(mctx *c, const field_desc *f, const yt_node *n, void *base,
+void rs_model_parse_field(mctx *c, const field_desc *f, const rs_yaml_node *n, void *base,
                           const char *path, rs_model_pos pos)
 {
     char exp[320];
     if (!n) return;
-    if (yt_is_null(n) && (f->kind == FK_DICT || f->kind == FK_LIST || f->kind == FK_STRUCT)) {
+    if (rs_yaml_is_null(n) && (f->kind == FK_DICT || f->kind == FK_LIST || f->kind == FK_STRUCT)) {
         parse_absent(c, f, base, path, "", pos);
         return;
     }
@@ -466,9 +466,9 @@ void rs_model_parse_field(mctx *c, const field_desc *f, const yt_node *n, void *
     case FK_STRING:
     case FK_ENUM: {
         char **s = FIELD(base, f, char *);
-        if (n->kind != YT_SCALAR || yt_is_null(n)) {
+        if (n->kind != RS_YAML_SCALAR || rs_yaml_is_null(n)) {
             rs_model_expected(f, exp, sizeof exp);
-            rs_model_err(c, pos, "%s: %s is not a name; expected %s", path, yt_kind_name(n),
+            rs_model_err(c, pos, "%s: %s is not a name; expected %s", path, rs_yaml_kind_name(n),
                          exp);
             return;
         }
@@ -491,20 +491,20 @@ void rs_model_parse_field(mctx *c, const field_desc *f, const yt_node *n, void *
         return;
     }
     case FK_BOOL:
-        if (n->kind == YT_SCALAR && n->style == YT_PLAIN &&
+        if (n->kind == RS_YAML_SCALAR && n->style == RS_YAML_PLAIN &&
             (strcmp(n->text, "true") == 0 || strcmp(n->text, "false") == 0)) {
             *FIELD(base, f, int) = n->text[0] == 't';
         } else {
             rs_model_err(c, pos, "%s: '%s' is not a boolean; expected true or false", path,
-                         n->kind == YT_SCALAR ? n->text : yt_kind_name(n));
+                         n->kind == RS_YAML_SCALAR ? n->text : rs_yaml_kind_name(n));
         }
         return;
     case FK_EXPR: {
         rs_model_expr *e = FIELD(base, f, rs_model_expr);
-        if (n->kind != YT_SCALAR || yt_is_null(n)) {
+        if (n->kind != RS_YAML_SCALAR || rs_yaml_is_null(n)) {
             rs_model_expected(f, exp, sizeof exp);
             rs_model_err(c, pos, "%s: %s is not an expression; expected %s", path,
-                         yt_kind_name(n), exp);
+                         rs_yaml_kind_name(n), exp);
             return;
         }
         free(e->text);
@@ -513,9 +513,9 @@ void rs_model_parse_field(mctx *c, const field_desc *f, const yt_node *n, void *
         return;
     }
     case FK_STRUCT:
-        if (f->optional && n->kind != YT_MAP) {
+        if (f->optional && n->kind != RS_YAML_MAP) {
             rs_model_err(c, pos, "%s: %s is not a mapping; expected %s", path,
-                         yt_kind_name(n), f->what);
+                         rs_yaml_kind_name(n), f->what);
             return;
         }
         rs_model_parse_struct(c, f->sub, n, FIELD(base, f, char), path);
@@ -537,13 +537,13 @@ void rs_model_parse_field(mctx *c, const field_desc *f, const yt_node *n, void *
     }
 }
 
-void rs_model_parse_struct(mctx *c, const struct_desc *d, const yt_node *n, void *base,
+void rs_model_parse_struct(mctx *c, const struct_desc *d, const rs_yaml_node *n, void *base,
                            const char *path)
 {
     rs_model_pos pos = rs_model_pos_of(n);
     if (!pos.line) pos.line = pos.col = 1;
     if (d->has_pos) *(rs_model_pos *)((char *)base + d->pos_off) = pos;
-    if (n && n->kind != YT_MAP) {
+    if (n && n->kind != RS_YAML_MAP) {
         char keys[400];
         size_t k = 0;
         keys[0] = '\0';
@@ -552,11 +552,11 @@ void rs_model_parse_struct(mctx *c, const struct_desc *d, const yt_node *n, void
                                   d->fields[i].key);
         if (path[0])
             rs_model_err(c, pos, "%s: %s is not a mapping; expected the keys %s", path,
-                         n->kind == YT_SCALAR && !yt_is_null(n) ? n->text : yt_kind_name(n),
+                         n->kind == RS_YAML_SCALAR && !rs_yaml_is_null(n) ? n->text : rs_yaml_kind_name(n),
                          keys);
         else
             rs_model_err(c, pos, "the document is %s, not a mapping; expected the keys %s",
-                         yt_kind_name(n), keys);
+                         rs_yaml_kind_name(n), keys);
         n = NULL;
     }
     const char *names[40];
@@ -588,7 +588,7 @@ void rs_model_parse_struct(mctx *c, const struct_desc *d, const yt_node *n, void
         const field_desc *f = &d->fields[k];
         char p[300];
         join(p, sizeof p, path, f->key);
-        const yt_node *v = yt_get(n, f->key);
+        const rs_yaml_node *v = rs_yaml_get(n, f->key);
         if (v)
             rs_model_parse_field(c, f, v, base, p, rs_model_pos_of(v));
         else

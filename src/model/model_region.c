@@ -60,20 +60,20 @@ static void store(rs_region *r, rs_model_region_src *s, int i, rs_model_number *
 }
 
 /* A list of 2 or 3 coordinates into v; returns the count or 0. */
-static int parse_point(mctx *c, const yt_node *n, rs_model_number *v, const char *path,
+static int parse_point(mctx *c, const rs_yaml_node *n, rs_model_number *v, const char *path,
                        rs_model_pos pos, int want)
 {
-    if (!n || n->kind != YT_SEQ || n->n < 2 || n->n > 3 || (want && n->n != want)) {
+    if (!n || n->kind != RS_YAML_SEQ || n->n < 2 || n->n > 3 || (want && n->n != want)) {
         char what[40];
         if (want)
             snprintf(what, sizeof what, "%d coordinates", want);
         else
             snprintf(what, sizeof what, "2 or 3 coordinates");
-        if (n && n->kind == YT_SEQ)
+        if (n && n->kind == RS_YAML_SEQ)
             rs_model_err(c, pos, "%s: %d numbers; expected %s (um)", path, n->n, what);
         else
             rs_model_err(c, pos, "%s: %s; expected a list of %s (um)", path,
-                         n ? yt_kind_name(n) : "missing", what);
+                         n ? rs_yaml_kind_name(n) : "missing", what);
         return 0;
     }
     for (int i = 0; i < n->n; i++) {
@@ -86,12 +86,12 @@ static int parse_point(mctx *c, const yt_node *n, rs_model_number *v, const char
 }
 
 /* One named number of a region's mapping (missing: an error). */
-static void parse_key(mctx *c, const yt_node *map, const field_desc *f, rs_model_number *v,
+static void parse_key(mctx *c, const rs_yaml_node *map, const field_desc *f, rs_model_number *v,
                       const char *path, rs_model_pos pos)
 {
     char p[320];
     snprintf(p, sizeof p, "%s.%s", path, f->key);
-    const yt_node *n = yt_get(map, f->key);
+    const rs_yaml_node *n = rs_yaml_get(map, f->key);
     if (!n) {
         char exp[200];
         rs_model_expected(f, exp, sizeof exp);
@@ -102,7 +102,7 @@ static void parse_key(mctx *c, const yt_node *map, const field_desc *f, rs_model
 }
 
 /* Refuses keys of map other than those listed. */
-static void only_keys(mctx *c, const yt_node *map, const char *const *keys, int nkeys,
+static void only_keys(mctx *c, const rs_yaml_node *map, const char *const *keys, int nkeys,
                       const char *path)
 {
     for (int i = 0; i < map->n; i++) {
@@ -119,23 +119,23 @@ static void only_keys(mctx *c, const yt_node *map, const char *const *keys, int 
 }
 
 /* Parses the region at n into the shape r and its source record s. */
-static void parse_tree(mctx *c, const yt_node *n, rs_region *r, rs_model_region_src *s,
+static void parse_tree(mctx *c, const rs_yaml_node *n, rs_region *r, rs_model_region_src *s,
                        const char *path, rs_model_pos pos)
 {
     s->pos = pos;
     r->kind = RS_REGION_ALL;
-    if (n->kind == YT_SCALAR && strcmp(n->text, "all") == 0) return;
-    if (n->kind != YT_MAP || n->n != 1) {
+    if (n->kind == RS_YAML_SCALAR && strcmp(n->text, "all") == 0) return;
+    if (n->kind != RS_YAML_MAP || n->n != 1) {
         rs_model_err(c, pos, "%s: %s%s%s is not a region; expected all, {disk: ...}, "
                      "{sphere: ...}, {box: ...}, {annulus: ...}, {shell: ...}, "
                      "{union: [...]} or {difference: [A, B]}", path,
-                     n->kind == YT_SCALAR ? "'" : "",
-                     n->kind == YT_SCALAR ? n->text : yt_kind_name(n),
-                     n->kind == YT_SCALAR ? "'" : "");
+                     n->kind == RS_YAML_SCALAR ? "'" : "",
+                     n->kind == RS_YAML_SCALAR ? n->text : rs_yaml_kind_name(n),
+                     n->kind == RS_YAML_SCALAR ? "'" : "");
         return;
     }
     const char *kind = n->keys[0]->text;
-    const yt_node *v = n->items[0];
+    const rs_yaml_node *v = n->items[0];
     char p[300];
     snprintf(p, sizeof p, "%s.%s", path, kind);
     rs_model_pos vp = pos.set ? pos : rs_model_pos_of(v);
@@ -155,9 +155,9 @@ static void parse_tree(mctx *c, const yt_node *n, rs_region *r, rs_model_region_
     r->kind = (rs_region_kind)k;
     if (k == RS_REGION_UNION || k == RS_REGION_DIFFERENCE) {
         int want = k == RS_REGION_DIFFERENCE ? 2 : 0;
-        if (v->kind != YT_SEQ || v->n < 1 || (want && v->n != want)) {
+        if (v->kind != RS_YAML_SEQ || v->n < 1 || (want && v->n != want)) {
             rs_model_err(c, vp, "%s: %s; expected a list of %s regions", p,
-                         v->kind == YT_SEQ ? "wrong number of regions" : yt_kind_name(v),
+                         v->kind == RS_YAML_SEQ ? "wrong number of regions" : rs_yaml_kind_name(v),
                          want ? "2" : "1 or more");
             r->kind = RS_REGION_ALL;
             return;
@@ -182,8 +182,8 @@ static void parse_tree(mctx *c, const yt_node *n, rs_region *r, rs_model_region_
         }
         return;
     }
-    if (v->kind != YT_MAP) {
-        rs_model_err(c, vp, "%s: %s is not a mapping; expected %s", p, yt_kind_name(v),
+    if (v->kind != RS_YAML_MAP) {
+        rs_model_err(c, vp, "%s: %s is not a mapping; expected %s", p, rs_yaml_kind_name(v),
                      k == RS_REGION_BOX ? "{min: [...], max: [...]}"
                      : (k == RS_REGION_DISK || k == RS_REGION_SPHERE)
                          ? "{center: [...], radius: R}"
@@ -200,7 +200,7 @@ static void parse_tree(mctx *c, const yt_node *n, rs_region *r, rs_model_region_
         static const char *const keys[] = {"min", "max"};
         only_keys(c, v, keys, 2, p);
         snprintf(q, sizeof q, "%s.min", p);
-        const yt_node *lo = yt_get(v, "min"), *hi = yt_get(v, "max");
+        const rs_yaml_node *lo = rs_yaml_get(v, "min"), *hi = rs_yaml_get(v, "max");
         int na = parse_point(c, lo, a, q, lo && !pos.set ? rs_model_pos_of(lo) : vp, 0);
         snprintf(q, sizeof q, "%s.max", p);
         int nb = parse_point(c, hi, b, q, hi && !pos.set ? rs_model_pos_of(hi) : vp, na);
@@ -210,7 +210,7 @@ static void parse_tree(mctx *c, const yt_node *n, rs_region *r, rs_model_region_
             store(r, s, r->ncoords + i, &b[i]);
         }
     } else {
-        const yt_node *ce = yt_get(v, "center");
+        const rs_yaml_node *ce = rs_yaml_get(v, "center");
         snprintf(q, sizeof q, "%s.center", p);
         r->ncoords = parse_point(c, ce, a, q, ce && !pos.set ? rs_model_pos_of(ce) : vp,
                                  want);
@@ -235,7 +235,7 @@ static void parse_tree(mctx *c, const yt_node *n, rs_region *r, rs_model_region_
     }
 }
 
-void rs_model_parse_region(mctx *c, const yt_node *n, rs_model_region *r, const char *path,
+void rs_model_parse_region(mctx *c, const rs_yaml_node *n, rs_model_region *r, const char *path,
                            rs_model_pos pos)
 {
     parse_tree(c, n, &r->shape, &r->src, path, pos);

@@ -1,6 +1,6 @@
-/* yaml_tree.c: YAML bytes -> yt_node tree with positions (see yaml_tree.h).
+/* yaml.c: YAML bytes -> rs_yaml_node tree with positions (see regensim/yaml.h).
  * The bytes are checked first (size, NUL, UTF-8), then libyaml's event
- * parser drives an explicit stack bounded by YT_MAX_DEPTH; anchors,
+ * parser drives an explicit stack bounded by RS_YAML_MAX_DEPTH; anchors,
  * aliases and tags are refused as they appear, so no input expands. */
 #define _POSIX_C_SOURCE 200809L /* fileno */
 #include <errno.h>
@@ -12,10 +12,10 @@
 #include <unistd.h>
 #include <yaml.h>
 
-#include "model/yaml_tree.h"
+#include "regensim/yaml.h"
 
-/* Frees a node and everything under it (recursion depth <= YT_MAX_DEPTH). */
-static void node_free(yt_node *n)
+/* Frees a node and everything under it (recursion depth <= RS_YAML_MAX_DEPTH). */
+static void node_free(rs_yaml_node *n)
 {
     if (!n) return;
     for (int i = 0; i < n->n; i++) {
@@ -29,7 +29,7 @@ static void node_free(yt_node *n)
     free(n);
 }
 
-void yt_free(yt_doc *doc)
+void rs_yaml_free(rs_yaml_doc *doc)
 {
     if (!doc) return;
     node_free(doc->root);
@@ -80,7 +80,7 @@ bad:
                            "byte 0x%02X is not valid UTF-8; expected UTF-8 text", b[i]);
 }
 
-rs_status yt_read_file(const char *path, char **bytes, size_t *len, rs_error *err)
+rs_status rs_yaml_read_file(const char *path, char **bytes, size_t *len, rs_error *err)
 {
     *bytes = NULL;
     *len = 0;
@@ -101,30 +101,30 @@ rs_status yt_read_file(const char *path, char **bytes, size_t *len, rs_error *er
         close(fd);
         return rs_error_set(err, RS_EIO, "%s: cannot read: %s", path, strerror(errno));
     }
-    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > YT_MAX_BYTES) {
+    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > RS_YAML_MAX_BYTES) {
         fclose(f);
         return rs_error_set(err, RS_EINVAL,
                             "%s: %lld bytes; expected a model file of at most %u bytes "
-                            "(1 MiB)", path, (long long)st.st_size, YT_MAX_BYTES);
+                            "(1 MiB)", path, (long long)st.st_size, RS_YAML_MAX_BYTES);
     }
     /* Read at most one byte past the limit, whatever the file claims. */
-    char *buf = malloc(YT_MAX_BYTES + 2);
+    char *buf = malloc(RS_YAML_MAX_BYTES + 2);
     if (!buf) {
         fclose(f);
         return rs_error_set(err, RS_ENOMEM, "%s: out of memory", path);
     }
-    size_t got = fread(buf, 1, YT_MAX_BYTES + 1, f);
+    size_t got = fread(buf, 1, RS_YAML_MAX_BYTES + 1, f);
     int failed = ferror(f);
     fclose(f);
     if (failed) {
         free(buf);
         return rs_error_set(err, RS_EIO, "%s: read error", path);
     }
-    if (got > YT_MAX_BYTES) {
+    if (got > RS_YAML_MAX_BYTES) {
         free(buf);
         return rs_error_set(err, RS_EINVAL,
                             "%s: more than %u bytes; expected a model file of at most "
-                            "1 MiB", path, YT_MAX_BYTES);
+                            "1 MiB", path, RS_YAML_MAX_BYTES);
     }
     buf[got] = '\0';
     *bytes = buf;
@@ -136,10 +136,10 @@ rs_status yt_read_file(const char *path, char **bytes, size_t *len, rs_error *er
 typedef struct builder {
     const char *name;
     rs_error *err;
-    yt_node *stack[YT_MAX_DEPTH + 1];
-    int have_key[YT_MAX_DEPTH + 1]; /* per open mapping: a key awaits its value */
+    rs_yaml_node *stack[RS_YAML_MAX_DEPTH + 1];
+    int have_key[RS_YAML_MAX_DEPTH + 1]; /* per open mapping: a key awaits its value */
     int depth;
-    yt_node *root;
+    rs_yaml_node *root;
     size_t nnodes;
 } builder;
 
@@ -151,15 +151,15 @@ static rs_status fail_at(builder *b, yaml_mark_t m, const char *msg, const char 
 }
 
 /* Makes room for one more entry in container p. */
-static int grow(yt_node *p)
+static int grow(rs_yaml_node *p)
 {
     if (p->n < p->cap) return 1;
     int cap = p->cap ? 2 * p->cap : 4;
-    yt_node **items = realloc(p->items, (size_t)cap * sizeof *items);
+    rs_yaml_node **items = realloc(p->items, (size_t)cap * sizeof *items);
     if (!items) return 0;
     p->items = items;
-    if (p->kind == YT_MAP) {
-        yt_node **keys = realloc(p->keys, (size_t)cap * sizeof *keys);
+    if (p->kind == RS_YAML_MAP) {
+        rs_yaml_node **keys = realloc(p->keys, (size_t)cap * sizeof *keys);
         if (!keys) return 0;
         p->keys = keys;
     }
@@ -174,15 +174,15 @@ static int grow(yt_node *p)
 /* Attaches child to the container on top of the stack (or makes it the
  * root): as the next item, a mapping's next key, or the value of its
  * pending key. On failure child is freed. */
-static rs_status attach(builder *b, yt_node *child, yaml_mark_t at)
+static rs_status attach(builder *b, rs_yaml_node *child, yaml_mark_t at)
 {
     if (b->depth == 0) {
         b->root = child;
         return RS_OK;
     }
-    yt_node *p = b->stack[b->depth - 1];
+    rs_yaml_node *p = b->stack[b->depth - 1];
     int *have_key = &b->have_key[b->depth - 1];
-    if (p->kind == YT_MAP && *have_key) {
+    if (p->kind == RS_YAML_MAP && *have_key) {
         p->items[p->n++] = child;
         *have_key = 0;
         return RS_OK;
@@ -191,12 +191,12 @@ static rs_status attach(builder *b, yt_node *child, yaml_mark_t at)
         node_free(child);
         return rs_error_set(b->err, RS_ENOMEM, "%s: out of memory", b->name);
     }
-    if (p->kind == YT_SEQ) {
+    if (p->kind == RS_YAML_SEQ) {
         p->items[p->n++] = child;
         return RS_OK;
     }
-    if (child->kind != YT_SCALAR) {
-        const char *what = child->kind == YT_MAP ? "a mapping" : "a list";
+    if (child->kind != RS_YAML_SCALAR) {
+        const char *what = child->kind == RS_YAML_MAP ? "a mapping" : "a list";
         node_free(child);
         return fail_at(b, at, "%s used as a mapping key; expected a name", what);
     }
@@ -220,7 +220,7 @@ static int key_cmp(const void *a, const void *b)
 }
 
 /* Refuses a mapping with a repeated key, pointing at the second one. */
-static rs_status check_duplicates(builder *b, const yt_node *map)
+static rs_status check_duplicates(builder *b, const rs_yaml_node *map)
 {
     if (map->n < 2) return RS_OK;
     if (map->n <= 16) { /* small maps: the plain quadratic scan */
@@ -254,10 +254,10 @@ static rs_status check_duplicates(builder *b, const yt_node *map)
 }
 
 /* A new node of kind k at the event's marks. */
-static yt_node *node_new(builder *b, yt_kind k, const yaml_event_t *ev)
+static rs_yaml_node *node_new(builder *b, rs_yaml_kind k, const yaml_event_t *ev)
 {
-    if (b->nnodes >= YT_MAX_NODES) return NULL;
-    yt_node *n = calloc(1, sizeof *n);
+    if (b->nnodes >= RS_YAML_MAX_NODES) return NULL;
+    rs_yaml_node *n = calloc(1, sizeof *n);
     if (!n) return NULL;
     b->nnodes++;
     n->kind = k;
@@ -303,8 +303,8 @@ static rs_status on_event(builder *b, const yaml_event_t *ev, int *docs, int *do
         break;
     case YAML_SEQUENCE_END_EVENT:
     case YAML_MAPPING_END_EVENT: {
-        yt_node *top = b->stack[--b->depth];
-        if (top->kind == YT_MAP) return check_duplicates(b, top);
+        rs_yaml_node *top = b->stack[--b->depth];
+        if (top->kind == RS_YAML_MAP) return check_duplicates(b, top);
         return RS_OK;
     }
     }
@@ -316,21 +316,21 @@ static rs_status on_event(builder *b, const yaml_event_t *ev, int *docs, int *do
         return fail_at(b, ev->start_mark,
                        "YAML tag '%s' is not supported; expected untagged values",
                        (const char *)tag);
-    yt_kind k = ev->type == YAML_SCALAR_EVENT ? YT_SCALAR
-                : ev->type == YAML_SEQUENCE_START_EVENT ? YT_SEQ : YT_MAP;
-    if (k != YT_SCALAR && b->depth >= YT_MAX_DEPTH)
+    rs_yaml_kind k = ev->type == YAML_SCALAR_EVENT ? RS_YAML_SCALAR
+                : ev->type == YAML_SEQUENCE_START_EVENT ? RS_YAML_SEQ : RS_YAML_MAP;
+    if (k != RS_YAML_SCALAR && b->depth >= RS_YAML_MAX_DEPTH)
         return rs_error_set_at(b->err, RS_EINVAL, b->name, (int)ev->start_mark.line + 1,
                                (int)ev->start_mark.column + 1,
                                "nesting deeper than %d levels; expected a model file",
-                               YT_MAX_DEPTH);
-    if (b->nnodes >= YT_MAX_NODES)
+                               RS_YAML_MAX_DEPTH);
+    if (b->nnodes >= RS_YAML_MAX_NODES)
         return rs_error_set_at(b->err, RS_EINVAL, b->name, (int)ev->start_mark.line + 1,
                                (int)ev->start_mark.column + 1,
                                "more than %d YAML nodes; expected a model file",
-                               YT_MAX_NODES);
-    yt_node *n = node_new(b, k, ev);
+                               RS_YAML_MAX_NODES);
+    rs_yaml_node *n = node_new(b, k, ev);
     if (!n) return rs_error_set(b->err, RS_ENOMEM, "%s: out of memory", b->name);
-    if (k == YT_SCALAR) {
+    if (k == RS_YAML_SCALAR) {
         n->len = ev->data.scalar.length;
         n->text = malloc(n->len + 1);
         if (!n->text) {
@@ -341,29 +341,29 @@ static rs_status on_event(builder *b, const yaml_event_t *ev, int *docs, int *do
         n->text[n->len] = '\0';
         switch (ev->data.scalar.style) {
         case YAML_SINGLE_QUOTED_SCALAR_STYLE:
-        case YAML_DOUBLE_QUOTED_SCALAR_STYLE: n->style = YT_QUOTED; break;
+        case YAML_DOUBLE_QUOTED_SCALAR_STYLE: n->style = RS_YAML_QUOTED; break;
         case YAML_LITERAL_SCALAR_STYLE:
-        case YAML_FOLDED_SCALAR_STYLE: n->style = YT_BLOCK; break;
-        default: n->style = YT_PLAIN; break;
+        case YAML_FOLDED_SCALAR_STYLE: n->style = RS_YAML_BLOCK; break;
+        default: n->style = RS_YAML_PLAIN; break;
         }
     }
     rs_status s = attach(b, n, ev->start_mark);
     if (s != RS_OK) return s;
-    if (k != YT_SCALAR) {
+    if (k != RS_YAML_SCALAR) {
         b->have_key[b->depth] = 0;
         b->stack[b->depth++] = n;
     }
     return RS_OK;
 }
 
-rs_status yt_parse(yt_doc *doc, const char *name, const char *bytes, size_t len,
+rs_status rs_yaml_parse(rs_yaml_doc *doc, const char *name, const char *bytes, size_t len,
                    rs_error *err)
 {
     doc->root = NULL;
     doc->nnodes = 0;
-    if (len > YT_MAX_BYTES)
+    if (len > RS_YAML_MAX_BYTES)
         return rs_error_set(err, RS_EINVAL, "%s: %zu bytes; expected a model file of at "
-                            "most %u bytes (1 MiB)", name, len, YT_MAX_BYTES);
+                            "most %u bytes (1 MiB)", name, len, RS_YAML_MAX_BYTES);
     /* A UTF-8 byte-order mark (some Windows editors write one) is not part
      * of the text: skipped, so that line 1 parses and its columns count
      * from its first character. */
@@ -398,7 +398,7 @@ rs_status yt_parse(yt_doc *doc, const char *name, const char *bytes, size_t len,
         yaml_event_delete(&ev);
     }
     yaml_parser_delete(&p);
-    if (s == RS_OK && (!b.root || yt_is_null(b.root)))
+    if (s == RS_OK && (!b.root || rs_yaml_is_null(b.root)))
         s = rs_error_set_at(err, RS_EINVAL, name, 1, 1,
                             "empty document; expected a model (a mapping starting with "
                             "'regensim: 1')");
@@ -412,27 +412,27 @@ rs_status yt_parse(yt_doc *doc, const char *name, const char *bytes, size_t len,
     return RS_OK;
 }
 
-const yt_node *yt_get(const yt_node *map, const char *key)
+const rs_yaml_node *rs_yaml_get(const rs_yaml_node *map, const char *key)
 {
-    if (!map || map->kind != YT_MAP) return NULL;
+    if (!map || map->kind != RS_YAML_MAP) return NULL;
     for (int i = 0; i < map->n; i++)
         if (strcmp(map->keys[i]->text, key) == 0) return map->items[i];
     return NULL;
 }
 
-int yt_is_null(const yt_node *n)
+int rs_yaml_is_null(const rs_yaml_node *n)
 {
-    if (!n || n->kind != YT_SCALAR || n->style != YT_PLAIN) return 0;
+    if (!n || n->kind != RS_YAML_SCALAR || n->style != RS_YAML_PLAIN) return 0;
     return n->len == 0 || strcmp(n->text, "~") == 0 || strcmp(n->text, "null") == 0 ||
            strcmp(n->text, "Null") == 0 || strcmp(n->text, "NULL") == 0;
 }
 
-const char *yt_kind_name(const yt_node *n)
+const char *rs_yaml_kind_name(const rs_yaml_node *n)
 {
     if (!n) return "nothing";
     switch (n->kind) {
-    case YT_MAP: return "a mapping";
-    case YT_SEQ: return "a list";
-    default: return yt_is_null(n) ? "an empty value" : "a value";
+    case RS_YAML_MAP: return "a mapping";
+    case RS_YAML_SEQ: return "a list";
+    default: return rs_yaml_is_null(n) ? "an empty value" : "a value";
     }
 }
