@@ -282,34 +282,34 @@ RS_API rs_status rs_io_timeseries_read(const char *path, rs_io_timeseries **out,
 RS_API void rs_io_timeseries_free(rs_io_timeseries *ts);
 
 /* The type of a table file's column or attribute. */
-typedef enum rs_io_kind {
+typedef enum rs_io_value_kind {
     RS_IO_F64 = 0, /* float64 */
     RS_IO_I64,     /* int64 */
     RS_IO_STR,     /* variable-length UTF-8 strings */
     RS_IO_STRS     /* attributes only: a 1-D array of strings */
-} rs_io_kind;
+} rs_io_value_kind;
 
 /* A column: nrows values in f64, i64 or str (by kind). */
-typedef struct rs_io_column {
+typedef struct rs_io_file_column {
     const char *name;  /* its dataset's name (dots allowed, no '/') */
-    rs_io_kind kind;   /* RS_IO_F64, RS_IO_I64 or RS_IO_STR */
+    rs_io_value_kind kind;   /* RS_IO_F64, RS_IO_I64 or RS_IO_STR */
     const double *f64;
     const int64_t *i64;
     const char *const *str;
     const char *units; /* NULL, or its `units` attribute */
-} rs_io_column;
+} rs_io_file_column;
 
 /* A root attribute: str (RS_IO_STR), i64 (RS_IO_I64), f64 (RS_IO_F64) or
  * the nstrs strings strs (RS_IO_STRS). */
-typedef struct rs_io_attr {
+typedef struct rs_io_file_attr {
     const char *name;
-    rs_io_kind kind;
+    rs_io_value_kind kind;
     const char *str;
     int64_t i64;
     double f64;
     const char *const *strs;
     int nstrs;
-} rs_io_attr;
+} rs_io_file_attr;
 
 /* Writes a table of nrows rows as the HDF5 file at path, atomically (a
  * temporary file renamed over path: a reader sees the old file or the new
@@ -319,8 +319,8 @@ typedef struct rs_io_attr {
  * attributes. nrows may be 0. RS_EINVAL for a bad name (empty, '/', a
  * duplicate or the name of dim), RS_EIO naming the file. */
 RS_API rs_status rs_io_table_file_write(const char *path, const char *dim,
-                                        const rs_io_column *cols, int ncols, size_t nrows,
-                                        const rs_io_attr *attrs, int nattrs, rs_error *err);
+                                        const rs_io_file_column *cols, int ncols, size_t nrows,
+                                        const rs_io_file_attr *attrs, int nattrs, rs_error *err);
 
 /* Writes len bytes to path atomically: path.tmp, then rename, so a reader
  * (or a kill) sees the old file or the new one. Not fsynced (a crash of
