@@ -2,11 +2,11 @@
  * it; the sweep layer reads sweep files with it): a file's YAML as a small
  * tree of scalars, sequences and mappings, each node with its line and
  * column, built with libyaml's event API. Only what these files need is
- * accepted: one
- * document, UTF-8 without NUL bytes, at most RS_YAML_MAX_BYTES, nesting at most
- * RS_YAML_MAX_DEPTH, no anchors, aliases or tags, no duplicate or complex keys.
- * Everything else is refused with a file:line:col error (RS_EINVAL), so
- * neither a crash nor an unbounded allocation can come from the input. */
+ * accepted: one document, UTF-8 without NUL bytes, at most
+ * RS_YAML_MAX_BYTES, nesting at most RS_YAML_MAX_DEPTH, no anchors,
+ * aliases or tags, no duplicate or complex keys. Everything else is
+ * refused with a file:line:col error (RS_EINVAL), so neither a crash nor
+ * an unbounded allocation can come from the input. */
 #ifndef REGENSIM_YAML_H
 #define REGENSIM_YAML_H
 
@@ -17,9 +17,6 @@
 
 #ifdef __cplusplus
 extern "C" {
-#ifdef __cplusplus
-}
-#endif
 #endif
 
 #define RS_YAML_MAX_BYTES (1u << 20) /* 1 MiB */
