@@ -274,9 +274,13 @@ typedef struct rs_io_timeseries {
 } rs_io_timeseries;
 
 /* Reads the counted rows of /timeseries of the run.h5 at path into *out
- * (free with rs_io_timeseries_free). RS_EIO with a message naming the file
- * when it is missing, not HDF5 or not a run.h5; RS_ENOMEM. Prints nothing
- * (HDF5's error stack is silenced). */
+ * (free with rs_io_timeseries_free; NULL allowed): the metrics in the
+ * order of /timeseries's attribute metrics (the model's; a file written
+ * before it existed: name order). No metrics or no rows is fine (names,
+ * values may then be NULL or empty). On error *out is NULL: RS_EIO with a
+ * message naming the file when it is missing, a directory, not HDF5, not
+ * a run.h5, or shorter than nrows says; RS_ENOMEM. Prints nothing (HDF5's
+ * error stack is silenced). */
 RS_API rs_status rs_io_timeseries_read(const char *path, rs_io_timeseries **out,
                                        rs_error *err);
 RS_API void rs_io_timeseries_free(rs_io_timeseries *ts);
@@ -316,8 +320,15 @@ typedef struct rs_io_file_attr {
  * one, never half): one 1-D dataset per column at the root, all on the
  * dimension scale `dim` (an int64 dataset 0..nrows-1), so xarray opens it
  * as a Dataset with dimension `dim` and pandas via h5py; plus the root
- * attributes. nrows may be 0. RS_EINVAL for a bad name (empty, '/', a
- * duplicate or the name of dim), RS_EIO naming the file. */
+ * attributes; readers that follow creation order (xarray) list columns
+ * and attributes in the given order. nrows may be 0 (zero-length
+ * datasets; data pointers may then be NULL). Everything is checked before
+ * anything is written: RS_EINVAL naming the column or attribute for a bad
+ * name (NULL, empty, '/', ".", a duplicate or the name of dim), a bad
+ * kind, NULL values for nrows > 0 or a NULL string. The file is built in
+ * memory and written with rs_io_write_atomic (so not fsynced either);
+ * RS_EIO naming the file (e.g. its directory does not exist), the old
+ * file then untouched and no path.tmp left. */
 RS_API rs_status rs_io_table_file_write(const char *path, const char *dim,
                                         const rs_io_file_column *cols, int ncols, size_t nrows,
                                         const rs_io_file_attr *attrs, int nattrs, rs_error *err);

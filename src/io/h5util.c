@@ -70,6 +70,25 @@ int rs_io_attr_string(hid_t obj, const char *name, const char *value)
     return r;
 }
 
+int rs_io_attr_strings(hid_t obj, const char *name, int n, const char *const *values)
+{
+    hsize_t dim = (hsize_t)(n > 0 ? n : 0);
+    const char *none = "";
+    hid_t t = vlen_string_type();
+    hid_t s = t >= 0 ? H5Screate_simple(1, &dim, NULL) : -1;
+    if (s >= 0 && H5Aexists(obj, name) > 0 && H5Adelete(obj, name) < 0) {
+        H5Sclose(s);
+        s = -1;
+    }
+    hid_t a = s >= 0 ? H5Acreate2(obj, name, t, s, H5P_DEFAULT, H5P_DEFAULT) : -1;
+    /* HDF5 wants a buffer even for no values. */
+    herr_t r = a >= 0 ? H5Awrite(a, t, n > 0 ? (const void *)values : (const void *)&none) : -1;
+    if (a >= 0) H5Aclose(a);
+    if (s >= 0) H5Sclose(s);
+    if (t >= 0) H5Tclose(t);
+    return r < 0 ? -1 : 0;
+}
+
 int rs_io_attr_double(hid_t obj, const char *name, double value)
 {
     return attr_write(obj, name, H5T_NATIVE_DOUBLE, &value);

@@ -128,6 +128,8 @@ void rs_io_quiet_end(const rs_io_quiet *q);
 
 /* Attributes on an object: create-or-overwrite. Return 0 or -1. */
 int rs_io_attr_string(hid_t obj, const char *name, const char *value);
+/* A 1-D attribute of n variable-length UTF-8 strings (n may be 0). */
+int rs_io_attr_strings(hid_t obj, const char *name, int n, const char *const *values);
 int rs_io_attr_double(hid_t obj, const char *name, double value);
 int rs_io_attr_int64(hid_t obj, const char *name, int64_t value);
 int rs_io_attr_uint64(hid_t obj, const char *name, uint64_t value);

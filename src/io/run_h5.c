@@ -277,6 +277,11 @@ static int create_layout(rs_io_run *w, const rs_io_run_info *info)
         rs_io_attr_string(w->ts_time, "units", "min") < 0 || rs_io_make_index(w->ts_time) < 0 ||
         rs_io_attr_int64(ts, "nrows", 0) < 0)
         goto done;
+    /* The metric names in the model's order (the group lists its members
+     * by name): rs_io_timeseries_read gives them back in this order. */
+    if (w->nmetrics > 0 &&
+        rs_io_attr_strings(ts, "metrics", w->nmetrics, (const char *const *)w->metric_names) < 0)
+        goto done;
     for (int i = 0; i < w->nmetrics; i++) {
         const char *units = info->metric_units ? info->metric_units[i] : NULL;
         w->metrics[i] = create_series(ts, w->metric_names[i], H5T_IEEE_F64LE, 1024);
