@@ -24,6 +24,10 @@ void rs_cli_print_error(const rs_error *err);
 /* Exit code for a library status: 2 for bad input, 1 for failures. */
 int rs_cli_exit_code(rs_status s);
 
+/* A duration for people: "12.3 s", "4 min 05 s", "2 h 03 min" ("?" if
+ * negative, NaN or absurd). */
+void rs_cli_format_duration(double s, char *buf, size_t size);
+
 /* A logger that prints warnings and errors to stderr. */
 rs_logger rs_cli_logger(void);
 
@@ -48,5 +52,6 @@ int rs_cli_demo(int argc, char **argv);
 int rs_cli_validate(int argc, char **argv);
 int rs_cli_info(int argc, char **argv);
 int rs_cli_run(int argc, char **argv);
+int rs_cli_sweep(int argc, char **argv);
 
 #endif

@@ -119,22 +119,6 @@ static int run_parse(int argc, char **argv, run_options *o, char **rest, int *nr
     return -1;
 }
 
-/* "12.3 s", "4 min 05 s", "2 h 03 min". */
-static void format_duration(double s, char *buf, size_t size)
-{
-    if (!(s >= 0) || s > 1e9) {
-        snprintf(buf, size, "?");
-    } else if (s < 60) {
-        snprintf(buf, size, "%.1f s", s);
-    } else if (s < 3600) {
-        long t = lround(s);
-        snprintf(buf, size, "%ld min %02ld s", t / 60, t % 60);
-    } else {
-        long t = lround(s / 60);
-        snprintf(buf, size, "%ld h %02ld min", t / 60, t % 60);
-    }
-}
-
 /* Writes the progress line (in place on a terminal) or a plain line. */
 static void report_progress(progress_state *rs, const rs_sim *s, double now, int final)
 {
@@ -144,9 +128,9 @@ static void report_progress(progress_state *rs, const rs_sim *s, double now, int
     double pct = total > 0 ? 100.0 * (double)done / (double)total : 100.0;
     double end = rs_sim_model(s)->time.end.value;
     char w[32], eta[32];
-    format_duration(wall, w, sizeof w);
+    rs_cli_format_duration(wall, w, sizeof w);
     if (rate > 0)
-        format_duration((double)(total - done) / rate, eta, sizeof eta);
+        rs_cli_format_duration((double)(total - done) / rate, eta, sizeof eta);
     else
         snprintf(eta, sizeof eta, "?");
     char line[256];
@@ -185,7 +169,7 @@ static int on_progress(void *user, const rs_sim *s)
 static void print_summary(const rs_sim *sim, const char *out, int nsnap, double wall)
 {
     char w[32];
-    format_duration(wall, w, sizeof w);
+    rs_cli_format_duration(wall, w, sizeof w);
     printf("regensim run: completed %g min (%lld steps) in %s wall; %d snapshot%s in "
            "run.h5\n",
            rs_sim_time(sim), (long long)rs_sim_steps(sim), w, nsnap, nsnap == 1 ? "" : "s");

@@ -1,6 +1,7 @@
 /* main.c: the regensim program: global options (--help, --version) and
  * dispatch to a subcommand. Each subcommand lives in its own file. */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,6 +12,8 @@ static const rs_cli_command commands[] = {
     {"validate", "check a model file and print a summary or every error", rs_cli_validate},
     {"info", "what a model asks of the machine; --resolved: the resolved model", rs_cli_info},
     {"run", "run a model: snapshots, metrics and checkpoints in OUT", rs_cli_run},
+    {"sweep", "run a parameter sweep (locally or over MPI): a summary row per run",
+     rs_cli_sweep},
 };
 #define NCOMMANDS ((int)(sizeof commands / sizeof commands[0]))
 
@@ -34,6 +37,22 @@ void rs_cli_print_error(const rs_error *err)
     char buf[1024];
     rs_error_format(err, buf, sizeof buf);
     fprintf(stderr, "regensim: %s\n", buf);
+}
+
+/* "12.3 s", "4 min 05 s", "2 h 03 min". */
+void rs_cli_format_duration(double s, char *buf, size_t size)
+{
+    if (!(s >= 0) || s > 1e9) {
+        snprintf(buf, size, "?");
+    } else if (s < 60) {
+        snprintf(buf, size, "%.1f s", s);
+    } else if (s < 3600) {
+        long t = lround(s);
+        snprintf(buf, size, "%ld min %02ld s", t / 60, t % 60);
+    } else {
+        long t = lround(s / 60);
+        snprintf(buf, size, "%ld h %02ld min", t / 60, t % 60);
+    }
 }
 
 int rs_cli_exit_code(rs_status s)

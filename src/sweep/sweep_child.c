@@ -1,0 +1,220 @@
+/* sweep_child.c: one run of a sweep as its own process (regensim/sweep.h):
+ * starting it (`regensim run` into DIR/runs/<index>-<replicate>, its
+ * stdout and stderr in the log there) and, once it has ended, reading how
+ * it ended and its summary values. A process per run keeps the runs apart:
+ * HDF5's error stack and FFTW's planner are process-wide, and a crash or a
+ * blow-up of one run cannot take the sweep down. Both the local and the
+ * MPI runner use these two calls. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+
+#include "regensim/io.h"
+#include "sweep/sweep_impl.h"
+
+/* mkdir that accepts an existing directory. */
+static int make_dir(const char *path)
+{
+    return mkdir(path, 0755) == 0 || errno == EEXIST ? 0 : -1;
+}
+
+/* The child between fork and exec: only async-signal-safe calls. */
+static void exec_run(const char *exe, char *const *argv, int log, pid_t parent)
+{
+#ifdef __linux__
+    prctl(PR_SET_PDEATHSIG, SIGKILL); /* dies with the sweep */
+#endif
+    if (getppid() != parent) _exit(126); /* the sweep died before that */
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    int devnull = open("/dev/null", O_RDONLY);
+    if (devnull >= 0) dup2(devnull, 0);
+    dup2(log, 1);
+    dup2(log, 2);
+    execv(exe, argv);
+    static const char msg[] = "regensim sweep: cannot start the run's program\n";
+    ssize_t w = write(2, msg, sizeof msg - 1);
+    (void)w;
+    _exit(127);
+}
+
+rs_status rs_sweep_run_start(const rs_sweep *s, const char *dir, const char *exe, size_t k,
+                             int threads, long *pid, rs_error *err)
+{
+    char path[4096], runs[4096], log_path[4200], nthreads[16];
+    if (rs_sweep_run_path(s, dir, k, path, sizeof path) != 0 ||
+        snprintf(runs, sizeof runs, "%s/runs", dir) >= (int)sizeof runs)
+        return rs_error_set(err, RS_EINVAL, "path too long: %s", dir);
+    if (make_dir(runs) != 0 || make_dir(path) != 0)
+        return rs_error_set(err, RS_EIO, "cannot make %s: %s", path, strerror(errno));
+    snprintf(log_path, sizeof log_path, "%s/log", path);
+    int nov = 0;
+    char **ov = rs_sweep_run_overrides(s, k, &nov);
+    const char **argv = calloc((size_t)(2 * nov + 12), sizeof *argv);
+    if (!ov || !argv) {
+        rs_sweep_strings_free(ov, nov);
+        free(argv);
+        return rs_error_set(err, RS_ENOMEM, "out of memory");
+    }
+    snprintf(nthreads, sizeof nthreads, "%d", threads > 0 ? threads : 1);
+    int a = 0;
+    argv[a++] = exe;
+    argv[a++] = "run";
+    argv[a++] = s->model_path;
+    argv[a++] = "-o";
+    argv[a++] = path;
+    argv[a++] = "--quiet";
+    argv[a++] = "--force";
+    argv[a++] = "--threads";
+    argv[a++] = nthreads;
+    for (int i = 0; i < nov; i++) {
+        argv[a++] = "--set";
+        argv[a++] = ov[i];
+    }
+    argv[a] = NULL;
+    rs_status st = RS_OK;
+    int log = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (log < 0) {
+        st = rs_error_set(err, RS_EIO, "cannot create %s: %s", log_path, strerror(errno));
+    } else {
+        pid_t parent = getpid(), p = fork();
+        if (p == 0) exec_run(exe, (char *const *)argv, log, parent);
+        if (p < 0)
+            st = rs_error_set(err, RS_EIO, "cannot start run %zu: %s", k, strerror(errno));
+        else
+            *pid = (long)p;
+        close(log);
+    }
+    rs_sweep_strings_free(ov, nov);
+    free(argv);
+    return st;
+}
+
+/* Copies prefix and text into buf, cut to fit. */
+static void clip(char *buf, size_t size, const char *prefix, const char *text)
+{
+    size_t a = strlen(prefix), b = strlen(text);
+    if (a > size - 1) a = size - 1;
+    if (b > size - 1 - a) b = size - 1 - a;
+    memcpy(buf, prefix, a);
+    memcpy(buf + a, text, b);
+    buf[a + b] = '\0';
+}
+
+/* The last non-empty line of the file at path (without a "regensim: "
+ * prefix) in buf; 0, or -1 when there is none. */
+static int last_line(const char *path, char *buf, size_t size)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return -1;
+    char line[1024];
+    int found = 0;
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\r\n")] = '\0';
+        if (!line[0]) continue;
+        const char *t = strncmp(line, "regensim: ", 10) == 0 ? line + 10 : line;
+        clip(buf, size, "", t);
+        found = 1;
+    }
+    fclose(f);
+    return found ? 0 : -1;
+}
+
+/* The time metric m first crosses level (downward or upward), linearly
+ * interpolated between rows; NaN when it never does. */
+static double crossing(const rs_io_timeseries *ts, int m, double level, int upward)
+{
+    const double *v = ts->values + (size_t)m * ts->nrows, *t = ts->time;
+    for (size_t r = 1; r < ts->nrows; r++) {
+        int cross = upward ? v[r - 1] < level && v[r] >= level
+                           : v[r - 1] > level && v[r] <= level;
+        if (cross) return t[r - 1] + (level - v[r - 1]) / (v[r] - v[r - 1]) * (t[r] - t[r - 1]);
+    }
+    return NAN;
+}
+
+/* The summary values of a completed run from its run.h5; 0 or -1 (message). */
+static int read_values(const rs_sweep *s, const char *path, rs_sweep_result *r)
+{
+    char h5[4200];
+    snprintf(h5, sizeof h5, "%s/run.h5", path);
+    rs_io_timeseries *ts = NULL;
+    rs_error e;
+    rs_error_clear(&e);
+    if (rs_io_timeseries_read(h5, &ts, &e) != RS_OK) {
+        clip(r->message, sizeof r->message, "completed, but its metrics cannot be read: ", e.msg);
+        return -1;
+    }
+    int bad = 0;
+    for (int i = 0; i < s->noutputs && !bad; i++) {
+        const rs_sweep_output *o = &s->outputs[i];
+        const char *name = s->metric_names[o->metric];
+        int m = -1;
+        for (int j = 0; j < ts->nmetrics; j++)
+            if (strcmp(ts->names[j], name) == 0) m = j;
+        if (m < 0) {
+            snprintf(r->message, sizeof r->message, "its run.h5 has no metric '%s'", name);
+            bad = 1;
+        } else if (o->kind == RS_SWEEP_FINAL) {
+            r->values[i] = ts->nrows ? ts->values[(size_t)m * ts->nrows + ts->nrows - 1] : NAN;
+        } else {
+            r->values[i] = crossing(ts, m, o->level, o->kind == RS_SWEEP_FIRST_ABOVE);
+        }
+    }
+    rs_io_timeseries_free(ts);
+    return bad ? -1 : 0;
+}
+
+rs_status rs_sweep_run_collect(const rs_sweep *s, const char *dir, size_t k, int wstatus,
+                               double wall, rs_sweep_result *r, rs_error *err)
+{
+    char path[4096], file[4200], status[600] = "";
+    if (rs_sweep_run_path(s, dir, k, path, sizeof path) != 0)
+        return rs_error_set(err, RS_EINVAL, "path too long: %s", dir);
+    r->run = k;
+    r->wall = wall;
+    r->failed = 1;
+    r->message[0] = '\0';
+    for (int i = 0; i < s->noutputs; i++) r->values[i] = NAN;
+    snprintf(file, sizeof file, "%s/status", path);
+    int have_status = last_line(file, status, sizeof status) == 0;
+    if (WIFSIGNALED(wstatus)) {
+        int sig = WTERMSIG(wstatus);
+        snprintf(r->message, sizeof r->message, "crashed: killed by signal %d (%s)", sig,
+                 strsignal(sig));
+    } else if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0 && have_status &&
+               strcmp(status, "completed") == 0) {
+        r->failed = read_values(s, path, r) != 0;
+    } else if (have_status && strncmp(status, "failed: ", 8) == 0) {
+        clip(r->message, sizeof r->message, "", status + 8);
+    } else {
+        snprintf(file, sizeof file, "%s/log", path);
+        if (last_line(file, r->message, sizeof r->message) != 0)
+            snprintf(r->message, sizeof r->message, "exited with code %d and no message",
+                     WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1);
+    }
+    if (r->failed) return RS_OK; /* a failed run's directory is kept */
+    if (s->keep == RS_SWEEP_KEEP_NONE) {
+        if (rs_sweep_remove_tree(path) != 0)
+            return rs_error_set(err, RS_EIO, "cannot remove %s: %s", path, strerror(errno));
+    } else if (s->keep == RS_SWEEP_KEEP_FINAL) {
+        snprintf(file, sizeof file, "%s/checkpoint.h5", path);
+        if (unlink(file) != 0 && errno != ENOENT)
+            return rs_error_set(err, RS_EIO, "cannot remove %s: %s", file, strerror(errno));
+    }
+    return RS_OK;
+}

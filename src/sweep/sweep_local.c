@@ -1,0 +1,168 @@
+/* sweep_local.c: the local runner (regensim/sweep.h): every unfinished run
+ * of a sweep, `jobs` processes at a time on this machine (sweep_child.c
+ * starts and reads each), each recorded in the sweep's journal as it ends
+ * (sweep_dir.c), the summaries rewritten every few seconds and at the end.
+ * The runner sleeps in sigtimedwait on SIGCHLD, so a run that ends is
+ * replaced at once and an idle sweep costs nothing. */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "sweep/sweep_impl.h"
+
+/* Seconds between rewrites of the summaries while runs end. */
+#define SUMMARY_EVERY 2.0
+
+typedef struct slot {
+    long pid; /* 0: free */
+    size_t run;
+    double t0;
+} slot;
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* The runner's state. */
+typedef struct local {
+    const rs_sweep *s;
+    rs_sweep_dir *d;
+    const rs_sweep_local_options *o;
+    slot *slots;
+    int running, stop;
+    size_t next, here;
+    double start, last_summary, last_progress;
+    double *values;
+} local;
+
+/* Calls the progress callback; a non-zero answer stops the sweep. */
+static void report(local *l)
+{
+    l->last_progress = now();
+    if (!l->o->progress) return;
+    rs_sweep_progress p = {rs_sweep_nruns(l->s), rs_sweep_dir_nfinished(l->d),
+                           rs_sweep_dir_nfailed(l->d), (size_t)l->running, l->here,
+                           l->last_progress - l->start};
+    if (l->o->progress(l->o->user, &p)) l->stop = 1;
+}
+
+/* Starts unfinished runs into the free slots. */
+static rs_status fill(local *l, rs_error *err)
+{
+    size_t n = rs_sweep_nruns(l->s);
+    for (int i = 0; i < l->o->jobs && !l->stop; i++) {
+        if (l->slots[i].pid) continue;
+        while (l->next < n && rs_sweep_dir_finished(l->d, l->next)) l->next++;
+        if (l->next == n) return RS_OK;
+        slot *sl = &l->slots[i];
+        rs_status st = rs_sweep_run_start(l->s, rs_sweep_dir_path(l->d), l->o->exe, l->next,
+                                          l->o->threads, &sl->pid, err);
+        if (st != RS_OK) return st;
+        sl->run = l->next++;
+        sl->t0 = now();
+        l->running++;
+        report(l);
+    }
+    return RS_OK;
+}
+
+/* Reaps every slot whose process has ended: reads it, records it. */
+static rs_status reap(local *l, int *reaped, rs_error *err)
+{
+    *reaped = 0;
+    for (int i = 0; i < l->o->jobs; i++) {
+        slot *sl = &l->slots[i];
+        int ws;
+        if (!sl->pid || waitpid((pid_t)sl->pid, &ws, WNOHANG) != (pid_t)sl->pid) continue;
+        double wall = now() - sl->t0;
+        sl->pid = 0;
+        l->running--;
+        (*reaped)++;
+        if (l->stop) continue; /* stopped: redone next time */
+        rs_sweep_result r = {.values = l->values};
+        rs_status st = rs_sweep_run_collect(l->s, rs_sweep_dir_path(l->d), sl->run, ws, wall,
+                                            &r, err);
+        if (st == RS_OK) st = rs_sweep_dir_record(l->d, &r, err);
+        if (st != RS_OK) return st;
+        l->here++;
+        report(l);
+    }
+    return RS_OK;
+}
+
+/* Stops the running runs (SIGTERM: they checkpoint and exit). */
+static void terminate(local *l)
+{
+    for (int i = 0; i < l->o->jobs; i++)
+        if (l->slots[i].pid) kill((pid_t)l->slots[i].pid, SIGTERM);
+}
+
+rs_status rs_sweep_run_local(const rs_sweep *s, rs_sweep_dir *d, const rs_sweep_local_options *o,
+                             int *stopped, rs_error *err)
+{
+    *stopped = 0;
+    if (!o || !o->exe || o->jobs < 1 || o->threads < 1)
+        return rs_error_set(err, RS_EINVAL, "rs_sweep_run_local: expected an exe, jobs >= 1 "
+                            "and threads >= 1");
+    local l = {s, d, o, calloc((size_t)o->jobs, sizeof(slot)), 0, 0, 0, 0, now(), 0, 0,
+               malloc(((size_t)s->noutputs + 1) * sizeof(double))};
+    if (!l.slots || !l.values) {
+        free(l.slots);
+        free(l.values);
+        return rs_error_set(err, RS_ENOMEM, "out of memory");
+    }
+    l.last_summary = l.last_progress = l.start;
+    sigset_t chld, old;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &chld, &old);
+    rs_status st = RS_OK;
+    report(&l);
+    for (;;) {
+        if (st == RS_OK && !l.stop) st = fill(&l, err);
+        if (st != RS_OK && !l.stop) {
+            l.stop = 1;
+            terminate(&l);
+        }
+        if (l.running == 0) break;
+        int reaped = 0;
+        rs_error e2;
+        rs_status rs = reap(&l, &reaped, st == RS_OK ? err : &e2);
+        if (rs != RS_OK && st == RS_OK) {
+            st = rs;
+            l.stop = 1;
+            terminate(&l);
+        }
+        if (reaped) {
+            if (now() - l.last_summary >= SUMMARY_EVERY) {
+                rs_status ss = rs_sweep_dir_summarize(d, st == RS_OK ? err : &e2);
+                if (st == RS_OK) st = ss;
+                l.last_summary = now();
+            }
+            continue;
+        }
+        struct timespec wait = {1, 0};
+        int sig = sigtimedwait(&chld, NULL, &wait);
+        if (sig < 0 || now() - l.last_progress >= 1.0) {
+            int was = l.stop;
+            report(&l);
+            if (l.stop && !was) terminate(&l);
+        }
+    }
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    rs_error e3;
+    rs_status ss = rs_sweep_dir_summarize(d, st == RS_OK ? err : &e3);
+    if (st == RS_OK) st = ss;
+    *stopped = l.stop && st == RS_OK;
+    free(l.slots);
+    free(l.values);
+    return st;
+}
