@@ -299,6 +299,8 @@ def read_summary(path):
             cols[name] = column(f, path, name, n, np.float64)
         for name in ("status", "message"):
             cols[name] = column(f, path, name, n, "str")
+        s["units"] = {name: text(f[name].attrs["units"]) for name in s["metrics"]
+                      if "units" in f[name].attrs}
     s["columns"] = cols
     s["rows"] = n
     return s
@@ -398,7 +400,8 @@ def draw_panel(ax, s, metric, param, log_x):
     if log_x and (x > 0).all():
         ax.set_xscale("log")
     ax.set_xlabel(param)
-    ax.set_ylabel(metric)
+    unit = s.get("units", {}).get(metric)
+    ax.set_ylabel(f"{metric} ({unit})" if unit else metric)
 
 
 def plot_scatter(s, metric, params, outdir):

@@ -119,6 +119,7 @@ typedef struct rs_sweep {
     rs_sweep_output *outputs;
     int threads_per_run; /* OpenMP threads of each run; 0: not given */
     char **metric_names; /* the model's metric names (nmodel_metrics) */
+    char **metric_units; /* and their units (NULL: none given) */
     int nmodel_metrics;
 } rs_sweep;
 
@@ -174,14 +175,21 @@ typedef struct rs_sweep_result {
 
 typedef struct rs_sweep_dir rs_sweep_dir;
 
+/* How rs_sweep_dir_open treats what DIR holds. */
+enum {
+    RS_SWEEP_DIR_FORCE = 1,       /* replace another sweep's output in DIR */
+    RS_SWEEP_DIR_RETRY_FAILED = 2 /* forget the failed runs, so they run again */
+};
+
 /* Opens DIR for sweep s (made with its parents when missing): takes its
  * lock (a second sweep into DIR is refused, RS_EINVAL naming its pid),
  * refuses a DIR that holds something other than this sweep (another sweep
- * or model file, another program's files), unless force for another
- * sweep's output, which is then removed; reads the journal (a torn last
- * row is dropped). */
+ * or model file, another program's files) unless RS_SWEEP_DIR_FORCE for
+ * another sweep's output, which is then removed; reads the journal (a torn
+ * last row is cut off; with RS_SWEEP_DIR_RETRY_FAILED the failed runs' rows
+ * are taken out of it). flags: a sum of RS_SWEEP_DIR_*. */
 RS_API rs_status rs_sweep_dir_open(rs_sweep_dir **out, const rs_sweep *s, const char *dir,
-                                   int force, rs_error *err);
+                                   unsigned flags, rs_error *err);
 RS_API void rs_sweep_dir_close(rs_sweep_dir *d);
 
 /* The directory's path, as given. */

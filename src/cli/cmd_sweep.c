@@ -29,7 +29,8 @@ static void sweep_usage(FILE *to)
 {
     fprintf(to,
             "usage: regensim sweep FILE -o DIR [-j N] [--threads-per-run T] [--force]\n"
-            "                      [--quiet]\n"
+            "                      [--retry-failed] [--quiet]\n"
+            "       regensim sweep FILE --dry-run\n"
             "       mpirun -n N regensim sweep FILE -o DIR\n"
             "\n"
             "Runs every run of a sweep file (a design of parameter points x replicates\n"
@@ -42,7 +43,9 @@ static void sweep_usage(FILE *to)
             "  --threads-per-run T     OpenMP threads of each run (default: the sweep\n"
             "                          file's threads_per_run, else cores / N)\n"
             "  --force                 replace another sweep's output in DIR\n"
+            "  --retry-failed          run the runs that failed before again\n"
             "  --quiet                 no progress line\n"
+            "  --dry-run               check the sweep file and list its runs; run nothing\n"
             "\n"
             "Under mpirun, rank 0 coordinates and every other rank runs one run at a\n"
             "time (-j is ignored).\n"
@@ -93,6 +96,10 @@ static int sweep_parse(int argc, char **argv, rs_cli_sweep_options *o)
             o->force = 1;
         } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
             o->quiet = 1;
+        } else if (strcmp(a, "--dry-run") == 0) {
+            o->dry_run = 1;
+        } else if (strcmp(a, "--retry-failed") == 0) {
+            o->retry_failed = 1;
         } else if (a[0] == '-' || o->file) {
             fprintf(stderr, "regensim: sweep: unexpected argument '%s'\n\n", a);
             sweep_usage(stderr);
@@ -101,7 +108,7 @@ static int sweep_parse(int argc, char **argv, rs_cli_sweep_options *o)
             o->file = a;
         }
     }
-    if (!o->file || !o->dir) {
+    if (!o->file || (!o->dir && !o->dry_run)) {
         fprintf(stderr, "regensim: sweep: %s\n\n", !o->file ? "no sweep file given"
                                                              : "no output directory given (-o DIR)");
         sweep_usage(stderr);
@@ -160,6 +167,11 @@ static int self_path(char *buf, size_t size)
     return 0;
 }
 
+unsigned rs_cli_sweep_dir_flags(const rs_cli_sweep_options *o)
+{
+    return (o->force ? RS_SWEEP_DIR_FORCE : 0u) | (o->retry_failed ? RS_SWEEP_DIR_RETRY_FAILED : 0u);
+}
+
 /* Loads the sweep file, printing every error; an exit code. */
 int rs_cli_sweep_load(const char *file, rs_sweep **s)
 {
@@ -198,9 +210,31 @@ int rs_cli_sweep_finish(const rs_cli_sweep_options *o, rs_sweep_dir *d, const rs
                o->dir, o->dir);
         printf("  report:   /usr/bin/python3 scripts/sweep_report.py %s\n", o->dir);
         if (failed) printf("  failed runs: their message is in the summary, their log in "
-                           "%s/runs/<index>-<replicate>/log\n", o->dir);
+                           "%s/runs/<index>-<replicate>/log; add --retry-failed to run them "
+                           "again\n", o->dir);
     }
     return failed ? RS_EXIT_FAILED : RS_EXIT_OK;
+}
+
+/* --dry-run: what the sweep would run. */
+static void print_plan(const rs_sweep *s)
+{
+    static const char *const designs[] = {"grid", "random", "lhs", "list"};
+    printf("regensim sweep: %s ok: %zu runs (%zu points x %u replicates, design %s, seed "
+           "%llu) of %s\n", s->source, rs_sweep_nruns(s), s->npoints, s->replicates,
+           designs[s->design], (unsigned long long)s->seed, s->model_path);
+    printf("  summary columns: index, replicate, seed");
+    for (int i = 0; i < s->nparameters; i++) printf(", %s", s->parameters[i].path);
+    for (int i = 0; i < s->noutputs; i++) printf(", %s", s->outputs[i].name);
+    printf(", status, message, wall_s\n");
+    size_t show = s->npoints < 10 ? s->npoints : 10;
+    for (size_t p = 0; p < show; p++) {
+        printf("  point %zu:", p);
+        for (int i = 0; i < s->nparameters; i++)
+            printf(" %s=%.6g", s->parameters[i].path, s->points[p * (size_t)s->nparameters + (size_t)i]);
+        printf("\n");
+    }
+    if (show < s->npoints) printf("  ... and %zu more points\n", s->npoints - show);
 }
 
 int rs_cli_sweep(int argc, char **argv)
@@ -208,9 +242,15 @@ int rs_cli_sweep(int argc, char **argv)
     rs_cli_sweep_options o = {0};
     int rc = sweep_parse(argc, argv, &o);
     if (rc >= 0) return rc;
+    rs_sweep *s = NULL;
+    if (o.dry_run) {
+        rc = rs_cli_sweep_load(o.file, &s);
+        if (rc == RS_EXIT_OK) print_plan(s);
+        rs_sweep_destroy(s);
+        return rc;
+    }
     if (rs_cli_sweep_mpi_wanted()) return rs_cli_sweep_mpi(&o);
 
-    rs_sweep *s = NULL;
     rs_sweep_dir *d = NULL;
     rs_error err;
     rs_error_clear(&err);
@@ -222,7 +262,7 @@ int rs_cli_sweep(int argc, char **argv)
         rs_sweep_destroy(s);
         return RS_EXIT_FAILED;
     }
-    if (rs_sweep_dir_open(&d, s, o.dir, o.force, &err) != RS_OK) {
+    if (rs_sweep_dir_open(&d, s, o.dir, rs_cli_sweep_dir_flags(&o), &err) != RS_OK) {
         rs_cli_print_error(&err);
         rs_sweep_destroy(s);
         return err.code == RS_EINVAL ? RS_EXIT_USAGE : RS_EXIT_FAILED;

@@ -206,7 +206,7 @@ int rs_cli_sweep_mpi(const rs_cli_sweep_options *o)
         if (nranks < 2) {
             fprintf(stderr, "regensim: an MPI sweep needs at least 2 ranks (1 coordinator)\n");
             rc = RS_EXIT_USAGE;
-        } else if (rs_sweep_dir_open(&d, s, o->dir, o->force, &err) != RS_OK) {
+        } else if (rs_sweep_dir_open(&d, s, o->dir, rs_cli_sweep_dir_flags(o), &err) != RS_OK) {
             rs_cli_print_error(&err);
             rc = err.code == RS_EINVAL ? RS_EXIT_USAGE : RS_EXIT_FAILED;
         }

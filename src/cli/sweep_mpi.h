@@ -10,8 +10,11 @@ typedef struct rs_cli_sweep_options {
     const char *file, *dir;
     int jobs;    /* runs at a time (local runner) */
     int threads; /* --threads-per-run; 0: not given */
-    int force, quiet;
+    int force, quiet, dry_run, retry_failed;
 } rs_cli_sweep_options;
+
+/* The rs_sweep_dir_open flags the options ask for. */
+unsigned rs_cli_sweep_dir_flags(const rs_cli_sweep_options *o);
 
 /* Loads the sweep file, printing every error; an exit code. */
 int rs_cli_sweep_load(const char *file, rs_sweep **s);

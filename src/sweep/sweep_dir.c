@@ -270,9 +270,13 @@ static int parse_row(rs_sweep_dir *d, char *line, rs_sweep_result *r)
     return bad ? -1 : 0;
 }
 
+static rs_status rewrite_journal(rs_sweep_dir *d, const char *path, const char *header,
+                                 rs_error *err);
+
 /* Reads the journal (creating it with its header when missing), cuts a
- * torn last row, and opens it for appending. */
-static rs_status read_journal(rs_sweep_dir *d, rs_error *err)
+ * torn last row, and opens it for appending. With retry, the failed runs'
+ * rows are dropped and the journal is rewritten (atomically) without them. */
+static rs_status read_journal(rs_sweep_dir *d, int retry, rs_error *err)
 {
     char path[4096];
     if (join(path, sizeof path, d->dir, "journal.csv") != 0)
@@ -289,7 +293,7 @@ static rs_status read_journal(rs_sweep_dir *d, rs_error *err)
         free(text);
         return rs_error_set(err, RS_ENOMEM, "out of memory");
     }
-    size_t keep = 0; /* bytes of whole rows */
+    size_t keep = 0, dropped = 0; /* bytes of whole rows, failed rows dropped */
     if (text && strncmp(text, header, strlen(header)) != 0) {
         st = rs_error_set(err, RS_EINVAL, "%s does not start with this sweep's header; "
                           "expected the journal of %s", path, d->s->source);
@@ -298,7 +302,7 @@ static rs_status read_journal(rs_sweep_dir *d, rs_error *err)
         size_t no = (size_t)d->s->noutputs;
         double *values = malloc((no ? no : 1) * sizeof *values);
         rs_sweep_result r = {.values = values};
-        int lineno = 1;
+        int lineno = 2; /* the header is line 1 */
         for (char *p = text + keep; values && *p && st == RS_OK; lineno++) {
             char *nl = strchr(p, '\n');
             if (!nl) break; /* a torn last row */
@@ -306,8 +310,10 @@ static rs_status read_journal(rs_sweep_dir *d, rs_error *err)
             if (parse_row(d, p, &r) != 0)
                 st = rs_error_set(err, RS_EINVAL, "%s:%d: not a row of this sweep; expected "
                                   "index,replicate,seed,... of %s", path, lineno, d->s->source);
-            else if (!d->done[r.run])
+            else if (!d->done[r.run] && !(retry && r.failed))
                 st = remember(d, &r, err);
+            else if (retry && r.failed)
+                dropped++;
             keep = (size_t)(nl + 1 - text);
             p = nl + 1;
         }
@@ -319,6 +325,7 @@ static rs_status read_journal(rs_sweep_dir *d, rs_error *err)
                           strerror(errno));
     if (st == RS_OK && !text)
         st = rs_io_write_atomic(path, header, strlen(header), err);
+    if (st == RS_OK && dropped) st = rewrite_journal(d, path, header, err);
     free(text);
     free(header);
     if (st != RS_OK) return st;
@@ -327,8 +334,8 @@ static rs_status read_journal(rs_sweep_dir *d, rs_error *err)
     return RS_OK;
 }
 
-rs_status rs_sweep_dir_open(rs_sweep_dir **out, const rs_sweep *s, const char *dir, int force,
-                            rs_error *err)
+rs_status rs_sweep_dir_open(rs_sweep_dir **out, const rs_sweep *s, const char *dir,
+                            unsigned flags, rs_error *err)
 {
     *out = NULL;
     rs_sweep_dir *d = calloc(1, sizeof *d);
@@ -339,8 +346,8 @@ rs_status rs_sweep_dir_open(rs_sweep_dir **out, const rs_sweep *s, const char *d
     d->done = calloc(rs_sweep_nruns(s) ? rs_sweep_nruns(s) : 1, 1);
     rs_status st = !d->dir || !d->done ? rs_error_set(err, RS_ENOMEM, "out of memory") : RS_OK;
     if (st == RS_OK) st = rs_io_dir_lock(dir, 1, &d->lock, err);
-    if (st == RS_OK) st = claim(s, dir, force, err);
-    if (st == RS_OK) st = read_journal(d, err);
+    if (st == RS_OK) st = claim(s, dir, (flags & RS_SWEEP_DIR_FORCE) != 0, err);
+    if (st == RS_OK) st = read_journal(d, (flags & RS_SWEEP_DIR_RETRY_FAILED) != 0, err);
     if (st != RS_OK) {
         rs_sweep_dir_close(d);
         return st;
@@ -381,15 +388,50 @@ rs_status rs_sweep_dir_record(rs_sweep_dir *d, const rs_sweep_result *r, rs_erro
     char *row = rs_strbuf_take(&b);
     if (!row) return rs_error_set(err, RS_ENOMEM, "out of memory");
     size_t len = strlen(row);
+    off_t end = lseek(d->journal, 0, SEEK_END);
     ssize_t w;
     do w = write(d->journal, row, len);
     while (w < 0 && errno == EINTR);
     int e = errno;
     free(row);
-    if (w != (ssize_t)len)
+    if (w != (ssize_t)len) {
+        /* No torn row left behind (a full disk): back to the last whole row. */
+        if (w > 0 && end >= 0 && ftruncate(d->journal, end) != 0) e = errno;
         return rs_error_set(err, RS_EIO, "cannot append to %s/journal.csv: %s", d->dir,
                             w < 0 ? strerror(e) : "short write (disk full?)");
+    }
     return remember(d, r, err);
+}
+
+/* The rows of the runs in memory, in journal order, after header. */
+static char *rows_text(rs_sweep_dir *d, const char *header, const size_t *order)
+{
+    rs_strbuf b;
+    rs_strbuf_init(&b);
+    rs_strbuf_append(&b, header);
+    size_t no = (size_t)d->s->noutputs;
+    rs_sweep_result r;
+    for (size_t i = 0; i < d->n; i++) {
+        size_t j = order ? order[i] : i;
+        r.run = d->run[j];
+        r.failed = d->failed[j];
+        r.wall = d->wall[j];
+        snprintf(r.message, sizeof r.message, "%s", d->message[j]);
+        r.values = d->values + j * no;
+        rs_sweep_csv_row(d->s, &r, &b);
+    }
+    return rs_strbuf_take(&b);
+}
+
+/* The journal rewritten with the runs in memory only (--retry-failed). */
+static rs_status rewrite_journal(rs_sweep_dir *d, const char *path, const char *header,
+                                 rs_error *err)
+{
+    char *text = rows_text(d, header, NULL);
+    if (!text) return rs_error_set(err, RS_ENOMEM, "out of memory");
+    rs_status st = rs_io_write_atomic(path, text, strlen(text), err);
+    free(text);
+    return st;
 }
 
 /* A finished run's number and its place in memory, sorted by number. */
@@ -406,22 +448,12 @@ static int by_run(const void *a, const void *b)
 /* summary.csv from the rows in order. */
 static rs_status write_csv(rs_sweep_dir *d, const size_t *order, rs_error *err)
 {
-    const rs_sweep *s = d->s;
-    size_t no = (size_t)s->noutputs;
-    rs_strbuf b;
-    rs_strbuf_init(&b);
-    rs_sweep_csv_header(s, &b);
-    rs_sweep_result r;
-    for (size_t i = 0; i < d->n; i++) {
-        size_t j = order[i];
-        r.run = d->run[j];
-        r.failed = d->failed[j];
-        r.wall = d->wall[j];
-        snprintf(r.message, sizeof r.message, "%s", d->message[j]);
-        r.values = d->values + j * no;
-        rs_sweep_csv_row(s, &r, &b);
-    }
-    char *text = rs_strbuf_take(&b);
+    rs_strbuf hb;
+    rs_strbuf_init(&hb);
+    rs_sweep_csv_header(d->s, &hb);
+    char *header = rs_strbuf_take(&hb);
+    char *text = header ? rows_text(d, header, order) : NULL;
+    free(header);
     if (!text) return rs_error_set(err, RS_ENOMEM, "out of memory");
     char path[4096];
     rs_status st = join(path, sizeof path, d->dir, "summary.csv") != 0
@@ -476,7 +508,8 @@ static rs_status write_h5(rs_sweep_dir *d, const size_t *order, rs_error *err)
         onames[o] = s->outputs[o].name;
         cols[c++] = (rs_io_file_column){.name = onames[o], .kind = RS_IO_F64,
                                         .f64 = reals + (np + o) * n,
-                                        .units = s->outputs[o].kind == RS_SWEEP_FINAL ? NULL : "min"};
+                                        .units = s->outputs[o].kind != RS_SWEEP_FINAL ? "min"
+                                               : s->metric_units[s->outputs[o].metric]};
     }
     cols[c++] = (rs_io_file_column){.name = "status", .kind = RS_IO_STR, .str = strs};
     cols[c++] = (rs_io_file_column){.name = "message", .kind = RS_IO_STR, .str = strs + n};

@@ -478,8 +478,16 @@ static void check_model(sctx *c, const rs_yaml_node *root)
     }
     s->nmodel_metrics = m->nmetrics;
     s->metric_names = calloc((size_t)m->nmetrics + 1, sizeof *s->metric_names);
-    for (int i = 0; s->metric_names && i < m->nmetrics; i++)
+    s->metric_units = calloc((size_t)m->nmetrics + 1, sizeof *s->metric_units);
+    for (int i = 0; s->metric_names && s->metric_units && i < m->nmetrics; i++) {
         s->metric_names[i] = rs_strdup(m->metrics[i].name);
+        s->metric_units[i] = m->metrics[i].units ? rs_strdup(m->metrics[i].units) : NULL;
+    }
+    if (!s->metric_names || !s->metric_units) {
+        err_at(c, NULL, "out of memory");
+        rs_model_destroy(m);
+        return;
+    }
 
     /* Summary metrics: those named, or every metric of the model. */
     const rs_yaml_node *ms = rs_yaml_get(root, "metrics");
@@ -699,5 +707,6 @@ void rs_sweep_destroy(rs_sweep *s)
     for (int i = 0; i < s->noutputs; i++) free(s->outputs[i].name);
     free(s->outputs);
     rs_sweep_strings_free(s->metric_names, s->nmodel_metrics);
+    rs_sweep_strings_free(s->metric_units, s->nmodel_metrics);
     free(s);
 }

@@ -5,7 +5,10 @@
 # metric the model declares present, with a row per metric time and finite
 # values (NaN only for a mean, which over no cells is NaN). A model that stops
 # loading or running after an engine change fails here, in the suite, not in
-# a student's first command. Each model runs into its own directory.
+# a student's first command. Each model runs into its own directory. A sweep
+# file there (a top-level `sweep:` key) is checked with `regensim sweep
+# --dry-run` instead: it loads, and so does its model at every parameter's
+# extremes.
 set -euo pipefail
 cli=$1
 repo=$2
@@ -18,6 +21,16 @@ while IFS= read -r model; do
     n=$((n + 1))
     rel=${model#"$repo"/}
     out="$work/$n"
+    if grep -q '^sweep:' "$model"; then
+        if ! "$cli" sweep "$model" --dry-run >"$work/validate.txt" 2>&1; then
+            echo "FAIL: sweep file $rel does not load:" >&2
+            cat "$work/validate.txt" >&2
+            fail=1
+        else
+            echo "ok: $rel (sweep)"
+        fi
+        continue
+    fi
     if ! "$cli" validate "$model" >"$work/validate.txt" 2>&1; then
         echo "FAIL: $rel does not validate:" >&2
         cat "$work/validate.txt" >&2

@@ -6,7 +6,8 @@ metrics) mean the same in every variant. For each family (models/<family>/)
 every other model file is compared with the base: the same substrates, cell
 types, metrics, solver and time; every parameter of the base present; a 3D
 variant (name ending in _3d) may change the domain too. Copies drift: this
-catches a variant left behind when its base changes.
+catches a variant left behind when its base changes. Sweep files in a
+family's folder (a top-level `sweep` key) are not variants and are skipped.
 """
 import os
 import sys
@@ -28,6 +29,8 @@ def main(repo):
                 continue
             with open(os.path.join(d, name)) as f:
                 v = yaml.safe_load(f)
+            if "sweep" in v:  # a sweep file over the family's models
+                continue
             checked += 1
             where = f"models/{family}/{name}"
             keys = set(SAME) | {"time"}

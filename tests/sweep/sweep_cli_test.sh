@@ -8,7 +8,8 @@
 #     failed run's directory;
 #   - a sweep killed with SIGKILL mid-way and re-run by the same command
 #     ends with the same summary as an uninterrupted one (no run lost or
-#     doubled), and its runs' processes died with it;
+#     doubled), and its runs' processes died with it; SIGINT stops a sweep
+#     with exit 1 and a summary, and the same command finishes it;
 #   - a second sweep into a running sweep's directory, another sweep into
 #     a sweep's directory (without --force) and a directory holding other
 #     files are refused with exit 2;
@@ -106,6 +107,21 @@ grep -q "$before runs already finished" "$tmp/out" || fail "resume: $(cat "$tmp/
 $py "$here/csv_compare.py" "$tmp/whole/summary.csv" "$tmp/killed/summary.csv" || fail "resumed summary differs"
 echo "kill and resume: killed after $before of 40 runs, summary equal"
 
+# --- SIGINT stops the sweep (exit 1); the same command finishes it -------------
+"$cli" sweep "$tmp/lhs.yaml" -o "$tmp/int" -j 2 --quiet >/dev/null 2>"$tmp/int.err" &
+bgpid=$!
+for _ in $(seq 1 600); do
+    n=0; [ -e "$tmp/int/journal.csv" ] && n=$(($(wc -l < "$tmp/int/journal.csv") - 1))
+    [ "$n" -ge 4 ] && break
+    sleep 0.02
+done
+kill -INT "$bgpid"; wait "$bgpid"; rc=$?; bgpid=
+[ "$rc" -eq 1 ] || fail "SIGINT: exit $rc, expected 1: $(cat "$tmp/int.err")"
+grep -q "interrupted" "$tmp/int.err" || fail "SIGINT: $(cat "$tmp/int.err")"
+[ -e "$tmp/int/summary.csv" ] || fail "SIGINT: no summary written"
+expect 0 "$cli" sweep "$tmp/lhs.yaml" -o "$tmp/int" -j 2
+$py "$here/csv_compare.py" "$tmp/whole/summary.csv" "$tmp/int/summary.csv" >/dev/null || fail "summary after SIGINT and resume differs"
+
 # --- directories that are not this sweep's ---------------------------------------
 "$cli" sweep "$tmp/lhs.yaml" -o "$tmp/busy" -j 1 --quiet >/dev/null 2>&1 &
 bgpid=$!
@@ -119,6 +135,15 @@ mkdir -p "$tmp/other" && echo x > "$tmp/other/notes.txt"
 expect 2 "$cli" sweep "$tmp/grid.yaml" -o "$tmp/other"
 grep -q "holds files but no sweep" "$tmp/err" || fail "foreign dir: $(cat "$tmp/err")"
 [ -e "$tmp/other/notes.txt" ] || fail "a foreign file was removed"
+# A journal row that is not this sweep's: refused with its line; a full disk
+# (--retry-failed after it) is tried by hand (docs/sweeps.md).
+cp -r "$tmp/grid" "$tmp/corrupt" && sed -i '3s/.*/garbage,row/' "$tmp/corrupt/journal.csv"
+expect 2 "$cli" sweep "$tmp/grid.yaml" -o "$tmp/corrupt"
+grep -q "journal.csv:3: not a row of this sweep" "$tmp/err" || fail "corrupt journal: $(cat "$tmp/err")"
+# --retry-failed runs the failed run again (it fails again, the same way).
+expect 1 "$cli" sweep "$tmp/fail.yaml" -o "$tmp/fail" --retry-failed
+grep -q "2 runs, 1 completed, 1 failed" "$tmp/out" || fail "retry-failed: $(cat "$tmp/out")"
+[ "$(wc -l < "$tmp/fail/journal.csv")" -eq 3 ] || fail "retry-failed: journal $(cat "$tmp/fail/journal.csv")"
 
 # --- bad sweep files ----------------------------------------------------------
 printf 'sweep: 1\nmodel: tiny.yaml\ndesign: lhs\nsamples: 4\nparameters:\n  no_such_param: {range: [0, 1]}\n' > "$tmp/bad1.yaml"
