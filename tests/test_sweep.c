@@ -30,6 +30,8 @@ static void grid_order_and_levels(void **state)
         assert_true(fabs(p[2 * r] - lv[r / 3]) <= 1e-15 * lv[r / 3]);
         assert_true(p[2 * r + 1] == v[r % 3]);
     }
+    /* the ends of a log range are its bounds exactly (exp(log(x)) is not) */
+    assert_true(p[0] == 1e-3 && p[2 * 8] == 1e-1);
     free(p);
     rs_sweep_axis lin = range(0, 10, RS_SWEEP_LINEAR);
     assert_int_equal(rs_sweep_design(RS_SWEEP_GRID, &lin, 1, 5, 7, &p, &n, &err), RS_OK);

@@ -121,6 +121,7 @@ static int sweep_parse(int argc, char **argv, rs_cli_sweep_options *o)
 typedef struct sweep_progress {
     int tty, quiet, line_len;
     double last_plain;
+    rs_sweep_progress last; /* the last figures reported */
 } sweep_progress;
 
 /* Prints the progress line (in place on a terminal, else every 10 s). */
@@ -154,7 +155,9 @@ static void print_progress(sweep_progress *sp, const rs_sweep_progress *p, int f
 
 static int on_progress(void *user, const rs_sweep_progress *p)
 {
-    print_progress(user, p, 0);
+    sweep_progress *sp = user;
+    sp->last = *p;
+    print_progress(sp, p, 0);
     return interrupted != 0;
 }
 
@@ -277,7 +280,10 @@ int rs_cli_sweep(int argc, char **argv)
         if (done) printf("  %zu runs already finished are kept\n", done);
         fflush(stdout);
     }
-    sweep_progress sp = {isatty(fileno(stderr)), o.quiet, 0, 0};
+    sweep_progress sp;
+    memset(&sp, 0, sizeof sp);
+    sp.tty = isatty(fileno(stderr));
+    sp.quiet = o.quiet;
     rs_sweep_local_options lo = {exe, o.jobs, threads, on_progress, &sp};
     struct sigaction sa, old_int, old_term;
     memset(&sa, 0, sizeof sa);
@@ -289,10 +295,11 @@ int rs_cli_sweep(int argc, char **argv)
     rs_status st = rs_sweep_run_local(s, d, &lo, &stopped, &err);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
-    if (sp.tty && sp.line_len) {
-        rs_sweep_progress p = {rs_sweep_nruns(s), rs_sweep_dir_nfinished(d),
-                               rs_sweep_dir_nfailed(d), 0, 0, 0};
-        print_progress(&sp, &p, 1);
+    if (sp.tty && sp.line_len) { /* the line's final state */
+        sp.last.finished = rs_sweep_dir_nfinished(d);
+        sp.last.failed = rs_sweep_dir_nfailed(d);
+        sp.last.running = 0;
+        print_progress(&sp, &sp.last, 1);
     }
     if (st != RS_OK) {
         rs_cli_print_error(&err);

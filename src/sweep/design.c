@@ -50,8 +50,10 @@ static double axis_value(const rs_sweep_axis *a, double q)
     }
     if (a->lo == a->hi) return a->lo;
     if (a->scale == RS_SWEEP_LOG) {
+        if (q <= 0) return a->lo; /* exact at the ends */
+        if (q >= 1) return a->hi;
         double v = exp(log(a->lo) + q * (log(a->hi) - log(a->lo)));
-        return v < a->lo ? a->lo : v > a->hi ? a->hi : v; /* exact at the ends */
+        return v < a->lo ? a->lo : v > a->hi ? a->hi : v;
     }
     return q >= 1 ? a->hi : a->lo + q * (a->hi - a->lo);
 }
