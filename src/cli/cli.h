@@ -28,6 +28,14 @@ int rs_cli_exit_code(rs_status s);
  * negative, NaN or absurd). */
 void rs_cli_format_duration(double s, char *buf, size_t size);
 
+/* A progress line on stderr: rewritten in place on a terminal (tty: padded
+ * over a longer previous line, ended when final), else printed as a plain
+ * "regensim: LINE" line. len: the characters on screen. */
+typedef struct rs_cli_line {
+    int tty, len;
+} rs_cli_line;
+void rs_cli_line_print(rs_cli_line *l, const char *text, int final);
+
 /* A logger that prints warnings and errors to stderr. */
 rs_logger rs_cli_logger(void);
 

@@ -36,10 +36,10 @@ typedef struct run_options {
 
 /* The progress line's state. */
 typedef struct progress_state {
-    int tty, quiet;
+    int quiet;
+    rs_cli_line line;        /* the progress line on screen */
     double wall0, last_report;
     int64_t steps0;          /* steps done when this invocation started */
-    int line_len;            /* characters of the progress line on screen */
 } progress_state;
 
 static void run_usage(FILE *to)
@@ -138,17 +138,7 @@ static void report_progress(progress_state *rs, const rs_sim *s, double now, int
                        "t %.6g / %g min  %5.1f%%  wall %s  ETA %s  %.*f steps/s",
                        rs_sim_time(s), end, pct, w, done >= total ? "0 s" : eta,
                        rate >= 100 ? 0 : 1, rate);
-    if (len < 0) return;
-    if (rs->tty) {
-        /* Pad with spaces over a longer previous line. */
-        int pad = rs->line_len > len ? rs->line_len - len : 0;
-        fprintf(stderr, "\r%s%*s", line, pad, "");
-        if (final) fputc('\n', stderr);
-        rs->line_len = final ? 0 : len;
-    } else {
-        fprintf(stderr, "regensim: %s\n", line);
-    }
-    fflush(stderr);
+    if (len >= 0) rs_cli_line_print(&rs->line, line, final);
 }
 
 /* After every step: stop on a signal, else refresh the progress line. */
@@ -158,7 +148,7 @@ static int on_progress(void *user, const rs_sim *s)
     if (interrupted) return 1;
     if (rs->quiet) return 0;
     double now = omp_get_wtime();
-    if (now - rs->last_report >= (rs->tty ? 0.25 : 10.0)) {
+    if (now - rs->last_report >= (rs->line.tty ? 0.25 : 10.0)) {
         rs->last_report = now;
         report_progress(rs, s, now, 0);
     }
@@ -218,7 +208,7 @@ int rs_cli_run(int argc, char **argv)
     if (rc != RS_EXIT_OK) goto done;
     if (o.threads > 0) omp_set_num_threads(o.threads);
     ps.quiet = o.quiet;
-    ps.tty = isatty(fileno(stderr));
+    ps.line.tty = isatty(fileno(stderr));
 
     rs_run_config cfg = {.model = m, .dir = o.out, .force = o.force,
                          .progress = on_progress, .user = &ps};
@@ -271,7 +261,7 @@ int rs_cli_run(int argc, char **argv)
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
 
-    if (!o.quiet && ps.tty && ps.line_len > 0) report_progress(&ps, sim, omp_get_wtime(), 1);
+    if (!o.quiet && ps.line.tty && ps.line.len > 0) report_progress(&ps, sim, omp_get_wtime(), 1);
     switch (rs_run_outcome_of(run)) {
     case RS_RUN_COMPLETED:
         if (st != RS_OK) { /* completed, but the output could not be closed */

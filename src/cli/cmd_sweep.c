@@ -119,7 +119,8 @@ static int sweep_parse(int argc, char **argv, rs_cli_sweep_options *o)
 
 /* The progress line's state. */
 typedef struct sweep_progress {
-    int tty, quiet, line_len;
+    int quiet;
+    rs_cli_line line;
     double last_plain;
     rs_sweep_progress last; /* the last figures reported */
 } sweep_progress;
@@ -128,7 +129,7 @@ typedef struct sweep_progress {
 static void print_progress(sweep_progress *sp, const rs_sweep_progress *p, int final)
 {
     if (sp->quiet) return;
-    if (!sp->tty && !final && p->elapsed - sp->last_plain < 10.0) return;
+    if (!sp->line.tty && !final && p->elapsed - sp->last_plain < 10.0) return;
     sp->last_plain = p->elapsed;
     char el[32], eta[32] = "?";
     rs_cli_format_duration(p->elapsed, el, sizeof el);
@@ -142,15 +143,7 @@ static void print_progress(sweep_progress *sp, const rs_sweep_progress *p, int f
     int len = snprintf(line, sizeof line,
                        "sweep: %zu/%zu runs done, %zu failed, %zu running  elapsed %s  ETA %s",
                        p->finished, p->total, p->failed, p->running, el, eta);
-    if (len < 0) return;
-    if (sp->tty) {
-        int pad = sp->line_len > len ? sp->line_len - len : 0;
-        fprintf(stderr, "\r%s%*s%s", line, pad, "", final ? "\n" : "");
-        sp->line_len = final ? 0 : len;
-    } else {
-        fprintf(stderr, "regensim: %s\n", line);
-    }
-    fflush(stderr);
+    if (len >= 0) rs_cli_line_print(&sp->line, line, final);
 }
 
 static int on_progress(void *user, const rs_sweep_progress *p)
@@ -282,7 +275,7 @@ int rs_cli_sweep(int argc, char **argv)
     }
     sweep_progress sp;
     memset(&sp, 0, sizeof sp);
-    sp.tty = isatty(fileno(stderr));
+    sp.line.tty = isatty(fileno(stderr));
     sp.quiet = o.quiet;
     rs_sweep_local_options lo = {exe, o.jobs, threads, on_progress, &sp};
     struct sigaction sa, old_int, old_term;
@@ -295,7 +288,7 @@ int rs_cli_sweep(int argc, char **argv)
     rs_status st = rs_sweep_run_local(s, d, &lo, &stopped, &err);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
-    if (sp.tty && sp.line_len) { /* the line's final state */
+    if (sp.line.tty && sp.line.len) { /* the line's final state */
         sp.last.finished = rs_sweep_dir_nfinished(d);
         sp.last.failed = rs_sweep_dir_nfailed(d);
         sp.last.running = 0;

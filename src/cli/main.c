@@ -55,6 +55,19 @@ void rs_cli_format_duration(double s, char *buf, size_t size)
     }
 }
 
+void rs_cli_line_print(rs_cli_line *l, const char *text, int final)
+{
+    int len = (int)strlen(text);
+    if (l->tty) {
+        int pad = l->len > len ? l->len - len : 0;
+        fprintf(stderr, "\r%s%*s%s", text, pad, "", final ? "\n" : "");
+        l->len = final ? 0 : len;
+    } else {
+        fprintf(stderr, "regensim: %s\n", text);
+    }
+    fflush(stderr);
+}
+
 int rs_cli_exit_code(rs_status s)
 {
     switch (s) {

@@ -259,3 +259,31 @@ const char *rs_io_reason(void)
 {
     return errno ? strerror(errno) : "no reason given by the system";
 }
+
+int rs_io_names_add(rs_io_names *l, const char *name)
+{
+    if (l->n == l->cap) {
+        int cap = l->cap ? 2 * l->cap : 16;
+        char **p = realloc(l->v, (size_t)cap * sizeof *p);
+        if (!p) {
+            l->failed = 1;
+            return -1;
+        }
+        l->v = p;
+        l->cap = cap;
+    }
+    if (!(l->v[l->n] = rs_strdup(name))) {
+        l->failed = 1;
+        return -1;
+    }
+    l->n++;
+    return 0;
+}
+
+void rs_io_names_free(rs_io_names *l)
+{
+    for (int i = 0; i < l->n; i++) free(l->v[i]);
+    free(l->v);
+    l->v = NULL;
+    l->n = l->cap = 0;
+}

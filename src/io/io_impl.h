@@ -169,6 +169,29 @@ int rs_io_close_or_drop(hid_t f, const char *path);
 /* "dir/name" into buf (size bytes); -1 if it does not fit. */
 int rs_io_path(char *buf, size_t size, const char *dir, const char *name);
 
+/* HDF5 1.12 renamed the link iteration (H5Literate2, H5L_info2_t). */
+#if H5_VERSION_GE(1, 12, 0)
+#define RS_LINK_INFO H5L_info2_t
+#define RS_LITERATE H5Literate2
+#else
+#define RS_LINK_INFO H5L_info_t
+#define RS_LITERATE H5Literate
+#endif
+
+/* h5util.c: a growing list of malloc'd names (links found while iterating
+ * a group); `failed` is set when memory ran out. */
+typedef struct rs_io_names {
+    char **v;
+    int n, cap;
+    int failed;
+} rs_io_names;
+
+/* Appends a copy of name; 0, or -1 (and l->failed) when out of memory. */
+int rs_io_names_add(rs_io_names *l, const char *name);
+
+/* Frees the names and the list's array; the list is empty after. */
+void rs_io_names_free(rs_io_names *l);
+
 /* rs_io_write_atomic (io.h) is not fsynced: it writes the views rewritten
  * at every snapshot (run.xmf), and on ext4 an fsync also forces out the
  * snapshot data just written to run.h5, which cost more than the snapshot

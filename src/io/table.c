@@ -379,19 +379,8 @@ rs_status rs_io_section_table_end(rs_io_section *sec, rs_error *err)
 /* The names of a group's links that are snapshot numbers >= the limit. */
 typedef struct doomed {
     int64_t from;
-    char **names;
-    int n, cap;
-    int failed;
+    rs_io_names names;
 } doomed;
-
-/* HDF5 1.12 renamed the link iteration (H5Literate2, H5L_info2_t). */
-#if H5_VERSION_GE(1, 12, 0)
-#define RS_LINK_INFO H5L_info2_t
-#define RS_LITERATE H5Literate2
-#else
-#define RS_LINK_INFO H5L_info_t
-#define RS_LITERATE H5Literate
-#endif
 
 /* H5Literate callback: notes a link to delete. */
 static herr_t note_doomed(hid_t g, const char *name, const RS_LINK_INFO *info, void *data)
@@ -400,22 +389,7 @@ static herr_t note_doomed(hid_t g, const char *name, const RS_LINK_INFO *info, v
     (void)info;
     doomed *d = data;
     if (!all_digits(name) || strlen(name) > 12 || strtoll(name, NULL, 10) < d->from) return 0;
-    if (d->n == d->cap) {
-        int cap = d->cap ? 2 * d->cap : 16;
-        char **p = realloc(d->names, (size_t)cap * sizeof *p);
-        if (!p) {
-            d->failed = 1;
-            return -1;
-        }
-        d->names = p;
-        d->cap = cap;
-    }
-    if (!(d->names[d->n] = rs_strdup(name))) {
-        d->failed = 1;
-        return -1;
-    }
-    d->n++;
-    return 0;
+    return rs_io_names_add(&d->names, name) < 0 ? -1 : 0;
 }
 
 int rs_io_table_truncate(rs_io_section *sec, int nsnap)
@@ -424,11 +398,9 @@ int rs_io_table_truncate(rs_io_section *sec, int nsnap)
     doomed d = {.from = nsnap};
     hsize_t idx = 0;
     int bad = RS_LITERATE(sec->group, H5_INDEX_NAME, H5_ITER_NATIVE, &idx, note_doomed, &d) < 0 ||
-              d.failed;
-    for (int i = 0; i < d.n; i++) {
-        if (!bad && H5Ldelete(sec->group, d.names[i], H5P_DEFAULT) < 0) bad = 1;
-        free(d.names[i]);
-    }
-    free(d.names);
+              d.names.failed;
+    for (int i = 0; i < d.names.n && !bad; i++)
+        if (H5Ldelete(sec->group, d.names.v[i], H5P_DEFAULT) < 0) bad = 1;
+    rs_io_names_free(&d.names);
     return bad ? -1 : 0;
 }

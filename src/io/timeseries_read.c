@@ -14,52 +14,6 @@
 #include "regensim/io.h"
 #include "regensim/text.h"
 
-/* HDF5 1.12 renamed the link iteration (H5Literate2, H5L_info2_t). */
-#if H5_VERSION_GE(1, 12, 0)
-#define RS_LINK_INFO H5L_info2_t
-#define RS_LITERATE H5Literate2
-#else
-#define RS_LINK_INFO H5L_info_t
-#define RS_LITERATE H5Literate
-#endif
-
-/* Names collected from the file, malloc'd. */
-typedef struct name_list {
-    char **v;
-    int n, cap;
-    int nomem;
-} name_list;
-
-/* Appends a copy of name; 0 or -1 (out of memory, noted). */
-static int name_add(name_list *l, const char *name)
-{
-    if (l->n == l->cap) {
-        int cap = l->cap ? 2 * l->cap : 16;
-        char **p = realloc(l->v, (size_t)cap * sizeof *p);
-        if (!p) {
-            l->nomem = 1;
-            return -1;
-        }
-        l->v = p;
-        l->cap = cap;
-    }
-    if (!(l->v[l->n] = rs_strdup(name))) {
-        l->nomem = 1;
-        return -1;
-    }
-    l->n++;
-    return 0;
-}
-
-/* Frees the names and the array. */
-static void name_free(name_list *l)
-{
-    for (int i = 0; i < l->n; i++) free(l->v[i]);
-    free(l->v);
-    l->v = NULL;
-    l->n = l->cap = 0;
-}
-
 /* H5Literate callback: notes every dataset but time (the old files'
  * metric list). */
 static herr_t note_metric(hid_t g, const char *name, const RS_LINK_INFO *info, void *data)
@@ -69,12 +23,12 @@ static herr_t note_metric(hid_t g, const char *name, const RS_LINK_INFO *info, v
     hid_t d = H5Dopen2(g, name, H5P_DEFAULT); /* fails quietly for a group */
     if (d < 0) return 0;
     H5Dclose(d);
-    return name_add(data, name) < 0 ? -1 : 0;
+    return rs_io_names_add(data, name) < 0 ? -1 : 0;
 }
 
 /* Reads the 1-D string attribute name of obj into l. 0, or -1 when it
- * is not a 1-D array of strings or memory ran out (l->nomem). */
-static int read_names_attr(hid_t obj, const char *name, name_list *l)
+ * is not a 1-D array of strings or memory ran out (l->failed). */
+static int read_names_attr(hid_t obj, const char *name, rs_io_names *l)
 {
     hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
     hid_t s = a >= 0 ? H5Aget_space(a) : -1;
@@ -87,13 +41,13 @@ static int read_names_attr(hid_t obj, const char *name, name_list *l)
         goto done;
     char **v = calloc(n > 0 ? (size_t)n : 1, sizeof *v);
     if (!v) {
-        l->nomem = 1;
+        l->failed = 1;
         goto done;
     }
     if (H5Aread(a, t, v) >= 0) {
         rc = 0;
         for (hsize_t i = 0; i < n && rc == 0; i++)
-            if (!v[i] || name_add(l, v[i]) < 0) rc = -1;
+            if (!v[i] || rs_io_names_add(l, v[i]) < 0) rc = -1;
         H5Dvlen_reclaim(t, s, H5P_DEFAULT, v);
     }
     free(v);
@@ -139,7 +93,7 @@ static rs_status read_timeseries(hid_t f, const char *path, rs_io_timeseries *ts
     if (g < 0)
         return rs_error_set(err, RS_EIO, "%s is not a run.h5: it has no group /timeseries", path);
     rs_status s = RS_OK;
-    name_list names = {0};
+    rs_io_names names = {0};
     int64_t nrows = -1;
     if (rs_io_attr_read_int64(g, "nrows", &nrows) < 0 || nrows < 0) {
         s = rs_error_set(err, RS_EIO, "%s is not a run.h5: /timeseries has no attribute nrows",
@@ -156,7 +110,7 @@ static rs_status read_timeseries(hid_t f, const char *path, rs_io_timeseries *ts
     hsize_t idx = 0;
     if (listed ? read_names_attr(g, "metrics", &names) < 0
                : RS_LITERATE(g, H5_INDEX_NAME, H5_ITER_INC, &idx, note_metric, &names) < 0) {
-        s = names.nomem ? rs_error_set(err, RS_ENOMEM, "out of memory")
+        s = names.failed ? rs_error_set(err, RS_ENOMEM, "out of memory")
                         : rs_error_set(err, RS_EIO, "%s: cannot read the metric names of "
                                        "/timeseries", path);
         goto done;
@@ -189,7 +143,7 @@ static rs_status read_timeseries(hid_t f, const char *path, rs_io_timeseries *ts
     names.v = NULL;
     names.n = 0;
 done:
-    name_free(&names);
+    rs_io_names_free(&names);
     H5Gclose(g);
     return s;
 }
