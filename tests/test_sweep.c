@@ -4,6 +4,7 @@
  * seed, replicate seeds, and the refusals. */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "rs_test.h"
 
@@ -160,6 +161,13 @@ static void refusals(void **state)
     assert_int_equal(rs_sweep_design(RS_SWEEP_RANDOM, &ok, 1, (size_t)1 << 40, 1, &p, &n, &err),
                      RS_ETOOBIG);
     assert_true(p == NULL && n == 0);
+    /* 1e7 points of 64 parameters would be 5 GB: refused by its size */
+    rs_sweep_axis many[RS_SWEEP_MAX_AXES];
+    for (int i = 0; i < RS_SWEEP_MAX_AXES; i++) many[i] = ok;
+    assert_int_equal(rs_sweep_design(RS_SWEEP_LHS, many, RS_SWEEP_MAX_AXES, RS_SWEEP_MAX_POINTS, 1,
+                                     &p, &n, &err),
+                     RS_ETOOBIG);
+    assert_non_null(strstr(err.msg, "values"));
 }
 
 int main(void)

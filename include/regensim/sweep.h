@@ -22,6 +22,8 @@ extern "C" {
 #define RS_SWEEP_MAX_POINTS 10000000u
 /* Most parameters a sweep may vary. */
 #define RS_SWEEP_MAX_AXES 64
+/* Most values (points x parameters) a design may hold: 800 MB. */
+#define RS_SWEEP_MAX_VALUES 100000000u
 
 typedef enum rs_sweep_scale {
     RS_SWEEP_LINEAR = 0, /* evenly in the value */
@@ -53,7 +55,8 @@ typedef struct rs_sweep_axis {
  * picks among its values: uniformly, or by stratum of its index). Refused
  * with RS_EINVAL and a message naming the axis: lo > hi, a non-finite
  * bound or value, a log range not above 0, samples of 0, no axes; with
- * RS_ETOOBIG: more than RS_SWEEP_MAX_POINTS points. */
+ * RS_ETOOBIG: more than RS_SWEEP_MAX_POINTS points, or more than
+ * RS_SWEEP_MAX_VALUES values (points x axes). */
 RS_API rs_status rs_sweep_design(rs_sweep_design_kind kind, const rs_sweep_axis *axes,
                                  size_t naxes, size_t samples, uint64_t seed,
                                  double **points, size_t *npoints, rs_error *err);

@@ -9,6 +9,7 @@
  * REGENSIM_HAVE_MPI; otherwise a run under mpirun is refused. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,7 +87,8 @@ static int coordinate(const rs_cli_sweep_options *o, rs_sweep *s, rs_sweep_dir *
     int active = nranks - 1, rc = RS_EXIT_OK;
     unsigned char *buf = malloc(wire_size(s));
     double *values = malloc(((size_t)s->noutputs + 1) * sizeof *values);
-    double last_summary = now();
+    double last_summary = now(), summary_wait = 2.0; /* as the local runner */
+    double last_line = last_summary;                 /* the last progress line */
     rs_error err;
     rs_error_clear(&err);
     int failed_sweep = !buf || !values, stopped = 0;
@@ -110,15 +112,19 @@ static int coordinate(const rs_cli_sweep_options *o, rs_sweep *s, rs_sweep_dir *
                 rs_cli_print_error(&err);
                 failed_sweep = 1;
             }
-            if (!o->quiet && now() - last_summary >= 10.0)
+            if (!o->quiet && now() - last_line >= 10.0) {
                 fprintf(stderr, "regensim: sweep: %zu/%zu runs done, %zu failed\n",
                         rs_sweep_dir_nfinished(d), n, rs_sweep_dir_nfailed(d));
-            if (now() - last_summary >= 2.0) {
+                last_line = now();
+            }
+            if (now() - last_summary >= summary_wait) {
+                double t = now();
                 if (rs_sweep_dir_summarize(d, &err) != RS_OK) {
                     rs_cli_print_error(&err);
                     failed_sweep = 1;
                 }
                 last_summary = now();
+                summary_wait = fmax(2.0, 20.0 * (last_summary - t));
             }
         }
         while (next < n && rs_sweep_dir_finished(d, next)) next++;

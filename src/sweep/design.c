@@ -149,6 +149,10 @@ rs_status rs_sweep_design(rs_sweep_design_kind kind, const rs_sweep_axis *axes, 
                                 RS_SWEEP_MAX_POINTS);
         n = samples;
     }
+    if (n > RS_SWEEP_MAX_VALUES / naxes)
+        return rs_error_set(err, RS_ETOOBIG, "a design of %zu points x %zu parameters: more "
+                            "than %u values; expected fewer points or parameters", n, naxes,
+                            RS_SWEEP_MAX_VALUES);
     double *p = malloc(n * naxes * sizeof *p);
     size_t *perm = kind == RS_SWEEP_LHS ? malloc(n * sizeof *perm) : NULL;
     if (!p || (kind == RS_SWEEP_LHS && !perm)) {

@@ -15,8 +15,11 @@
 
 #include "sweep/sweep_impl.h"
 
-/* Seconds between rewrites of the summaries while runs end. */
+/* Seconds between rewrites of the summaries while runs end: at least
+ * SUMMARY_EVERY, and at least SUMMARY_COST times the last rewrite took, so
+ * a huge sweep spends at most 1/SUMMARY_COST of its time rewriting them. */
 #define SUMMARY_EVERY 2.0
+#define SUMMARY_COST 20.0
 
 typedef struct slot {
     long pid; /* 0: free */
@@ -40,6 +43,7 @@ typedef struct local {
     int running, stop;
     size_t next, here;
     double start, last_summary, last_progress;
+    double summary_wait; /* s until the summaries may be rewritten again */
     double *values;
 } local;
 
@@ -112,14 +116,15 @@ rs_status rs_sweep_run_local(const rs_sweep *s, rs_sweep_dir *d, const rs_sweep_
     if (!o || !o->exe || o->jobs < 1 || o->threads < 1)
         return rs_error_set(err, RS_EINVAL, "rs_sweep_run_local: expected an exe, jobs >= 1 "
                             "and threads >= 1");
-    local l = {s, d, o, calloc((size_t)o->jobs, sizeof(slot)), 0, 0, 0, 0, now(), 0, 0,
-               malloc(((size_t)s->noutputs + 1) * sizeof(double))};
+    local l = {.s = s, .d = d, .o = o, .slots = calloc((size_t)o->jobs, sizeof(slot)),
+               .start = now(), .values = malloc(((size_t)s->noutputs + 1) * sizeof(double))};
     if (!l.slots || !l.values) {
         free(l.slots);
         free(l.values);
         return rs_error_set(err, RS_ENOMEM, "out of memory");
     }
     l.last_summary = l.last_progress = l.start;
+    l.summary_wait = SUMMARY_EVERY;
     sigset_t chld, old;
     sigemptyset(&chld);
     sigaddset(&chld, SIGCHLD);
@@ -142,10 +147,12 @@ rs_status rs_sweep_run_local(const rs_sweep *s, rs_sweep_dir *d, const rs_sweep_
             terminate(&l);
         }
         if (reaped) {
-            if (now() - l.last_summary >= SUMMARY_EVERY) {
+            if (now() - l.last_summary >= l.summary_wait) {
+                double t = now();
                 rs_status ss = rs_sweep_dir_summarize(d, st == RS_OK ? err : &e2);
                 if (st == RS_OK) st = ss;
                 l.last_summary = now();
+                l.summary_wait = fmax(SUMMARY_EVERY, SUMMARY_COST * (l.last_summary - t));
             }
             continue;
         }
