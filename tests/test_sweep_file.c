@@ -83,7 +83,18 @@ static void loads_good_file(void **state)
     assert_string_equal(ov[4], "time.save_every=0"); /* keep: final */
     assert_int_equal(n, 5);
     rs_sweep_strings_free(ov, n);
+    /* the identity: the same files give the same; another model another */
+    uint64_t id = rs_sweep_identity(s);
     rs_sweep_destroy(s);
+    assert_int_equal(load(state, "sweep: 1\nmodel: m.yaml\ndesign: {type: lhs, samples: 8, "
+                                 "seed: 5}\nreplicates: 3\nparameters:\n  D: {range: [10, 1000], "
+                                 "scale: log}\n  parameters.k: {values: [0.1, 0.2]}\n",
+                          &s, &e),
+                     RS_OK);
+    assert_true(rs_sweep_identity(s) == id);
+    free(s->model_text);
+    s->model_text = rs_strdup("another model");
+    assert_true(rs_sweep_identity(s) != id);
     /* the other spelling of the design, and outputs with crossings */
     assert_int_equal(load(state, "sweep: 1\nmodel: m.yaml\ndesign: random\nsamples: 4\nseed: 5\n"
                                  "parameters: {k: {range: [0, 1]}}\nkeep: none\nset: "
@@ -167,6 +178,28 @@ static void errors_at_their_place(void **state)
     assert_true(has_error(&e, 5, 3, "replicates"));
     assert_int_equal(load(state, "sweep: 2\n", &s, &e), RS_EINVAL);
     assert_true(has_error(&e, 1, 8, "format 1"));
+    /* a parameter twice (k and parameters.k), a `set` of what the sweep sets
+     * or varies, a column name no file can hold */
+    assert_int_equal(load(state, "sweep: 1\nmodel: m.yaml\ndesign: grid\nparameters:\n"
+                                 "  k: {values: [1]}\n  parameters.k: {values: [2]}\n"
+                                 "set: {seed: 3, parameters.k: 1, time.end: 2}\n",
+                          &s, &e),
+                     RS_EINVAL);
+    assert_true(has_error(&e, 6, 3, "the same parameter as k"));
+    assert_true(has_error(&e, 7, 7, "set.seed: the sweep sets it"));
+    assert_true(has_error(&e, 7, 16, "set.parameters.k: a parameter the sweep varies"));
+    assert_int_equal(load(state, "sweep: 1\nmodel: m.yaml\ndesign: grid\nparameters:\n"
+                                 "  k: {values: [1]}\n"
+                                 "metrics: [{name: a/b, metric: u_mean, first_above: 1}]\n",
+                          &s, &e),
+                     RS_EINVAL);
+    assert_true(has_error(&e, 6, 18, "no '/'"));
+    /* every bad parameter at once */
+    assert_int_equal(load(state, "sweep: 1\nmodel: m.yaml\ndesign: grid\nparameters:\n"
+                                 "  nope.x: {values: [1]}\n  k: {values: [-1]}\n", &s, &e),
+                     RS_EINVAL);
+    assert_true(has_error(&e, 5, 3, "parameter nope.x = 1"));
+    assert_true(has_error(&e, 6, 3, "parameter k = -1"));
     /* too many runs: refused before any point is made */
     assert_int_equal(load(state, "sweep: 1\nmodel: m.yaml\ndesign: grid\nsamples: 10000\n"
                                  "parameters:\n  k: {range: [0, 1]}\n  D: {range: [1, 2]}\n",

@@ -107,6 +107,7 @@ typedef struct rs_sweep {
     char *model_path;   /* the model file, relative to the sweep file's folder
                          * when not absolute, as a path a run can open */
     char *model_text;   /* the model file's text when loaded */
+    char *list_text;    /* a list design's CSV file's text, else NULL */
     rs_sweep_design_kind design;
     size_t samples;     /* random, lhs: points; grid: levels of a range axis */
     uint64_t seed;      /* the sweep seed */
@@ -143,6 +144,11 @@ RS_API void rs_sweep_destroy(rs_sweep *s);
  * k % replicates of point k / replicates. */
 RS_API size_t rs_sweep_nruns(const rs_sweep *s);
 
+/* A hash (64-bit FNV-1a) of what makes the sweep: the sweep file's text,
+ * the model file's and a list design's CSV file's. Two loads of the same
+ * files agree (e.g. on every MPI rank). */
+RS_API uint64_t rs_sweep_identity(const rs_sweep *s);
+
 /* The model seed of run k (rs_sweep_replicate_seed of its point and
  * replicate). */
 RS_API uint64_t rs_sweep_run_seed(const rs_sweep *s, size_t k);
@@ -171,6 +177,8 @@ RS_API void rs_sweep_strings_free(char **v, int n);
 typedef struct rs_sweep_result {
     size_t run;        /* k */
     int failed;        /* 0: completed */
+    int interrupted;   /* stopped from outside (SIGINT, SIGTERM): not finished,
+                        * so not recorded; the next invocation redoes it */
     double wall;       /* s, from its start to its end */
     char message[512]; /* failed: why (its status file, its log or its signal) */
     double *values;    /* the sweep's noutputs summary values (NaN: none) */
@@ -226,8 +234,9 @@ RS_API rs_status rs_sweep_run_start(const rs_sweep *s, const char *dir, const ch
  * seconds: reads how it ended (exit code, status file, log) and, when it
  * completed, its summary values from its run.h5 into r (r->values: the
  * caller's array of s->noutputs); then applies `keep` (keep: none removes
- * a completed run's directory). RS_OK whatever the run's outcome; an error
- * only when the sweep cannot go on. */
+ * a completed run's directory). RS_OK whatever the run's outcome (a run
+ * stopped by SIGINT or SIGTERM: r->interrupted); an error only when the
+ * sweep cannot go on (RS_EIO: the runs' program could not be started). */
 RS_API rs_status rs_sweep_run_collect(const rs_sweep *s, const char *dir, size_t k,
                                       int wstatus, double wall, rs_sweep_result *r,
                                       rs_error *err);
@@ -252,10 +261,14 @@ typedef struct rs_sweep_local_options {
 } rs_sweep_local_options;
 
 /* Runs every unfinished run of s, `jobs` at a time, recording each as it
- * ends and rewriting the summaries (at most every 2 s, and at the end).
+ * ends and rewriting the summaries (every 2 s or more, and at the end).
  * RS_OK when every run is finished (some may have failed) or the sweep was
  * stopped (*stopped set); an error when the sweep itself cannot go on
- * (its directory, its journal). SIGCHLD is blocked while it runs. */
+ * (its directory, its journal, the runs' program). While it runs, SIGCHLD
+ * has its default action and is blocked in the calling thread; the runs'
+ * processes are killed if that thread ends (Linux PR_SET_PDEATHSIG), so
+ * call it from a thread that outlives the sweep (the program's main
+ * thread, typically). */
 RS_API rs_status rs_sweep_run_local(const rs_sweep *s, rs_sweep_dir *d,
                                     const rs_sweep_local_options *o, int *stopped,
                                     rs_error *err);

@@ -194,9 +194,10 @@ int rs_cli_sweep_finish(const rs_cli_sweep_options *o, rs_sweep_dir *d, const rs
 {
     size_t done = rs_sweep_dir_nfinished(d), failed = rs_sweep_dir_nfailed(d),
            total = rs_sweep_nruns(s);
-    if (stopped) {
-        fprintf(stderr, "regensim: sweep interrupted: %zu of %zu runs finished; continue with "
-                        "the same command\n", done, total);
+    if (stopped || done < total) {
+        fprintf(stderr, "regensim: sweep %s: %zu of %zu runs finished; continue with the "
+                        "same command\n", stopped ? "interrupted" : "not finished (runs were "
+                        "stopped from outside)", done, total);
         return RS_EXIT_FAILED;
     }
     if (!o->quiet) {

@@ -9,6 +9,7 @@
  * REGENSIM_HAVE_MPI; otherwise a run under mpirun is refused. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <pthread.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -50,13 +51,22 @@ int rs_cli_sweep_mpi(const rs_cli_sweep_options *o)
 
 enum { TAG_RESULT = 1, TAG_WORK = 2 };
 
-/* Set by SIGINT/SIGTERM on a worker: stop its run and ask for no more. */
-static volatile sig_atomic_t stop_worker = 0;
+/* What a worker's message says of the run it was given. */
+enum {
+    W_NONE = 0,     /* no run yet (the first request) */
+    W_RESULT,       /* the run ended: its row */
+    W_INTERRUPTED,  /* stopped by a signal: not finished, redone next time */
+    W_BROKEN        /* this rank cannot start runs: give the run to another */
+};
+
+/* Set by SIGINT/SIGTERM (mpirun forwards them to every rank): a worker
+ * stops its run and asks for no more; the coordinator hands out no more. */
+static volatile sig_atomic_t stop_flag = 0;
 
 static void on_signal(int sig)
 {
     (void)sig;
-    stop_worker = 1;
+    stop_flag = 1;
 }
 
 static double now(void)
@@ -66,9 +76,9 @@ static double now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* A result on the wire: run (-1: none yet or none to give), failed, wall,
- * message, then the summary values. */
+/* A message from a worker: what, the run, its row, then the values. */
 typedef struct wire {
+    int what;
     long long run;
     int failed;
     double wall;
@@ -80,110 +90,213 @@ static size_t wire_size(const rs_sweep *s)
     return sizeof(wire) + (size_t)s->noutputs * sizeof(double);
 }
 
-/* The coordinator: hands out every unfinished run, records the results. */
-static int coordinate(const rs_cli_sweep_options *o, rs_sweep *s, rs_sweep_dir *d, int nranks)
+/* The coordinator's state. */
+typedef struct coord {
+    const rs_cli_sweep_options *o;
+    const rs_sweep *s;
+    rs_sweep_dir *d;
+    size_t next;         /* runs below it were handed out or finished */
+    size_t *requeue;     /* runs a broken rank gave back */
+    size_t nrequeue;
+    int failed, stopped;
+} coord;
+
+/* The next run to hand out, or -1. */
+static long long next_run(coord *c)
 {
-    size_t n = rs_sweep_nruns(s), next = 0;
-    int active = nranks - 1, rc = RS_EXIT_OK;
+    if (c->nrequeue) return (long long)c->requeue[--c->nrequeue];
+    size_t n = rs_sweep_nruns(c->s);
+    while (c->next < n && rs_sweep_dir_finished(c->d, c->next)) c->next++;
+    return c->next < n ? (long long)c->next++ : -1;
+}
+
+/* Records a worker's message; 1 when that worker is to stop (it cannot
+ * start runs, or it was told to stop): its run goes back to be handed out
+ * again. */
+static int take(coord *c, const unsigned char *buf, double *values, rs_error *err)
+{
+    wire w;
+    memcpy(&w, buf, sizeof w);
+    if (w.what == W_BROKEN || w.what == W_INTERRUPTED) {
+        if (w.what == W_BROKEN)
+            fprintf(stderr, "regensim: an MPI rank cannot start runs (%s); its run goes to "
+                            "another rank\n", w.message);
+        if (w.run >= 0) c->requeue[c->nrequeue++] = (size_t)w.run;
+        return 1;
+    }
+    if (w.what != W_RESULT || c->failed) return 0;
+    rs_sweep_result r = {.run = (size_t)w.run, .failed = w.failed, .wall = w.wall,
+                         .values = values};
+    memcpy(r.message, w.message, sizeof r.message);
+    memcpy(values, buf + sizeof w, (size_t)c->s->noutputs * sizeof *values);
+    if (rs_sweep_dir_record(c->d, &r, err) != RS_OK) {
+        rs_cli_print_error(err);
+        c->failed = 1;
+    }
+    return 0;
+}
+
+/* The coordinator: hands out every unfinished run, records the results. */
+static int coordinate(const rs_cli_sweep_options *o, const rs_sweep *s, rs_sweep_dir *d,
+                      int nranks)
+{
+    size_t n = rs_sweep_nruns(s);
+    int active = nranks - 1, working = nranks - 1;
     unsigned char *buf = malloc(wire_size(s));
     double *values = malloc(((size_t)s->noutputs + 1) * sizeof *values);
+    coord c = {o, s, d, 0, malloc((size_t)nranks * sizeof(size_t)), 0, 0, 0};
     double last_summary = now(), summary_wait = 2.0; /* as the local runner */
     double last_line = last_summary;                 /* the last progress line */
     rs_error err;
     rs_error_clear(&err);
-    int failed_sweep = !buf || !values, stopped = 0;
+    if (!buf || !values || !c.requeue) {
+        fprintf(stderr, "regensim: out of memory\n");
+        c.failed = 1; /* every worker is still answered, and told to stop */
+    }
     if (!o->quiet)
         printf("regensim sweep: %zu runs (%zu points x %u replicates) of %s over %d MPI "
-               "workers; output in %s\n", n, s->npoints, s->replicates, s->model_path,
-               nranks - 1, o->dir);
+               "workers%s; output in %s\n", n, s->npoints, s->replicates, s->model_path,
+               nranks - 1, rs_sweep_dir_nfinished(d) ? " (resuming)" : "", o->dir);
     fflush(stdout);
     while (active > 0) {
         MPI_Status ms;
-        MPI_Recv(buf, (int)wire_size(s), MPI_BYTE, MPI_ANY_SOURCE, TAG_RESULT, MPI_COMM_WORLD,
-                 &ms);
-        wire w;
-        memcpy(&w, buf, sizeof w);
-        if (w.run == -2) stopped = 1; /* a worker was interrupted */
-        if (w.run >= 0 && !failed_sweep) {
-            rs_sweep_result r = {(size_t)w.run, w.failed, w.wall, "", values};
-            memcpy(r.message, w.message, sizeof r.message);
-            memcpy(values, buf + sizeof w, (size_t)s->noutputs * sizeof *values);
-            if (rs_sweep_dir_record(d, &r, &err) != RS_OK) {
-                rs_cli_print_error(&err);
-                failed_sweep = 1;
-            }
-            if (!o->quiet && now() - last_line >= 10.0) {
-                fprintf(stderr, "regensim: sweep: %zu/%zu runs done, %zu failed\n",
-                        rs_sweep_dir_nfinished(d), n, rs_sweep_dir_nfailed(d));
-                last_line = now();
-            }
-            if (now() - last_summary >= summary_wait) {
-                double t = now();
-                if (rs_sweep_dir_summarize(d, &err) != RS_OK) {
-                    rs_cli_print_error(&err);
-                    failed_sweep = 1;
-                }
-                last_summary = now();
-                summary_wait = fmax(2.0, 20.0 * (last_summary - t));
-            }
+        unsigned char small[sizeof(wire)];
+        MPI_Recv(buf ? (void *)buf : (void *)small, buf ? (int)wire_size(s) : 0, MPI_BYTE,
+                 MPI_ANY_SOURCE, TAG_RESULT, MPI_COMM_WORLD, &ms);
+        int retire = buf && values && take(&c, buf, values, &err);
+        if (retire) working--;
+        if (stop_flag) c.stopped = 1;
+        if (!o->quiet && now() - last_line >= 10.0) {
+            fprintf(stderr, "regensim: sweep: %zu/%zu runs done, %zu failed\n",
+                    rs_sweep_dir_nfinished(d), n, rs_sweep_dir_nfailed(d));
+            last_line = now();
         }
-        while (next < n && rs_sweep_dir_finished(d, next)) next++;
-        long long give = -1;
-        if (!failed_sweep && !stopped && next < n) give = (long long)next++;
-        else active--;
+        if (!c.failed && now() - last_summary >= summary_wait) {
+            double t = now();
+            if (rs_sweep_dir_summarize(d, &err) != RS_OK) {
+                rs_cli_print_error(&err);
+                c.failed = 1;
+            }
+            last_summary = now();
+            summary_wait = fmax(2.0, 20.0 * (last_summary - t));
+        }
+        long long give = retire || c.failed || c.stopped ? -1 : next_run(&c);
+        if (give < 0) active--;
         MPI_Send(&give, 1, MPI_LONG_LONG, ms.MPI_SOURCE, TAG_WORK, MPI_COMM_WORLD);
     }
-    if (rs_sweep_dir_summarize(d, &err) != RS_OK) {
+    if (working == 0 && !c.failed && !c.stopped && rs_sweep_dir_nfinished(d) < n)
+        fprintf(stderr, "regensim: no MPI rank is left to run the runs (each could not start "
+                        "them or was stopped)\n");
+    if (!c.failed && rs_sweep_dir_summarize(d, &err) != RS_OK) {
         rs_cli_print_error(&err);
-        failed_sweep = 1;
+        c.failed = 1;
     }
-    rc = failed_sweep ? RS_EXIT_FAILED : rs_cli_sweep_finish(o, d, s, stopped);
+    int rc = c.failed ? RS_EXIT_FAILED : rs_cli_sweep_finish(o, d, s, c.stopped);
     free(buf);
     free(values);
+    free(c.requeue);
     return rc;
 }
 
-/* A worker: asks for runs until told to stop. */
-static void work(const rs_cli_sweep_options *o, rs_sweep *s, const char *exe, int threads)
+/* Waits for run process pid, stopping it (SIGTERM) once the worker is told
+ * to stop; SIGCHLD is blocked, so sigtimedwait wakes at its end. */
+static int wait_run(long pid, int *ws)
 {
-    unsigned char *buf = calloc(1, wire_size(s));
-    double *values = malloc(((size_t)s->noutputs + 1) * sizeof *values);
-    wire w = {-1, 0, 0, ""};
+    sigset_t chld;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    int told = 0;
     for (;;) {
-        memcpy(buf, &w, sizeof w);
-        if (w.run >= 0) memcpy(buf + sizeof w, values, (size_t)s->noutputs * sizeof *values);
-        MPI_Send(buf, (int)wire_size(s), MPI_BYTE, 0, TAG_RESULT, MPI_COMM_WORLD);
+        pid_t w = waitpid((pid_t)pid, ws, WNOHANG);
+        if (w == (pid_t)pid) return 0;
+        if (w < 0 && errno != EINTR) return -1;
+        if (stop_flag && !told) {
+            kill((pid_t)pid, SIGTERM);
+            told = 1;
+        }
+        struct timespec wait = {0, 200000000};
+        sigtimedwait(&chld, NULL, &wait);
+    }
+}
+
+/* Runs run k and fills its message *w (and values). */
+static void run_one(const rs_cli_sweep_options *o, const rs_sweep *s, const char *exe,
+                    int threads, long long k, wire *w, double *values)
+{
+    rs_error err;
+    rs_error_clear(&err);
+    long pid = 0;
+    int ws = 0;
+    double t0 = now();
+    rs_sweep_result r = {.run = (size_t)k, .values = values};
+    *w = (wire){W_BROKEN, k, 1, 0, ""};
+    if (stop_flag) {
+        w->what = W_INTERRUPTED;
+        return;
+    }
+    if (rs_sweep_run_start(s, o->dir, exe, (size_t)k, threads, &pid, &err) != RS_OK) {
+        snprintf(w->message, sizeof w->message, "%.500s", err.msg);
+        return;
+    }
+    if (wait_run(pid, &ws) != 0) {
+        snprintf(w->message, sizeof w->message, "run %lld's process cannot be waited for", k);
+        return;
+    }
+    if (rs_sweep_run_collect(s, o->dir, (size_t)k, ws, now() - t0, &r, &err) != RS_OK) {
+        snprintf(w->message, sizeof w->message, "%.500s", err.msg);
+        return;
+    }
+    *w = (wire){r.interrupted ? W_INTERRUPTED : W_RESULT, k, r.failed, r.wall, ""};
+    memcpy(w->message, r.message, sizeof w->message);
+}
+
+/* A worker: asks for runs until told to stop. */
+static void work(const rs_cli_sweep_options *o, const rs_sweep *s, const char *exe, int threads)
+{
+    size_t size = wire_size(s);
+    unsigned char *buf = calloc(1, size);
+    double *values = calloc((size_t)s->noutputs + 1, sizeof *values);
+    wire w = {W_NONE, -1, 0, 0, ""};
+    if (!buf || !values) { /* ask once, say why, and stop */
+        free(buf);
+        buf = calloc(1, size);
+        w = (wire){W_BROKEN, -1, 1, 0, "out of memory"};
+    }
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    sigaction(SIGCHLD, &dfl, NULL);
+    sigset_t chld;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    pthread_sigmask(SIG_BLOCK, &chld, NULL);
+    for (;;) {
+        if (buf) {
+            memcpy(buf, &w, sizeof w);
+            if (w.what == W_RESULT) memcpy(buf + sizeof w, values, (size_t)s->noutputs * sizeof *values);
+        }
+        MPI_Send(buf, buf ? (int)size : 0, MPI_BYTE, 0, TAG_RESULT, MPI_COMM_WORLD);
         long long k;
         MPI_Recv(&k, 1, MPI_LONG_LONG, 0, TAG_WORK, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
         if (k < 0) break;
-        rs_error err;
-        rs_error_clear(&err);
-        long pid = 0;
-        double t0 = now();
-        rs_sweep_result r = {(size_t)k, 1, 0, "", values};
-        int ws = 0;
-        if (!buf || !values) {
-            snprintf(r.message, sizeof r.message, "out of memory on its MPI rank");
-        } else if (rs_sweep_run_start(s, o->dir, exe, (size_t)k, threads, &pid, &err) != RS_OK) {
-            snprintf(r.message, sizeof r.message, "could not start: %.400s", err.msg);
-        } else {
-            while (waitpid((pid_t)pid, &ws, 0) < 0 && errno == EINTR)
-                if (stop_worker) kill((pid_t)pid, SIGTERM);
-            if (stop_worker) {
-                w = (wire){-2, 0, 0, ""}; /* interrupted: redone next time */
-                continue;
-            }
-            if (rs_sweep_run_collect(s, o->dir, (size_t)k, ws, now() - t0, &r, &err) != RS_OK) {
-                r.failed = 1;
-                snprintf(r.message, sizeof r.message, "%.500s", err.msg);
-            }
-        }
-        w = (wire){(long long)r.run, r.failed, r.wall, ""};
-        memcpy(w.message, r.message, sizeof w.message);
-        if (stop_worker) w.run = -2;
+        run_one(o, s, exe, threads, k, &w, values);
     }
     free(buf);
     free(values);
+}
+
+/* Runs at once on this rank's node: the ranks that share its memory. */
+static int ranks_on_node(void)
+{
+    MPI_Comm node;
+    int n = 1;
+    if (MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node) ==
+        MPI_SUCCESS) {
+        MPI_Comm_size(node, &n);
+        MPI_Comm_free(&node);
+    }
+    return n;
 }
 
 int rs_cli_sweep_mpi(const rs_cli_sweep_options *o)
@@ -192,6 +305,12 @@ int rs_cli_sweep_mpi(const rs_cli_sweep_options *o)
     MPI_Init_thread(NULL, NULL, MPI_THREAD_SINGLE, &provided);
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &nranks);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
     rs_sweep *s = NULL;
     rs_sweep_dir *d = NULL;
     char exe[4096];
@@ -206,6 +325,16 @@ int rs_cli_sweep_mpi(const rs_cli_sweep_options *o)
     }
     if (len <= 0 || (size_t)len >= sizeof exe - 1) rc = RS_EXIT_FAILED;
     else exe[len] = '\0';
+    /* Every rank must have read the same sweep (a relative path from another
+     * working directory, or a file changed while the job queued, would mix
+     * two sweeps' rows). */
+    unsigned long long id = s ? rs_sweep_identity(s) : 0, id0 = id;
+    MPI_Bcast(&id0, 1, MPI_UNSIGNED_LONG_LONG, 0, MPI_COMM_WORLD);
+    if (rank > 0 && rc == RS_EXIT_OK && id != id0) {
+        fprintf(stderr, "regensim: MPI rank %d read another sweep than rank 0 (%s or its model "
+                        "differs there); expected the same files on every rank\n", rank, o->file);
+        rc = RS_EXIT_USAGE;
+    }
     if (rc == RS_EXIT_OK && rank == 0) {
         rs_error err;
         rs_error_clear(&err);
@@ -217,24 +346,19 @@ int rs_cli_sweep_mpi(const rs_cli_sweep_options *o)
             rc = err.code == RS_EINVAL ? RS_EXIT_USAGE : RS_EXIT_FAILED;
         }
     }
+    int per_node = ranks_on_node();
     /* Every rank goes on only if every rank can. */
     int worst = rc;
     MPI_Allreduce(&rc, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
     if (worst == RS_EXIT_OK) {
-        if (rank == 0) {
+        if (rank == 0)
             worst = coordinate(o, s, d, nranks);
-        } else {
-            struct sigaction sa;
-            memset(&sa, 0, sizeof sa);
-            sa.sa_handler = on_signal;
-            sigemptyset(&sa.sa_mask);
-            sigaction(SIGINT, &sa, NULL);
-            sigaction(SIGTERM, &sa, NULL);
-            work(o, s, exe, rs_cli_sweep_threads(o, s, 1));
-        }
+        else
+            work(o, s, exe, rs_cli_sweep_threads(o, s, per_node));
         MPI_Bcast(&worst, 1, MPI_INT, 0, MPI_COMM_WORLD);
     } else if (rank == 0 && rc == RS_EXIT_OK) {
-        fprintf(stderr, "regensim: another MPI rank could not load %s\n", o->file);
+        fprintf(stderr, "regensim: another MPI rank could not load %s (its message above)\n",
+                o->file);
     }
     rs_sweep_dir_close(d);
     rs_sweep_destroy(s);

@@ -187,7 +187,7 @@ rs_status rs_io_write_atomic(const char *path, const char *data, size_t len, rs_
     int n = snprintf(tmp, sizeof tmp, "%s.tmp", path);
     if (n < 0 || (size_t)n >= sizeof tmp)
         return rs_error_set(err, RS_EINVAL, "path too long: %s", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
         return rs_error_set(err, RS_EIO, "cannot create %s: %s", tmp, strerror(errno));
     size_t done = 0;

@@ -29,27 +29,44 @@ static int make_dir(const char *path)
     return mkdir(path, 0755) == 0 || errno == EEXIST ? 0 : -1;
 }
 
-/* The child between fork and exec: only async-signal-safe calls. */
+/* The exit code of a run's process that could not start its program (the
+ * child's message says so): a fault of the machine, not of the run. */
+#define EXIT_NO_PROGRAM 127
+static const char no_program[] = "regensim sweep: cannot start the run's program";
+
+/* The child between fork and exec: only async-signal-safe calls. Its own
+ * process group, so that a Ctrl-C at the terminal reaches the sweep only
+ * (which stops its runs itself); killed when the sweep's thread ends. */
 static void exec_run(const char *exe, char *const *argv, int log, pid_t parent)
 {
 #ifdef __linux__
     prctl(PR_SET_PDEATHSIG, SIGKILL); /* dies with the sweep */
 #endif
     if (getppid() != parent) _exit(126); /* the sweep died before that */
+    setpgid(0, 0);
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
+    signal(SIGCHLD, SIG_DFL);
+    if (log < 3) { /* stdio was closed: keep the log clear of 0, 1, 2 */
+        int moved = fcntl(log, F_DUPFD, 3);
+        if (moved >= 0) log = moved;
+    }
     int devnull = open("/dev/null", O_RDONLY);
-    if (devnull >= 0) dup2(devnull, 0);
+    if (devnull >= 0 && devnull != 0) {
+        dup2(devnull, 0);
+        close(devnull);
+    }
     dup2(log, 1);
     dup2(log, 2);
+    if (log > 2) close(log);
     execv(exe, argv);
-    static const char msg[] = "regensim sweep: cannot start the run's program\n";
-    ssize_t w = write(2, msg, sizeof msg - 1);
+    ssize_t w = write(2, no_program, sizeof no_program - 1);
+    w = write(2, "\n", 1);
     (void)w;
-    _exit(127);
+    _exit(EXIT_NO_PROGRAM);
 }
 
 rs_status rs_sweep_run_start(const rs_sweep *s, const char *dir, const char *exe, size_t k,
@@ -87,7 +104,7 @@ rs_status rs_sweep_run_start(const rs_sweep *s, const char *dir, const char *exe
     }
     argv[a] = NULL;
     rs_status st = RS_OK;
-    int log = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int log = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (log < 0) {
         st = rs_error_set(err, RS_EIO, "cannot create %s: %s", log_path, strerror(errno));
     } else {
@@ -104,23 +121,34 @@ rs_status rs_sweep_run_start(const rs_sweep *s, const char *dir, const char *exe
     return st;
 }
 
-/* Copies prefix and text into buf, cut to fit. */
+/* Copies prefix and text into buf, cut to fit (at a UTF-8 character's
+ * start, so a message stays valid UTF-8). */
 static void clip(char *buf, size_t size, const char *prefix, const char *text)
 {
     size_t a = strlen(prefix), b = strlen(text);
     if (a > size - 1) a = size - 1;
-    if (b > size - 1 - a) b = size - 1 - a;
+    if (b > size - 1 - a) {
+        b = size - 1 - a;
+        while (b > 0 && ((unsigned char)text[b] & 0xC0) == 0x80) b--;
+    }
     memcpy(buf, prefix, a);
     memcpy(buf + a, text, b);
     buf[a + b] = '\0';
 }
 
 /* The last non-empty line of the file at path (without a "regensim: "
- * prefix) in buf; 0, or -1 when there is none. */
+ * prefix) in buf, read from its last 64 KiB; 0, or -1 when there is none. */
 static int last_line(const char *path, char *buf, size_t size)
 {
     FILE *f = fopen(path, "rb");
     if (!f) return -1;
+    if (fseek(f, 0, SEEK_END) == 0 && ftell(f) > 65536) {
+        fseek(f, -65536, SEEK_END);
+        int c;
+        while ((c = fgetc(f)) != EOF && c != '\n') {} /* to a line's start */
+    } else {
+        rewind(f);
+    }
     char line[1024];
     int found = 0;
     while (fgets(line, sizeof line, f)) {
@@ -135,14 +163,20 @@ static int last_line(const char *path, char *buf, size_t size)
 }
 
 /* The time metric m first crosses level (downward or upward), linearly
- * interpolated between rows; NaN when it never does. */
+ * interpolated between rows; NaN when it never does. Rows whose value is
+ * not finite are passed over (a crossing spans them). */
 static double crossing(const rs_io_timeseries *ts, int m, double level, int upward)
 {
     const double *v = ts->values + (size_t)m * ts->nrows, *t = ts->time;
-    for (size_t r = 1; r < ts->nrows; r++) {
-        int cross = upward ? v[r - 1] < level && v[r] >= level
-                           : v[r - 1] > level && v[r] <= level;
-        if (cross) return t[r - 1] + (level - v[r - 1]) / (v[r] - v[r - 1]) * (t[r] - t[r - 1]);
+    size_t prev = ts->nrows; /* the last finite row */
+    for (size_t r = 0; r < ts->nrows; r++) {
+        if (!isfinite(v[r])) continue;
+        if (prev < ts->nrows) {
+            double a = v[prev], b = v[r];
+            int cross = upward ? a < level && b >= level : a > level && b <= level;
+            if (cross) return t[prev] + (level - a) / (b - a) * (t[r] - t[prev]);
+        }
+        prev = r;
     }
     return NAN;
 }
@@ -188,10 +222,25 @@ rs_status rs_sweep_run_collect(const rs_sweep *s, const char *dir, size_t k, int
     r->run = k;
     r->wall = wall;
     r->failed = 1;
+    r->interrupted = 0;
     r->message[0] = '\0';
     for (int i = 0; i < s->noutputs; i++) r->values[i] = NAN;
     snprintf(file, sizeof file, "%s/status", path);
     int have_status = last_line(file, status, sizeof status) == 0;
+    if ((WIFSIGNALED(wstatus) && (WTERMSIG(wstatus) == SIGINT || WTERMSIG(wstatus) == SIGTERM)) ||
+        (have_status && strcmp(status, "failed: interrupted") == 0)) {
+        /* stopped from outside (the sweep or the user): not its outcome */
+        r->interrupted = 1;
+        snprintf(r->message, sizeof r->message, "interrupted");
+        return RS_OK;
+    }
+    if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == EXIT_NO_PROGRAM) {
+        snprintf(file, sizeof file, "%s/log", path);
+        char line[600] = "";
+        if (last_line(file, line, sizeof line) == 0 && strcmp(line, no_program) == 0)
+            return rs_error_set(err, RS_EIO, "%s: the runs' program could not be started "
+                                "(run %zu's log: %s)", path, k, line);
+    }
     if (WIFSIGNALED(wstatus)) {
         int sig = WTERMSIG(wstatus);
         snprintf(r->message, sizeof r->message, "crashed: killed by signal %d (%s)", sig,

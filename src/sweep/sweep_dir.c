@@ -92,78 +92,126 @@ static rs_status slurp(const char *path, char **text, size_t *len, rs_error *err
     return RS_OK;
 }
 
-/* Whether dir holds anything but its lock (and ., ..). */
+/* The names a sweep writes in its directory (and their .tmp files). */
+static const char *const sweep_names[] = {"run.lock", "sweep.yaml", "model.yaml", "points.csv",
+                                          "journal.csv", "runs", "summary.csv", "summary.h5"};
+#define NSWEEP_NAMES (sizeof sweep_names / sizeof *sweep_names)
+
+/* Whether name is one of a sweep's own (or its .tmp). */
+static int sweep_owned(const char *name)
+{
+    size_t n = strlen(name);
+    for (size_t i = 0; i < NSWEEP_NAMES; i++) {
+        size_t m = strlen(sweep_names[i]);
+        if (strcmp(name, sweep_names[i]) == 0 ||
+            (n == m + 4 && strncmp(name, sweep_names[i], m) == 0 && !strcmp(name + m, ".tmp")))
+            return 1;
+    }
+    return 0;
+}
+
+/* What dir holds besides a start's copies (a kill while they were being
+ * written leaves some): 0 nothing, 1 a sweep's results (journal, summaries,
+ * runs), 2 files a sweep did not write. */
 static int holds_other_files(const char *dir)
 {
     int other = 0;
     DIR *d = opendir(dir);
     if (!d) return 0;
-    for (struct dirent *e; (e = readdir(d)) && !other;)
-        other = strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
-                strcmp(e->d_name, "run.lock");
+    for (struct dirent *e; (e = readdir(d)) && other < 2;) {
+        const char *n = e->d_name;
+        if (!strcmp(n, ".") || !strcmp(n, "..")) continue;
+        if (!sweep_owned(n))
+            other = 2;
+        else if (!strncmp(n, "journal", 7) || !strncmp(n, "summary", 7) || !strcmp(n, "runs"))
+            other = 1;
+    }
     closedir(d);
     return other;
 }
 
-/* Removes a sweep's files from dir (for --force). */
+/* Removes a sweep's files from dir (but its lock). */
 static rs_status clear_sweep(const char *dir, rs_error *err)
 {
-    static const char *const names[] = {"runs", "journal.csv", "summary.csv", "summary.h5",
-                                        "summary.csv.tmp", "summary.h5.tmp", "sweep.yaml",
-                                        "model.yaml"};
-    char p[4096];
-    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
-        if (join(p, sizeof p, dir, names[i]) != 0 || rs_sweep_remove_tree(p) != 0)
+    char p[4096], t[4200];
+    for (size_t i = 1; i < NSWEEP_NAMES; i++) {
+        if (join(p, sizeof p, dir, sweep_names[i]) != 0)
+            return rs_error_set(err, RS_EINVAL, "path too long: %s", dir);
+        snprintf(t, sizeof t, "%s.tmp", p);
+        if (rs_sweep_remove_tree(p) != 0 || rs_sweep_remove_tree(t) != 0)
             return rs_error_set(err, RS_EIO, "cannot remove %s: %s", p, strerror(errno));
+    }
     return RS_OK;
 }
 
-/* Checks that dir holds this sweep (or nothing yet), clearing another
- * sweep's output when force, and writes the copies of the files. */
+/* The copies that make a sweep's identity, sweep.yaml written last: a
+ * directory without it holds no sweep yet, whatever else a kill left. */
+typedef struct copy {
+    const char *name, *text; /* text NULL: the file must not exist */
+} copy;
+
+/* Which copy in dir differs from this sweep's (NULL: none); *any set when
+ * dir holds sweep.yaml. */
+static const char *differing_copy(const copy *c, int n, const char *dir, int *any,
+                                  rs_status *st, rs_error *err)
+{
+    char p[4096];
+    const char *diff = NULL;
+    *any = 0;
+    for (int i = n - 1; i >= 0 && *st == RS_OK; i--) {
+        char *old = NULL;
+        size_t len;
+        if (join(p, sizeof p, dir, c[i].name) != 0) {
+            *st = rs_error_set(err, RS_EINVAL, "path too long: %s", dir);
+            break;
+        }
+        *st = slurp(p, &old, &len, err);
+        if (i == n - 1) *any = old != NULL;
+        if (*st == RS_OK && !diff && (!old != !c[i].text || (old && strcmp(old, c[i].text))))
+            diff = c[i].name;
+        free(old);
+        if (!*any) break; /* no sweep.yaml: nothing to compare */
+    }
+    return diff;
+}
+
+/* Checks that dir holds this sweep (or none yet), clearing another sweep's
+ * output when force (or this one's: a fresh start), and writes the copies
+ * of the files. */
 static rs_status claim(const rs_sweep *s, const char *dir, int force, rs_error *err)
 {
-    char p[4096], q[4096];
-    if (join(p, sizeof p, dir, "sweep.yaml") != 0 || join(q, sizeof q, dir, "model.yaml") != 0)
-        return rs_error_set(err, RS_EINVAL, "path too long: %s", dir);
-    char *old_sweep = NULL, *old_model = NULL;
-    size_t l1, l2;
-    rs_status st = slurp(p, &old_sweep, &l1, err);
-    if (st == RS_OK) st = slurp(q, &old_model, &l2, err);
-    if (st != RS_OK) {
-        free(old_sweep);
-        return st;
-    }
-    if (!old_sweep && holds_other_files(dir)) {
-        st = rs_error_set(err, RS_EINVAL, "%s holds files but no sweep (no sweep.yaml); "
-                          "expected a new or empty directory, or a sweep's output directory "
-                          "to resume", dir);
-    } else if (old_sweep && (strcmp(old_sweep, s->text) != 0 ||
-                             !old_model || strcmp(old_model, s->model_text) != 0)) {
-        if (force)
-            st = clear_sweep(dir, err);
-        else
-            st = rs_error_set(err, RS_EINVAL, "%s holds another sweep (its %s differs from %s); "
-                              "expected the same sweep to resume: give another -o, or --force "
-                              "to replace that sweep's output", dir,
-                              strcmp(old_sweep, s->text) ? "sweep.yaml" : "model.yaml",
-                              strcmp(old_sweep, s->text) ? s->source : s->model_path);
-        free(old_sweep);
-        old_sweep = NULL;
-    } else if (old_sweep && force) {
-        st = clear_sweep(dir, err);
-        free(old_sweep);
-        old_sweep = NULL;
-    }
-    free(old_model);
-    if (st != RS_OK || old_sweep) {
-        free(old_sweep);
-        return st;
-    }
-    /* The model first: a sweep.yaml without its model.yaml reads as another sweep. */
-    if ((st = rs_io_write_atomic(q, s->model_text, strlen(s->model_text), err)) != RS_OK ||
-        (st = rs_io_write_atomic(p, s->text, strlen(s->text), err)) != RS_OK)
-        return st;
-    return RS_OK;
+    copy c[] = {{"model.yaml", s->model_text}, {"points.csv", s->list_text},
+                {"sweep.yaml", s->text}};
+    int n = (int)(sizeof c / sizeof *c), any = 0;
+    rs_status st = RS_OK;
+    const char *diff = differing_copy(c, n, dir, &any, &st, err);
+    if (st != RS_OK) return st;
+    int other = any ? 0 : holds_other_files(dir);
+    if (other == 2)
+        return rs_error_set(err, RS_EINVAL, "%s holds files but no sweep (no sweep.yaml); "
+                            "expected a new or empty directory, or a sweep's output directory "
+                            "to resume", dir);
+    if (other == 1 && !force)
+        return rs_error_set(err, RS_EINVAL, "%s holds a sweep's results but no sweep.yaml; "
+                            "expected the sweep's output directory whole: restore its "
+                            "sweep.yaml, or --force to start over", dir);
+    if (any && diff && !force)
+        return rs_error_set(err, RS_EINVAL, "%s holds another sweep (its %s differs from this "
+                            "sweep's, %s); expected the same sweep to resume: give another -o, "
+                            "or --force to replace that sweep's output", dir, diff,
+                            !strcmp(diff, "sweep.yaml") ? s->source
+                            : !strcmp(diff, "model.yaml") ? s->model_path : "its list file");
+    if (any && !diff && !force) return RS_OK; /* a resume */
+    /* A fresh start: nothing of an earlier sweep (or of a killed start) stays. */
+    if ((st = clear_sweep(dir, err)) != RS_OK) return st;
+    char p[4096];
+    for (int i = 0; i < n && st == RS_OK; i++)
+        if (c[i].text) {
+            if (join(p, sizeof p, dir, c[i].name) != 0)
+                return rs_error_set(err, RS_EINVAL, "path too long: %s", dir);
+            st = rs_io_write_atomic(p, c[i].text, strlen(c[i].text), err);
+        }
+    return st;
 }
 
 /* Room for one more finished run. */
@@ -239,6 +287,15 @@ static int csv_fields(char *line, char **f, int max)
 }
 
 /* One journal row back into a result; -1 when it is not a row of this sweep. */
+/* A whole unsigned number; -1 when t is not one. */
+static int whole(const char *t, unsigned long long *v)
+{
+    char *end;
+    if (!(t[0] >= '0' && t[0] <= '9')) return -1;
+    *v = strtoull(t, &end, 10);
+    return *end ? -1 : 0;
+}
+
 static int parse_row(rs_sweep_dir *d, char *line, rs_sweep_result *r)
 {
     const rs_sweep *s = d->s;
@@ -248,24 +305,30 @@ static int parse_row(rs_sweep_dir *d, char *line, rs_sweep_result *r)
         free(f);
         return -1;
     }
-    char *end;
-    unsigned long long index = strtoull(f[0], &end, 10), rep;
-    int bad = *end != '\0';
-    rep = strtoull(f[1], &end, 10);
-    bad |= *end != '\0' || rep >= s->replicates || index >= s->npoints;
-    size_t k = (size_t)index * s->replicates + (size_t)rep;
-    bad |= !bad && strtoull(f[2], &end, 10) != rs_sweep_run_seed(s, k);
+    unsigned long long index = 0, rep = 0, seed = 0;
+    int bad = whole(f[0], &index) || whole(f[1], &rep) || whole(f[2], &seed) ||
+              rep >= s->replicates || index >= s->npoints;
+    size_t k = bad ? 0 : (size_t)index * s->replicates + (size_t)rep;
+    bad |= !bad && seed != rs_sweep_run_seed(s, k);
+    /* the parameters must be this sweep's point, as written */
+    char want_x[32], *end;
+    for (int i = 0; i < s->nparameters && !bad; i++) {
+        snprintf(want_x, sizeof want_x, "%.17g", s->points[index * (size_t)s->nparameters + (size_t)i]);
+        bad |= strcmp(f[3 + i], want_x) != 0;
+    }
     for (int i = 0; i < s->noutputs && !bad; i++) {
         const char *t = f[3 + s->nparameters + i];
         r->values[i] = t[0] ? strtod(t, &end) : NAN;
         bad |= t[0] && *end != '\0';
     }
-    const char *status = f[want - 3];
+    const char *status = f[want - 3], *wall = f[want - 1];
     bad |= strcmp(status, "completed") != 0 && strcmp(status, "failed") != 0;
     r->run = k;
     r->failed = strcmp(status, "failed") == 0;
+    r->interrupted = 0;
     snprintf(r->message, sizeof r->message, "%s", f[want - 2]);
-    r->wall = strtod(f[want - 1], &end);
+    r->wall = strtod(wall, &end);
+    bad |= !wall[0] || *end != '\0';
     free(f);
     return bad ? -1 : 0;
 }
@@ -329,7 +392,7 @@ static rs_status read_journal(rs_sweep_dir *d, int retry, rs_error *err)
     free(text);
     free(header);
     if (st != RS_OK) return st;
-    d->journal = open(path, O_WRONLY | O_APPEND);
+    d->journal = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
     if (d->journal < 0) return rs_error_set(err, RS_EIO, "cannot open %s: %s", path, strerror(errno));
     return RS_OK;
 }

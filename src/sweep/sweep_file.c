@@ -160,7 +160,13 @@ static void read_list(sctx *c, const rs_yaml_node *at, const char *name, const c
         err_at(c, at, "design.file: %s", e.msg);
         return;
     }
-    char *f[RS_SWEEP_MAX_AXES + 1], *next = bytes;
+    s->list_text = rs_strdup(bytes);
+    if (!s->list_text) {
+        free(bytes);
+        err_at(c, at, "out of memory");
+        return;
+    }
+    char *f[RS_SWEEP_MAX_AXES + 1], *next = bytes, what[16];
     int lineno = 0, ncols = 0;
     size_t cap = 0;
     while (next && !c->nerr) {
@@ -172,7 +178,7 @@ static void read_list(sctx *c, const rs_yaml_node *at, const char *name, const c
         if (!line[0] || line[0] == '#') continue;
         int n = split_csv(line, f, RS_SWEEP_MAX_AXES + 1);
         if (!ncols) { /* the header */
-            if (n < 0) {
+            if (n < 0 || n > RS_SWEEP_MAX_AXES) {
                 rs_errors_add_at(c->errs, RS_EINVAL, path, lineno, 1,
                                  "more than %d columns; at most %d parameters", RS_SWEEP_MAX_AXES,
                                  RS_SWEEP_MAX_AXES);
@@ -180,7 +186,10 @@ static void read_list(sctx *c, const rs_yaml_node *at, const char *name, const c
                 break;
             }
             s->parameters = calloc((size_t)n, sizeof *s->parameters);
-            if (!s->parameters) break;
+            if (!s->parameters) {
+                err_at(c, at, "out of memory");
+                break;
+            }
             for (int i = 0; i < n; i++) {
                 s->parameters[i].path = rs_strdup(f[i]);
                 s->parameters[i].line = lineno;
@@ -191,7 +200,9 @@ static void read_list(sctx *c, const rs_yaml_node *at, const char *name, const c
         }
         if (n != ncols) {
             rs_errors_add_at(c->errs, RS_EINVAL, path, lineno, 1,
-                             "%d values; expected %d, one per column of the header", n, ncols);
+                             "%s values; expected %d, one per column of the header",
+                             n < 0 ? "too many" : (snprintf(what, sizeof what, "%d", n), what),
+                             ncols);
             c->nerr++;
             break;
         }
@@ -204,7 +215,10 @@ static void read_list(sctx *c, const rs_yaml_node *at, const char *name, const c
         if (s->npoints == cap) {
             cap = cap ? 2 * cap : 64;
             double *p = realloc(s->points, cap * (size_t)ncols * sizeof *p);
-            if (!p) break;
+            if (!p) {
+                err_at(c, at, "out of memory");
+                break;
+            }
             s->points = p;
         }
         for (int i = 0; i < ncols; i++) {
@@ -365,24 +379,54 @@ static void parse_parameters(sctx *c, const rs_yaml_node *root)
     for (int i = 0; i < ps->n; i++) parse_parameter(c, ps->keys[i], ps->items[i], &s->parameters[i]);
 }
 
-/* Refuses a parameter named like a summary column of the runner's, or the
- * seed (which replicates vary). */
-static void check_parameter_names(sctx *c, const rs_yaml_node *root)
+/* A path as the model reads it, for comparing two: "parameters.k" is "k". */
+static const char *canonical(const char *path)
 {
-    const rs_yaml_node *ps = rs_yaml_get(root, "parameters");
+    return strncmp(path, "parameters.", 11) == 0 ? path + 11 : path;
+}
+
+/* Records an error at parameter i's place (the sweep file, or a list
+ * design's CSV header). */
+static void param_err(sctx *c, int i, const char *fmt, ...) RS_PRINTF(3, 4);
+static void param_err(sctx *c, int i, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    const rs_sweep_parameter *p = &c->s->parameters[i];
+    c->nerr++;
+    rs_errors_add_at(c->errs, RS_EINVAL, c->s->design == RS_SWEEP_LIST ? c->list_path : c->file,
+                     p->line, p->col, "%s", msg);
+}
+
+/* Refuses a parameter named like a summary column of the runner's, the
+ * seed (which replicates vary), a name no column can have, and a parameter
+ * given twice (also as k and parameters.k). */
+static void check_parameter_names(sctx *c)
+{
     rs_sweep *s = c->s;
     for (int i = 0; i < s->nparameters; i++) {
         const char *p = s->parameters[i].path;
-        const rs_yaml_node *at = ps && i < ps->n ? ps->keys[i] : NULL;
+        if (!p) continue;
         if (strcmp(p, "seed") == 0) {
-            err_at(c, at, "parameters.seed: a sweep sets each run's seed from its own seed; "
-                          "expected replicates: N for several seeds per point");
+            param_err(c, i, "parameter seed: a sweep sets each run's seed from its own seed; "
+                            "expected replicates: N for several seeds per point");
+            continue;
+        }
+        if (!p[0] || strchr(p, '/') || !strcmp(p, ".")) {
+            param_err(c, i, "parameter '%s': expected a dotted path such as "
+                            "substrates.cytokine.diffusion", p);
             continue;
         }
         for (size_t k = 0; k < sizeof reserved_columns / sizeof *reserved_columns; k++)
             if (strcmp(p, reserved_columns[k]) == 0)
-                err_at(c, at, "parameters.%s: a name of a summary column; expected another",
-                       p);
+                param_err(c, i, "parameter %s: a name of a summary column; expected another", p);
+        for (int j = 0; j < i; j++)
+            if (s->parameters[j].path && !strcmp(canonical(p), canonical(s->parameters[j].path)))
+                param_err(c, i, "parameter %s: the same parameter as %s; expected each once", p,
+                          s->parameters[j].path);
     }
 }
 
@@ -408,9 +452,22 @@ static void parse_sets(sctx *c, const rs_yaml_node *root)
                    rs_yaml_kind_name(v));
             continue;
         }
+        const char *key = set->keys[i]->text;
+        static const char *const owned[] = {"seed", "time.checkpoint_every", "time.save_every"};
+        for (size_t k = 0; k < sizeof owned / sizeof *owned; k++)
+            if (!strcmp(key, owned[k]) && (k < 2 || s->keep == RS_SWEEP_KEEP_FINAL))
+                err_at(c, set->keys[i], "set.%s: the sweep sets it for every run (%s); expected "
+                       "another key", key, k == 0 ? "from its seed and replicates"
+                       : k == 1 ? "runs are redone, not resumed" : "keep: final");
+        for (int j = 0; j < s->nparameters; j++)
+            if (s->parameters[j].path && !strcmp(canonical(key), canonical(s->parameters[j].path))) {
+                err_at(c, set->keys[i], "set.%s: a parameter the sweep varies; expected it in "
+                       "one place", key);
+                break;
+            }
         rs_strbuf b;
         rs_strbuf_init(&b);
-        rs_strbuf_appendf(&b, "%s=%s", set->keys[i]->text, v->text);
+        rs_strbuf_appendf(&b, "%s=%s", key, v->text);
         s->sets[s->nsets++] = rs_strbuf_take(&b);
     }
 }
@@ -450,10 +507,11 @@ static void parse_output(sctx *c, const rs_yaml_node *n, rs_sweep_output *o,
         o->kind = below ? RS_SWEEP_FIRST_BELOW : RS_SWEEP_FIRST_ABOVE;
         get_number(c, lv, below ? "first_below" : "first_above", &o->level);
     }
-    if (name && name->kind == RS_YAML_SCALAR && name->text[0]) {
+    if (name && name->kind == RS_YAML_SCALAR && name->text[0] && !strchr(name->text, '/') &&
+        strcmp(name->text, ".") != 0) {
         o->name = rs_strdup(name->text);
     } else if (name) {
-        err_at(c, name, "metrics.name: expected a column name");
+        err_at(c, name, "metrics.name: expected a column name (not empty, no '/')");
     } else if (lv) {
         err_at(c, n, "metrics: a crossing time needs 'name', its column's name");
     } else {
@@ -523,7 +581,7 @@ static void check_model(sctx *c, const rs_yaml_node *root)
 
     /* Every parameter at its extremes (or values), one at a time. */
     const char **ov = calloc((size_t)s->nsets + 1, sizeof *ov);
-    for (int i = 0; ov && i < s->nparameters && !c->nerr; i++) {
+    for (int i = 0; ov && i < s->nparameters; i++) {
         const rs_sweep_parameter *p = &s->parameters[i];
         const rs_sweep_axis *a = &p->axis;
         size_t nv = a->values ? a->nvalues : 2;
@@ -538,12 +596,8 @@ static void check_model(sctx *c, const rs_yaml_node *root)
                 rs_model_destroy(m);
                 continue;
             }
-            c->nerr++;
             for (int e = 0; e < me.count; e++)
-                rs_errors_add_at(c->errs, RS_EINVAL,
-                                 s->design == RS_SWEEP_LIST ? c->list_path : c->file,
-                                 p->line, p->col, "parameter %s = %g: %s", p->path, x,
-                                 me.item[e].msg);
+                param_err(c, i, "parameter %s = %g: %s", p->path, x, me.item[e].msg);
             break;
         }
     }
@@ -607,7 +661,7 @@ static void parse_sweep(sctx *c, const rs_yaml_node *root, const char *dir)
     }
     parse_design(c, root, dir);
     parse_parameters(c, root);
-    check_parameter_names(c, root);
+    check_parameter_names(c);
     s->replicates = 1;
     if ((n = rs_yaml_get(root, "replicates")) && get_count(c, n, "replicates", 1, 1e6, &v))
         s->replicates = (uint32_t)v;
@@ -621,6 +675,18 @@ static void parse_sweep(sctx *c, const rs_yaml_node *root, const char *dir)
         get_count(c, n, "threads_per_run", 1, 4096, &v))
         s->threads_per_run = (int)v;
     parse_sets(c, root);
+}
+
+/* How many points the design will have (a list's are read already). */
+static double planned_points(const rs_sweep *s)
+{
+    if (s->design == RS_SWEEP_LIST) return (double)s->npoints;
+    if (s->design != RS_SWEEP_GRID) return (double)s->samples;
+    double n = 1;
+    for (int i = 0; i < s->nparameters; i++)
+        n *= s->parameters[i].axis.values ? (double)s->parameters[i].axis.nvalues
+                                          : (double)s->samples;
+    return n;
 }
 
 /* The design's points (not for a list, read with the file). */
@@ -667,10 +733,13 @@ rs_status rs_sweep_load(rs_sweep **out, const char *path, rs_errors *errs)
     s->text = bytes;
     sctx c = {path, errs, 0, s, ""};
     parse_sweep(&c, doc.root, dir);
+    double planned = c.nerr ? 0 : planned_points(s) * s->replicates;
+    if (planned > RS_SWEEP_MAX_RUNS) /* refused before any point is made */
+        err_at(&c, rs_yaml_get(doc.root, "replicates") ? rs_yaml_get(doc.root, "replicates")
+                                                        : rs_yaml_get(doc.root, "design"),
+               "%.4g points x %u replicates: more than "
+               "%u runs", planned / s->replicates, s->replicates, RS_SWEEP_MAX_RUNS);
     if (!c.nerr) make_points(&c, doc.root);
-    if (!c.nerr && (double)s->npoints * s->replicates > RS_SWEEP_MAX_RUNS)
-        err_at(&c, rs_yaml_get(doc.root, "replicates"), "%zu points x %u replicates: more than "
-               "%u runs", s->npoints, s->replicates, RS_SWEEP_MAX_RUNS);
     if (!c.nerr) check_model(&c, doc.root);
     if (!c.nerr) check_columns(&c, doc.root);
     if (!c.nerr && s->model_path) {
@@ -697,6 +766,7 @@ void rs_sweep_destroy(rs_sweep *s)
     free(s->text);
     free(s->model_path);
     free(s->model_text);
+    free(s->list_text);
     for (int i = 0; i < s->nparameters; i++) {
         free(s->parameters[i].path);
         free((double *)s->parameters[i].axis.values);

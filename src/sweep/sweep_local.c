@@ -6,6 +6,7 @@
  * replaced at once and an idle sweep costs nothing. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <pthread.h>
 #include <math.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -47,6 +48,16 @@ typedef struct local {
     double *values;
 } local;
 
+/* Stops the sweep: the running runs get SIGTERM (they checkpoint and
+ * exit; the next invocation redoes them). */
+static void stop_all(local *l)
+{
+    if (l->stop) return;
+    l->stop = 1;
+    for (int i = 0; i < l->o->jobs; i++)
+        if (l->slots[i].pid) kill((pid_t)l->slots[i].pid, SIGTERM);
+}
+
 /* Calls the progress callback; a non-zero answer stops the sweep. */
 static void report(local *l)
 {
@@ -55,7 +66,7 @@ static void report(local *l)
     rs_sweep_progress p = {rs_sweep_nruns(l->s), rs_sweep_dir_nfinished(l->d),
                            rs_sweep_dir_nfailed(l->d), (size_t)l->running, l->here,
                            l->last_progress - l->start};
-    if (l->o->progress(l->o->user, &p)) l->stop = 1;
+    if (l->o->progress(l->o->user, &p)) stop_all(l);
 }
 
 /* Starts unfinished runs into the free slots. */
@@ -84,29 +95,28 @@ static rs_status reap(local *l, int *reaped, rs_error *err)
     *reaped = 0;
     for (int i = 0; i < l->o->jobs; i++) {
         slot *sl = &l->slots[i];
-        int ws;
-        if (!sl->pid || waitpid((pid_t)sl->pid, &ws, WNOHANG) != (pid_t)sl->pid) continue;
+        int ws = 0;
+        if (!sl->pid) continue;
+        pid_t w = waitpid((pid_t)sl->pid, &ws, WNOHANG);
+        if (w == 0 || (w < 0 && errno == EINTR)) continue;
         double wall = now() - sl->t0;
         sl->pid = 0;
         l->running--;
         (*reaped)++;
+        if (w < 0) /* reaped by someone else: its end is unknown */
+            return rs_error_set(err, RS_EIO, "run %zu's process cannot be waited for: %s",
+                                sl->run, strerror(errno));
         if (l->stop) continue; /* stopped: redone next time */
         rs_sweep_result r = {.values = l->values};
         rs_status st = rs_sweep_run_collect(l->s, rs_sweep_dir_path(l->d), sl->run, ws, wall,
                                             &r, err);
+        if (st == RS_OK && r.interrupted) continue; /* a signal from outside: redone */
         if (st == RS_OK) st = rs_sweep_dir_record(l->d, &r, err);
         if (st != RS_OK) return st;
         l->here++;
         report(l);
     }
     return RS_OK;
-}
-
-/* Stops the running runs (SIGTERM: they checkpoint and exit). */
-static void terminate(local *l)
-{
-    for (int i = 0; i < l->o->jobs; i++)
-        if (l->slots[i].pid) kill((pid_t)l->slots[i].pid, SIGTERM);
 }
 
 rs_status rs_sweep_run_local(const rs_sweep *s, rs_sweep_dir *d, const rs_sweep_local_options *o,
@@ -125,26 +135,29 @@ rs_status rs_sweep_run_local(const rs_sweep *s, rs_sweep_dir *d, const rs_sweep_
     }
     l.last_summary = l.last_progress = l.start;
     l.summary_wait = SUMMARY_EVERY;
+    /* SIGCHLD as the default (an inherited SIG_IGN would reap the runs
+     * before waitpid could), blocked, and waited for in sigtimedwait. */
+    struct sigaction dfl, old_action;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    sigaction(SIGCHLD, &dfl, &old_action);
     sigset_t chld, old;
     sigemptyset(&chld);
     sigaddset(&chld, SIGCHLD);
-    sigprocmask(SIG_BLOCK, &chld, &old);
+    pthread_sigmask(SIG_BLOCK, &chld, &old);
     rs_status st = RS_OK;
     report(&l);
     for (;;) {
         if (st == RS_OK && !l.stop) st = fill(&l, err);
-        if (st != RS_OK && !l.stop) {
-            l.stop = 1;
-            terminate(&l);
-        }
+        if (st != RS_OK) stop_all(&l);
         if (l.running == 0) break;
         int reaped = 0;
         rs_error e2;
         rs_status rs = reap(&l, &reaped, st == RS_OK ? err : &e2);
         if (rs != RS_OK && st == RS_OK) {
             st = rs;
-            l.stop = 1;
-            terminate(&l);
+            stop_all(&l);
         }
         if (reaped) {
             if (now() - l.last_summary >= l.summary_wait) {
@@ -158,13 +171,10 @@ rs_status rs_sweep_run_local(const rs_sweep *s, rs_sweep_dir *d, const rs_sweep_
         }
         struct timespec wait = {1, 0};
         int sig = sigtimedwait(&chld, NULL, &wait);
-        if (sig < 0 || now() - l.last_progress >= 1.0) {
-            int was = l.stop;
-            report(&l);
-            if (l.stop && !was) terminate(&l);
-        }
+        if (sig < 0 || now() - l.last_progress >= 1.0) report(&l);
     }
-    sigprocmask(SIG_SETMASK, &old, NULL);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    sigaction(SIGCHLD, &old_action, NULL);
     rs_error e3;
     rs_status ss = rs_sweep_dir_summarize(d, st == RS_OK ? err : &e3);
     if (st == RS_OK) st = ss;

@@ -13,6 +13,23 @@
 
 size_t rs_sweep_nruns(const rs_sweep *s) { return s->npoints * s->replicates; }
 
+/* FNV-1a over text (and a 0 byte, so "ab"+"c" differs from "a"+"bc"). */
+static uint64_t fnv1a(uint64_t h, const char *text)
+{
+    for (const unsigned char *p = (const unsigned char *)(text ? text : ""); ; p++) {
+        h = (h ^ *p) * 0x100000001b3ull;
+        if (!*p) return h;
+    }
+}
+
+uint64_t rs_sweep_identity(const rs_sweep *s)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    h = fnv1a(h, s->text);
+    h = fnv1a(h, s->model_text);
+    return fnv1a(h, s->list_text);
+}
+
 uint64_t rs_sweep_run_seed(const rs_sweep *s, size_t k)
 {
     return rs_sweep_replicate_seed(s->seed, k / s->replicates, (uint32_t)(k % s->replicates));

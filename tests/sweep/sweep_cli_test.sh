@@ -118,20 +118,29 @@ grep -q "$before runs already finished" "$tmp/out" || fail "resume: $(cat "$tmp/
 $py "$here/csv_compare.py" "$tmp/whole/summary.csv" "$tmp/killed/summary.csv" || fail "resumed summary differs"
 echo "kill and resume: killed after $before of 40 runs, summary equal"
 
-# --- SIGINT stops the sweep (exit 1); the same command finishes it -------------
-"$cli" sweep "$tmp/lhs.yaml" -o "$tmp/int" -j 2 --quiet >/dev/null 2>"$tmp/int.err" &
+# --- Ctrl-C: SIGINT to the sweep's process group (as a terminal sends it) stops
+# the sweep (exit 1) without recording the stopped runs as failed; the same
+# command finishes it --------------------------------------------------------
+setsid "$cli" sweep "$tmp/lhs.yaml" -o "$tmp/int" -j 2 --quiet >/dev/null 2>"$tmp/int.err" &
 bgpid=$!
 for _ in $(seq 1 600); do
     n=0; [ -e "$tmp/int/journal.csv" ] && n=$(($(wc -l < "$tmp/int/journal.csv") - 1))
     [ "$n" -ge 4 ] && break
     sleep 0.02
 done
-kill -INT "$bgpid"; wait "$bgpid"; rc=$?; bgpid=
+kill -INT -- -"$bgpid"; wait "$bgpid"; rc=$?; bgpid=
 [ "$rc" -eq 1 ] || fail "SIGINT: exit $rc, expected 1: $(cat "$tmp/int.err")"
 grep -q "interrupted" "$tmp/int.err" || fail "SIGINT: $(cat "$tmp/int.err")"
 [ -e "$tmp/int/summary.csv" ] || fail "SIGINT: no summary written"
+grep -q ",failed," "$tmp/int/journal.csv" && fail "SIGINT: a stopped run was recorded as failed"
 expect 0 "$cli" sweep "$tmp/lhs.yaml" -o "$tmp/int" -j 2
 $py "$here/csv_compare.py" "$tmp/whole/summary.csv" "$tmp/int/summary.csv" >/dev/null || fail "summary after SIGINT and resume differs"
+
+# --- a sweep started with SIGCHLD ignored (inherited) still sees its runs end -------
+timeout 60 $py -c 'import os, signal, sys; signal.signal(signal.SIGCHLD, signal.SIG_IGN); os.execv(sys.argv[1], sys.argv[1:])' \
+    "$cli" sweep "$tmp/grid.yaml" -o "$tmp/sigign" -j 2 --quiet >/dev/null 2>"$tmp/sigign.err"
+rc=$?
+[ "$rc" -eq 0 ] || fail "SIGCHLD ignored: exit $rc: $(cat "$tmp/sigign.err")"
 
 # --- directories that are not this sweep's ---------------------------------------
 "$cli" sweep "$tmp/lhs.yaml" -o "$tmp/busy" -j 1 --quiet >/dev/null 2>&1 &
@@ -146,11 +155,29 @@ mkdir -p "$tmp/other" && echo x > "$tmp/other/notes.txt"
 expect 2 "$cli" sweep "$tmp/grid.yaml" -o "$tmp/other"
 grep -q "holds files but no sweep" "$tmp/err" || fail "foreign dir: $(cat "$tmp/err")"
 [ -e "$tmp/other/notes.txt" ] || fail "a foreign file was removed"
-# A journal row that is not this sweep's: refused with its line; a full disk
-# (--retry-failed after it) is tried by hand (docs/sweeps.md).
+# A journal row that is not this sweep's (garbage, or another point's
+# parameters): refused with its line.
 cp -r "$tmp/grid" "$tmp/corrupt" && sed -i '3s/.*/garbage,row/' "$tmp/corrupt/journal.csv"
 expect 2 "$cli" sweep "$tmp/grid.yaml" -o "$tmp/corrupt"
 grep -q "journal.csv:3: not a row of this sweep" "$tmp/err" || fail "corrupt journal: $(cat "$tmp/err")"
+cp -r "$tmp/grid" "$tmp/corrupt2" && sed -i '2s/,0.01,50,/,0.02,50,/' "$tmp/corrupt2/journal.csv"
+expect 2 "$cli" sweep "$tmp/grid.yaml" -o "$tmp/corrupt2"
+grep -q "journal.csv:2: not a row of this sweep" "$tmp/err" || fail "journal with other parameters: $(cat "$tmp/err")"
+# A list design's points file is part of the sweep: changed, it is another sweep.
+printf 'k\n0.01\n0.2\n' > "$tmp/pts.csv"
+printf 'sweep: 1\nmodel: tiny.yaml\ndesign: {type: list, file: pts.csv}\nkeep: none\n' > "$tmp/list.yaml"
+expect 0 "$cli" sweep "$tmp/list.yaml" -o "$tmp/list"
+printf 'k\n0.5\n0.9\n' > "$tmp/pts.csv"
+expect 2 "$cli" sweep "$tmp/list.yaml" -o "$tmp/list"
+grep -q "its points.csv differs" "$tmp/err" || fail "changed list file: $(cat "$tmp/err")"
+# A start killed while writing its copies (only model.yaml there) starts
+# over; a sweep's results without its sweep.yaml are refused.
+mkdir -p "$tmp/half" && cp "$tmp/tiny.yaml" "$tmp/half/model.yaml"
+expect 1 "$cli" sweep "$tmp/fail.yaml" -o "$tmp/half" --quiet   # (its second run fails)
+[ "$(rows "$tmp/half/summary.csv")" = 2 ] || fail "a half-started directory: $(cat "$tmp/err")"
+cp -r "$tmp/grid" "$tmp/nosweep" && rm "$tmp/nosweep/sweep.yaml"
+expect 2 "$cli" sweep "$tmp/grid.yaml" -o "$tmp/nosweep"
+grep -q "results but no sweep.yaml" "$tmp/err" || fail "results without sweep.yaml: $(cat "$tmp/err")"
 # --retry-failed runs the failed run again (it fails again, the same way).
 expect 1 "$cli" sweep "$tmp/fail.yaml" -o "$tmp/fail" --retry-failed
 grep -q "2 runs, 1 completed, 1 failed" "$tmp/out" || fail "retry-failed: $(cat "$tmp/out")"
