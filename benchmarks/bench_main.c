@@ -3,8 +3,9 @@
  * triad), then every diffusion solver on cubic grids for 1 and 4 substrates
  * and each thread count, then the expression evaluator (a Hill reaction
  * over 10^6 points) per thread count, then the run output (snapshot write
- * throughput, and the run-time overhead of output per thread count), and
- * prints one JSON document on
+ * throughput, and the run-time overhead of output per thread count), then
+ * the cells, then the sweep machinery (the per-run overhead of `regensim
+ * sweep` and the speedup of -j 2), and prints one JSON document on
  * stdout (format: docs/performance.md and design.md "Benchmark output");
  * progress goes to stderr. A solver that is not available
  * (RS_EUNSUPPORTED) or a case that does not fit in memory is reported as
@@ -24,6 +25,7 @@
 #include "bench_json.h"
 #include "bench_options.h"
 #include "bench_stream.h"
+#include "bench_sweep.h"
 #include "regensim/diffusion.h"
 #include "regensim/version.h"
 
@@ -279,7 +281,7 @@ static void write_document(const bench_options *o, const bench_timing *t,
                            const stream_figures *sf, const entry *es, int n,
                            const bench_expr_result *ex, int nex, const bench_io_result *io,
                            const bench_io_overhead *ov, int nov,
-                           const bench_cells *cells)
+                           const bench_cells *cells, const bench_sweep *sweep)
 {
     bench_json w;
     bench_json_init(&w, stdout);
@@ -333,6 +335,7 @@ static void write_document(const bench_options *o, const bench_timing *t,
     bench_expr_write(&w, ex, nex);
     bench_io_write(&w, io, BENCH_IO_NFORMATS, ov, nov);
     if (o->ncells > 0) bench_cells_write(&w, cells);
+    if (o->sweep_runs > 0) bench_sweep_write(&w, sweep);
     bench_json_end_object(&w);
     bench_json_finish(&w);
 }
@@ -428,8 +431,13 @@ int main(int argc, char **argv)
      * PhysiCell-template run per thread count (bench_cells.h). */
     static bench_cells cells;
     failed |= bench_cells_run_all(&o, &cells);
+    /* The sweep machinery: N tiny runs as a sweep and one by one, R times
+     * (bench_sweep.h). */
+    static bench_sweep sweep;
+    if (o.sweep_runs > 0) failed |= bench_sweep_run(o.regensim, o.sweep_runs, o.quick ? 1 : 3,
+                                                    &sweep);
     sf.load_end = load_average();
-    write_document(&o, &t, &sf, entries, ncases, ex, o.nthreads, io, ov, nov, &cells);
+    write_document(&o, &t, &sf, entries, ncases, ex, o.nthreads, io, ov, nov, &cells, &sweep);
     if (failed) fprintf(stderr, "regensim-bench: some cases FAILED (see \"error\")\n");
     return failed ? 1 : 0;
 }

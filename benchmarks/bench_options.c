@@ -11,10 +11,16 @@
 #include "regensim/diffusion.h"
 #include "regensim/export.h"
 
+/* The regensim program built with this one (benchmarks/CMakeLists.txt). */
+#ifndef RS_BENCH_REGENSIM
+#define RS_BENCH_REGENSIM "regensim"
+#endif
+
 static void usage(FILE *out)
 {
     fputs("usage: regensim-bench [--quick] [--git HASH] [--solver NAME]\n"
           "                      [--sizes N,N,...] [--threads T,T,...] [--cells N,N,...]\n"
+          "                      [--sweep-runs N] [--regensim PATH]\n"
           "  Prints one JSON document of benchmark figures on stdout (progress on\n"
           "  stderr).\n"
           "  --quick          128^3 grids only, short timings, smaller STREAM triad\n"
@@ -25,6 +31,10 @@ static void usage(FILE *out)
           "  --cells LIST     cell populations of the mechanics benchmark (default\n"
           "                   10000,100000,1000000,10000000; 10000,100000 quick;\n"
           "                   0: no cells section)\n"
+          "  --sweep-runs N   runs of the sweep benchmark (default 200; 20 quick;\n"
+          "                   0: no sweep section)\n"
+          "  --regensim PATH  the regensim program the sweep benchmark runs (default:\n"
+          "                   the one built with this program)\n"
           "  --help           this message\n",
           out);
 }
@@ -65,6 +75,8 @@ int bench_options_parse(bench_options *o, int argc, char **argv)
 {
     memset(o, 0, sizeof *o);
     o->git = "unknown";
+    o->sweep_runs = -1;
+    o->regensim = RS_BENCH_REGENSIM;
     int sizes_given = 0, cells_given = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -104,6 +116,15 @@ int bench_options_parse(bench_options *o, int argc, char **argv)
                            "from 1 to 100000000, or 0", argv[i]);
             if (zero) o->ncells = 0;
             cells_given = 1;
+        } else if (strcmp(a, "--sweep-runs") == 0) {
+            int n = 0, v[BENCH_MAX_LIST];
+            if (!has_value) return bad("%s needs a value", a);
+            if (parse_list(argv[++i], 0, 100000, v, &n) != 0 || n != 1)
+                return bad("--sweep-runs '%s': expected a run count from 0 to 100000", argv[i]);
+            o->sweep_runs = v[0];
+        } else if (strcmp(a, "--regensim") == 0) {
+            if (!has_value || !argv[i + 1][0]) return bad("%s needs a value", a);
+            o->regensim = argv[++i];
         } else {
             return bad("unknown option '%s'", a);
         }
@@ -120,6 +141,7 @@ int bench_options_parse(bench_options *o, int argc, char **argv)
             o->cells[o->ncells++] = 10000000;
         }
     }
+    if (o->sweep_runs < 0) o->sweep_runs = o->quick ? 20 : 200;
     if (o->nthreads == 0) {
         o->threads[o->nthreads++] = 1;
         o->threads[o->nthreads++] = 2;

@@ -6,14 +6,16 @@
 # and the run overhead for each thread count, with its fixed per-run and
 # steady per-snapshot figures; the "cells" section: the mechanics step at
 # 10^4 and 10^5 cells and the PhysiCell-template run on 1 and 2 threads,
-# the same positions for any thread count; timings never asserted); then
+# the same positions for any thread count; the "sweep" section: the
+# per-run overhead of a 6-run sweep and the -j 2 speedup, measured (both
+# sweeps exited 0 with a summary row per run); timings never asserted); then
 # compares the document with itself
 # through bench-compare.py (no regression: exit 0); a bad option exits 2.
 set -euo pipefail
 bench=$1 compare=$2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-"$bench" --quick --sizes 24 --threads 1,2 --git smoke >"$tmp/b.json" 2>"$tmp/err"
+"$bench" --quick --sizes 24 --threads 1,2 --sweep-runs 6 --git smoke >"$tmp/b.json" 2>"$tmp/err"
 /usr/bin/python3 - "$tmp/b.json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -93,8 +95,22 @@ for e in work:
 assert [x["threads"] for x in c["linearity"]] == [1, 2], c["linearity"]
 assert len(c["thread_scaling"]) == 3, c["thread_scaling"]
 assert c["physicell"]["best_cell_steps_per_s"] > 0, c["physicell"]
+sw = d.get("sweep")
+assert isinstance(sw, list), "missing key sweep"
+assert [e.get("kind") for e in sw] == ["overhead", "jobs"], sw
+for e in sw:
+    assert not e.get("skipped") and not e.get("failed"), e
+    assert e["runs"] == 6 and e["repeats"] == 1 and e["threads_per_run"] == 1, e
+ov, jobs = sw
+for k in ("seconds_direct", "seconds_sweep", "ms_per_run_direct", "overhead_ms_per_run",
+          "ms_per_run_in_sweep", "ms_per_run_between_runs", "cpu_overhead_ms_per_run"):
+    assert isinstance(ov.get(k), (int, float)), f"sweep overhead: missing {k}"
+assert ov["seconds_direct"] > 0 and ov["seconds_sweep"] > 0, ov
+assert ov["target_ms"] == 20 and isinstance(ov["within_target"], bool), ov
+assert len(ov["overhead_ms_per_run_by_repeat"]) == 1, ov
+assert jobs["jobs"] == 2 and jobs["seconds_j2"] > 0 and jobs["speedup_j2_over_j1"] > 0, jobs
 print("bench_smoke: JSON ok,", len(d["diffusion"]), "diffusion,", len(d["expr"]), "expr,",
-      len(d["io"]), "io and", len(c["entries"]), "cells entries")
+      len(d["io"]), "io,", len(c["entries"]), "cells and", len(sw), "sweep entries")
 PY
 /usr/bin/python3 "$compare" "$tmp/b.json" "$tmp/b.json" >/dev/null
 rc=0

@@ -33,6 +33,13 @@ than by bandwidth), flagged when it fell by more than the threshold; the
 bytes per cell of both runs are printed beside them. Documents without the
 section compare as before.
 
+The "sweep" entries (the sweep machinery, matched by kind and runs) are
+compared too: the per-run overhead (kind "overhead": overhead_ms_per_run,
+lower is better) regresses when it grew by more than the threshold
+relative to the old overhead and by more than SWEEP_OVERHEAD_FLOOR_MS
+(10 ms) at once, as it is a difference of two noisy walls; the speedup of
+-j 2 over -j 1 (kind "jobs") is printed, never judged.
+
 Both documents' "build" objects (compiler, c_flags, build_type, native)
 are compared first: when the two runs were built differently (above all
 one with -march=native and the other without), a WARNING says the figures
@@ -41,7 +48,7 @@ the flags rather than the code. It never changes the exit status.
 
 Exit status: 0 when no normalised figure (nor cell-steps/s) fell by more
 than the threshold (default 0.15, i.e. new/old < 0.85) and no output
-fraction grew beyond it, 1 when one did, 2 on bad input
+fraction nor sweep overhead grew beyond it, 1 when one did, 2 on bad input
 (missing or unreadable file, invalid JSON, not a regensim-bench document,
 bad option). Entries present in only one file, or skipped in either, are
 listed but never count as regressions.
@@ -61,6 +68,9 @@ EXIT_OK, EXIT_REGRESSION, EXIT_BAD_INPUT = 0, 1, 2
 # Smallest absolute growth of a run-overhead output_fraction that counts as
 # a regression (besides the relative threshold).
 OVERHEAD_FLOOR = 0.01
+# Smallest growth of the sweep's per-run overhead (ms) that counts as a
+# regression (besides the relative threshold): half the 20 ms target.
+SWEEP_OVERHEAD_FLOOR_MS = 10.0
 
 
 class BadInput(Exception):
@@ -95,6 +105,8 @@ def load(path):
     cells = doc.get("cells", {})
     if not isinstance(cells, dict) or not isinstance(cells.get("entries", []), list):
         raise BadInput(f"{path}: \"cells\" must be an object with an \"entries\" list")
+    if not isinstance(doc.get("sweep", []), list):
+        raise BadInput(f"{path}: \"sweep\" must be a list")
     return doc
 
 
@@ -281,12 +293,14 @@ def compare(old, new, threshold, out):
     print(file=out)
     regressed += compare_io(old, new, threshold, out)
     regressed += compare_cells(old, new, threshold, out)
+    regressed += compare_sweep(old, new, threshold, out)
     if regressed:
         print(f"{len(regressed)} regression(s) beyond {threshold:.0%}: "
               + ", ".join(regressed), file=out)
     else:
         print(f"no regression beyond {threshold:.0%} "
-              "(bandwidth-normalised figures, output fractions, cell-steps/s)", file=out)
+              "(bandwidth-normalised figures, output fractions, cell-steps/s, "
+              "sweep overhead)", file=out)
     if any(line.startswith("WARNING") for line in warnings):
         print("WARNING: the two runs were built differently (see the top): "
               "the verdict compares builds as well as code", file=out)
@@ -447,6 +461,77 @@ def compare_cells(old, new, threshold, out):
     return regressed
 
 
+def overhead_verdict(old_ms, new_ms, threshold, floor):
+    """The verdict on a cost where lower is better (None: a figure is
+    missing), and whether it is a regression: it grew by more than the
+    threshold relative to the old cost and by more than floor at once (a
+    cost near or below zero has no meaningful ratio)."""
+    if old_ms is None or new_ms is None:
+        return "no figure", False
+    grew = new_ms - old_ms
+    if grew > floor and (old_ms <= 0 or new_ms > old_ms * (1.0 + threshold)):
+        return f"REGRESSION (grew > {threshold:.0%} and > {floor:g} ms)", True
+    if -grew > floor and new_ms < old_ms * (1.0 - threshold):
+        return "cheaper", False
+    return "ok", False
+
+
+def sweep_key(e):
+    """What identifies a sweep entry across runs, or None."""
+    if e.get("kind") in ("overhead", "jobs"):
+        return (e.get("kind"), e.get("runs"))
+    return None
+
+
+def sweep_entries(doc):
+    return {sweep_key(e): e for e in doc.get("sweep", [])
+            if isinstance(e, dict) and sweep_key(e)}
+
+
+def sweep_label(k):
+    kind, runs = k
+    if kind == "overhead":
+        return f"sweep overhead {runs} runs (ms/run)"
+    return f"sweep -j 2 speedup, {runs} runs"
+
+
+def compare_sweep(old, new, threshold, out):
+    """Prints the sweep entries side by side; returns the regressed labels:
+    overhead_ms_per_run (lower is better) must not grow by more than the
+    threshold and SWEEP_OVERHEAD_FLOOR_MS at once; speedup_j2_over_j1 is
+    reported only."""
+    olds, news = sweep_entries(old), sweep_entries(new)
+    if not olds and not news:
+        return []
+    keys = table_start(olds, news, "sweep", "old", "new", out)
+    regressed = []
+    for k in keys:
+        o, n = olds.get(k), news.get(k)
+        if only_in_one(sweep_label(k), o, n, out):
+            continue
+        figure = "overhead_ms_per_run" if k[0] == "overhead" else "speedup_j2_over_j1"
+        vo = None if o.get("skipped") else number(o.get(figure))
+        vn = None if n.get("skipped") else number(n.get(figure))
+        if o.get("skipped") or n.get("skipped"):
+            verdict = "skipped"
+        elif k[0] == "overhead":
+            verdict, bad = overhead_verdict(vo, vn, threshold, SWEEP_OVERHEAD_FLOOR_MS)
+            if bad:
+                regressed.append(sweep_label(k))
+            target = number(n.get("target_ms"))
+            if target is not None and vn is not None and vn >= target:
+                verdict += f" (above the {target:g} ms target)"
+        else:
+            verdict = "reported, not judged"
+        r = ratio(vo, vn) if k[0] == "jobs" else None
+        print(f"{sweep_label(k):34} {fmt(vo):>10} {fmt(vn):>10} {fmt(r):>6} "
+              f"{'':>9} {'':>9} {'':>6}  {verdict}", file=out)
+    print("(sweep overhead: ms per run of `regensim sweep -j 1` over the same runs started "
+          "one by one; speedup: -j 2 over -j 1, reported only)", file=out)
+    print(file=out)
+    return regressed
+
+
 def main(argv, out=sys.stdout, err=sys.stderr):
     parser = argparse.ArgumentParser(
         prog="bench-compare.py",
@@ -482,15 +567,25 @@ def main(argv, out=sys.stdout, err=sys.stderr):
 
 
 def _doc(gbs, explicit_frac, lod_vups, git, snap_mbs=150.0, overhead=0.04, steady=None,
-         cells=3e6):
+         cells=3e6, sweep_ms=None, speedup=1.5):
     """A tiny document: an explicit entry with a fraction, a lod entry with
     only voxel_updates_per_s, a skipped spectral entry; an io section with
     a snapshot write (snap_mbs MB/s) and a run overhead (output fraction
     `overhead`, and the steady-state keys with output_fraction_steady
     `steady` unless it is None), unless snap_mbs is None; a cells section
     with a mechanics and a workload entry at `cells` cell-steps/s, unless
-    cells is None."""
+    cells is None; a sweep section with an overhead of `sweep_ms` ms per
+    run and a -j 2 speedup of `speedup`, unless sweep_ms is None."""
     doc = _doc_base(gbs, explicit_frac, lod_vups, git)
+    if sweep_ms is not None:
+        doc["sweep"] = [
+            {"kind": "overhead", "runs": 200, "repeats": 3, "jobs": 1,
+             "seconds_direct": 20.0, "seconds_sweep": 20.0 + 0.2 * sweep_ms,
+             "overhead_ms_per_run": sweep_ms, "target_ms": 20,
+             "within_target": sweep_ms < 20},
+            {"kind": "jobs", "runs": 200, "repeats": 3, "jobs": 2,
+             "speedup_j2_over_j1": speedup},
+        ]
     if cells is not None:
         doc["cells"] = {"bytes_per_cell": 136, "entries": [
             {"kind": "mechanics", "cells": 10000, "threads": 1, "cell_steps_per_s": cells},
@@ -623,6 +718,32 @@ def self_test(out, err):
              EXIT_OK, ("only in new",)),
             ("cells not an object",
              [base, write("badcells.json", {"diffusion": [], "cells": []})],
+             EXIT_BAD_INPUT),
+            ("sweep overhead grew",
+             [write("sweep1.json", _doc(10.0, 0.5, 1e8, "s1", sweep_ms=8.0)),
+              write("sweep2.json", _doc(10.0, 0.5, 1e8, "s2", sweep_ms=30.0))],
+             EXIT_REGRESSION, ("sweep overhead 200 runs", "REGRESSION",
+                               "above the 20 ms target")),
+            ("sweep overhead grew less than the floor",
+             [os.path.join(tmp, "sweep1.json"),
+              write("sweep3.json", _doc(10.0, 0.5, 1e8, "s3", sweep_ms=15.0))],
+             EXIT_OK, ("!REGRESSION",)),
+            ("sweep overhead fell; from a negative (noisy) one",
+             [os.path.join(tmp, "sweep2.json"),
+              write("sweep4.json", _doc(10.0, 0.5, 1e8, "s4", sweep_ms=-3.0))],
+             EXIT_OK, ("cheaper",)),
+            ("sweep overhead from negative to above the floor",
+             [os.path.join(tmp, "sweep4.json"),
+              write("sweep5.json", _doc(10.0, 0.5, 1e8, "s5", sweep_ms=9.0))],
+             EXIT_REGRESSION),
+            ("sweep speedup reported, not judged",
+             [os.path.join(tmp, "sweep1.json"),
+              write("sweep6.json", _doc(10.0, 0.5, 1e8, "s6", sweep_ms=8.0, speedup=0.5))],
+             EXIT_OK, ("sweep -j 2 speedup, 200 runs", "reported, not judged")),
+            ("old document without sweep",
+             [base, os.path.join(tmp, "sweep1.json")], EXIT_OK, ("only in new",)),
+            ("sweep not a list",
+             [base, write("badsweep.json", {"diffusion": [], "sweep": {"kind": "x"}})],
              EXIT_BAD_INPUT),
             # Builds: a warning, never a different exit status.
             ("same build: no warning", [portable, portable], EXIT_OK,
