@@ -28,6 +28,7 @@ echo "== tests under sanitizers ==" >&2
 #   install_and_use  builds examples/ without sanitizer flags against the
 #                    sanitized library, which cannot link (the installed
 #                    copy is tested in the Release tree above).
+#   sweep_report     pure Python on synthetic files: no regensim code.
 # and those labelled scenario (the disease scenarios' outcomes on their
 # reduced set-ups: weeks of model time per run, minutes under the
 # sanitizers; models_smoke runs every model file here instead).

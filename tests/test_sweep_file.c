@@ -95,6 +95,7 @@ static void loads_good_file(void **state)
     free(s->model_text);
     s->model_text = rs_strdup("another model");
     assert_true(rs_sweep_identity(s) != id);
+    rs_sweep_destroy(s);
     /* the other spelling of the design, and outputs with crossings */
     assert_int_equal(load(state, "sweep: 1\nmodel: m.yaml\ndesign: random\nsamples: 4\nseed: 5\n"
                                  "parameters: {k: {range: [0, 1]}}\nkeep: none\nset: "

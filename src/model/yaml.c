@@ -127,7 +127,8 @@ rs_status rs_yaml_read_file(const char *path, char **bytes, size_t *len, rs_erro
                             "1 MiB", path, RS_YAML_MAX_BYTES);
     }
     buf[got] = '\0';
-    *bytes = buf;
+    char *fit = realloc(buf, got + 1); /* give back the rest of the 1 MiB */
+    *bytes = fit ? fit : buf;
     *len = got;
     return RS_OK;
 }
