@@ -212,35 +212,17 @@ static int direct_runs(const rs_sweep *s, const char *exe, const char *base, dou
     *wall = *cpu = 0;
     const size_t n = rs_sweep_nruns(s);
     for (size_t k = 0; k < n; k++) {
-        int nov = 0;
-        char **ov = rs_sweep_run_overrides(s, k, &nov);
-        char **argv = calloc((size_t)(2 * nov + 12), sizeof *argv);
-        if (!ov || !argv || rs_sweep_run_path(s, base, k, path, sizeof path) != 0) {
-            rs_sweep_strings_free(ov, nov);
-            free(argv);
+        /* Exactly the command line the sweep gives run k. */
+        int argc = 0;
+        char **argv = rs_sweep_run_argv(s, base, exe, k, 1, &argc);
+        if (!argv || rs_sweep_run_path(s, base, k, path, sizeof path) != 0) {
+            rs_sweep_strings_free(argv, argc);
             set_text(error, size, "direct run %zu: out of memory or path too long", k);
             return -1;
         }
-        /* As src/sweep/sweep_child.c starts a run. */
-        int a = 0;
-        argv[a++] = (char *)exe;
-        argv[a++] = "run";
-        argv[a++] = s->model_path;
-        argv[a++] = "-o";
-        argv[a++] = path;
-        argv[a++] = "--quiet";
-        argv[a++] = "--force";
-        argv[a++] = "--threads";
-        argv[a++] = "1";
-        for (int i = 0; i < nov; i++) {
-            argv[a++] = "--set";
-            argv[a++] = ov[i];
-        }
-        argv[a] = NULL;
         int ws = 0;
         double c = 0, t = spawn(argv, NULL, &ws, &c, error, size);
-        rs_sweep_strings_free(ov, nov);
-        free(argv);
+        rs_sweep_strings_free(argv, argc);
         if (t < 0) return -1;
         if (!WIFEXITED(ws) || WEXITSTATUS(ws) != 0) {
             char how[64];

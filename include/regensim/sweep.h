@@ -223,10 +223,17 @@ RS_API rs_status rs_sweep_dir_summarize(rs_sweep_dir *d, rs_error *err);
 RS_API int rs_sweep_run_path(const rs_sweep *s, const char *dir, size_t k, char *buf,
                              size_t size);
 
-/* Starts run k as its own process, `exe run MODEL -o RUNDIR --quiet
- * --force --threads T --set ...` (exe: the regensim program), its output
- * and log in its run directory; the process is killed if its parent dies.
- * *pid on success. */
+/* The command line of run k: `exe run MODEL -o RUNDIR --quiet --force
+ * --threads T --set ...` (exe: the regensim program; RUNDIR its run
+ * directory under dir), as *argc malloc'd strings and a final NULL; free
+ * with rs_sweep_strings_free(argv, argc). NULL when out of memory or a
+ * path is too long. */
+RS_API char **rs_sweep_run_argv(const rs_sweep *s, const char *dir, const char *exe, size_t k,
+                                int threads, int *argc);
+
+/* Starts run k as its own process (rs_sweep_run_argv's command line), its
+ * output and log in its run directory; the process is killed if its
+ * parent dies. *pid on success. */
 RS_API rs_status rs_sweep_run_start(const rs_sweep *s, const char *dir, const char *exe,
                                     size_t k, int threads, long *pid, rs_error *err);
 

@@ -69,55 +69,65 @@ static void exec_run(const char *exe, char *const *argv, int log, pid_t parent)
     _exit(EXIT_NO_PROGRAM);
 }
 
+char **rs_sweep_run_argv(const rs_sweep *s, const char *dir, const char *exe, size_t k,
+                         int threads, int *argc)
+{
+    char path[4096], nthreads[16];
+    if (rs_sweep_run_path(s, dir, k, path, sizeof path) != 0) return NULL;
+    snprintf(nthreads, sizeof nthreads, "%d", threads > 0 ? threads : 1);
+    int nov = 0;
+    char **ov = rs_sweep_run_overrides(s, k, &nov);
+    char **argv = ov ? calloc((size_t)(2 * nov + 10), sizeof *argv) : NULL;
+    if (!argv) {
+        rs_sweep_strings_free(ov, nov);
+        return NULL;
+    }
+    const char *fixed[] = {exe, "run", s->model_path, "-o", path, "--quiet", "--force",
+                           "--threads", nthreads};
+    int a = 0, bad = 0;
+    for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++) bad |= !(argv[a++] = rs_strdup(fixed[i]));
+    for (int i = 0; i < nov; i++) {
+        bad |= !(argv[a++] = rs_strdup("--set"));
+        argv[a++] = ov[i]; /* taken over */
+        ov[i] = NULL;
+    }
+    argv[a] = NULL;
+    rs_sweep_strings_free(ov, nov);
+    if (bad) {
+        rs_sweep_strings_free(argv, a);
+        return NULL;
+    }
+    *argc = a;
+    return argv;
+}
+
 rs_status rs_sweep_run_start(const rs_sweep *s, const char *dir, const char *exe, size_t k,
                              int threads, long *pid, rs_error *err)
 {
-    char path[4096], runs[4096], log_path[4200], nthreads[16];
+    char path[4096], runs[4096], log_path[4200];
     if (rs_sweep_run_path(s, dir, k, path, sizeof path) != 0 ||
         snprintf(runs, sizeof runs, "%s/runs", dir) >= (int)sizeof runs)
         return rs_error_set(err, RS_EINVAL, "path too long: %s", dir);
     if (make_dir(runs) != 0 || make_dir(path) != 0)
         return rs_error_set(err, RS_EIO, "cannot make %s: %s", path, strerror(errno));
     snprintf(log_path, sizeof log_path, "%s/log", path);
-    int nov = 0;
-    char **ov = rs_sweep_run_overrides(s, k, &nov);
-    const char **argv = calloc((size_t)(2 * nov + 12), sizeof *argv);
-    if (!ov || !argv) {
-        rs_sweep_strings_free(ov, nov);
-        free(argv);
-        return rs_error_set(err, RS_ENOMEM, "out of memory");
-    }
-    snprintf(nthreads, sizeof nthreads, "%d", threads > 0 ? threads : 1);
-    int a = 0;
-    argv[a++] = exe;
-    argv[a++] = "run";
-    argv[a++] = s->model_path;
-    argv[a++] = "-o";
-    argv[a++] = path;
-    argv[a++] = "--quiet";
-    argv[a++] = "--force";
-    argv[a++] = "--threads";
-    argv[a++] = nthreads;
-    for (int i = 0; i < nov; i++) {
-        argv[a++] = "--set";
-        argv[a++] = ov[i];
-    }
-    argv[a] = NULL;
+    int argc = 0;
+    char **argv = rs_sweep_run_argv(s, dir, exe, k, threads, &argc);
+    if (!argv) return rs_error_set(err, RS_ENOMEM, "out of memory");
     rs_status st = RS_OK;
     int log = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (log < 0) {
         st = rs_error_set(err, RS_EIO, "cannot create %s: %s", log_path, strerror(errno));
     } else {
         pid_t parent = getpid(), p = fork();
-        if (p == 0) exec_run(exe, (char *const *)argv, log, parent);
+        if (p == 0) exec_run(exe, argv, log, parent);
         if (p < 0)
             st = rs_error_set(err, RS_EIO, "cannot start run %zu: %s", k, strerror(errno));
         else
             *pid = (long)p;
         close(log);
     }
-    rs_sweep_strings_free(ov, nov);
-    free(argv);
+    rs_sweep_strings_free(argv, argc);
     return st;
 }
 
