@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include "rs_test.h"
 #include "test_dirs.h"
 
 /* nftw callback removing one entry. */
@@ -32,4 +33,14 @@ int rs_test_dir_teardown(void **state)
     nftw((char *)*state, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
     free(*state);
     return 0;
+}
+
+void rs_test_write_file(const char *dir, const char *name, const char *text, char *buf,
+                        size_t size)
+{
+    snprintf(buf, size, "%s/%s", dir, name);
+    FILE *f = fopen(buf, "w");
+    assert_non_null(f);
+    assert_true(fputs(text, f) >= 0);
+    assert_int_equal(fclose(f), 0);
 }

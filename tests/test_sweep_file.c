@@ -16,22 +16,12 @@ static const char model[] =
     "substrates: {u: {diffusion: D, decay: k, initial: 1}}\n"
     "metrics: {u_mean: \"mean(u)\", u_max: \"max(u)\"}\n";
 
-/* Writes text to dir/name; the path in buf. */
-static void put(const char *dir, const char *name, const char *text, char *buf, size_t n)
-{
-    snprintf(buf, n, "%s/%s", dir, name);
-    FILE *f = fopen(buf, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 /* Loads text as dir/sweep.yaml (next to the model m.yaml). */
 static rs_status load(void **state, const char *text, rs_sweep **s, rs_errors *errs)
 {
     char path[512];
-    put(*state, "m.yaml", model, path, sizeof path);
-    put(*state, "sweep.yaml", text, path, sizeof path);
+    rs_test_write_file(*state, "m.yaml", model, path, sizeof path);
+    rs_test_write_file(*state, "sweep.yaml", text, path, sizeof path);
     rs_errors_clear(errs);
     return rs_sweep_load(s, path, errs);
 }
@@ -116,7 +106,7 @@ static void loads_good_file(void **state)
 static void list_design(void **state)
 {
     char path[512];
-    put(*state, "points.csv", "# a comment\nD, k\n100, 0.1\n200,0.3\n\n300,0.5\n", path,
+    rs_test_write_file(*state, "points.csv", "# a comment\nD, k\n100, 0.1\n200,0.3\n\n300,0.5\n", path,
         sizeof path);
     rs_sweep *s;
     rs_errors e;
@@ -128,14 +118,14 @@ static void list_design(void **state)
     assert_string_equal(s->parameters[1].path, "k");
     assert_true(s->points[4] == 300 && s->points[5] == 0.5);
     rs_sweep_destroy(s);
-    put(*state, "points.csv", "D,k\n100,0.1\n200,x\n", path, sizeof path);
+    rs_test_write_file(*state, "points.csv", "D,k\n100,0.1\n200,x\n", path, sizeof path);
     assert_int_equal(load(state, "sweep: 1\nmodel: m.yaml\ndesign: {type: list, file: "
                                  "points.csv}\n", &s, &e),
                      RS_EINVAL);
     assert_true(has_error(&e, 3, 5, "'x' in column 'k'"));
     assert_non_null(strstr(e.item[0].file, "points.csv"));
     /* a value the model refuses (a negative diffusion) */
-    put(*state, "points.csv", "D\n100\n-5\n", path, sizeof path);
+    rs_test_write_file(*state, "points.csv", "D\n100\n-5\n", path, sizeof path);
     assert_int_equal(load(state, "sweep: 1\nmodel: m.yaml\ndesign: {type: list, file: "
                                  "points.csv}\n", &s, &e),
                      RS_EINVAL);

@@ -21,16 +21,6 @@ static const char model[] =
 static const char sweep[] =
     "sweep: 1\nmodel: m.yaml\ndesign: grid\nparameters: {k: {values: [0.01, 0.1, 1, 2]}}\n";
 
-/* Writes text to dir/name; the path in buf. */
-static void put(const char *dir, const char *name, const char *text, char *buf, size_t n)
-{
-    snprintf(buf, n, "%s/%s", dir, name);
-    FILE *f = fopen(buf, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 /* Stops the sweep once two runs have finished. */
 static int stop_after_two(void *user, const rs_sweep_progress *p)
 {
@@ -56,13 +46,13 @@ static void crash_is_one_failed_run(void **state)
 {
     const char *dir = *state;
     char path[600], exe[600];
-    put(dir, "m.yaml", model, path, sizeof path);
-    put(dir, "sweep.yaml", sweep, path, sizeof path);
+    rs_test_write_file(dir, "m.yaml", model, path, sizeof path);
+    rs_test_write_file(dir, "sweep.yaml", sweep, path, sizeof path);
     char script[1200];
     snprintf(script, sizeof script,
              "#!/bin/sh\ncase \"$*\" in *'/runs/1-0 '*) kill -SEGV $$ ;; esac\nexec '%s' \"$@\"\n",
              RS_REGENSIM_EXE);
-    put(dir, "runner.sh", script, exe, sizeof exe);
+    rs_test_write_file(dir, "runner.sh", script, exe, sizeof exe);
     chmod(exe, 0755);
 
     rs_sweep *s;
