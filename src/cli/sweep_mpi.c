@@ -4,8 +4,9 @@
  * time; each other rank is a worker that sends the result of its last run
  * with each request, so scheduling is dynamic and a slow run holds up no
  * one. A worker runs each run as its own process (sweep_child.c) and reads
- * its result itself, so only rows travel. Every rank reads the sweep file;
- * DIR must be on a file system every rank sees. Built only with
+ * its result itself, so only rows travel. Every rank reads the sweep file,
+ * and all must have read the same sweep (rs_sweep_identity, checked before
+ * DIR is touched); DIR must be on a file system every rank sees. Built only with
  * REGENSIM_HAVE_MPI; otherwise a run under mpirun is refused. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -335,30 +336,32 @@ int rs_cli_sweep_mpi(const rs_cli_sweep_options *o)
                         "differs there); expected the same files on every rank\n", rank, o->file);
         rc = RS_EXIT_USAGE;
     }
-    if (rc == RS_EXIT_OK && rank == 0) {
+    /* Every rank goes on only if every rank could load the same sweep; then
+     * only if rank 0 could open DIR. */
+    int worst = rc;
+    MPI_Allreduce(&rc, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    if (worst != RS_EXIT_OK && rank == 0 && rc == RS_EXIT_OK)
+        fprintf(stderr, "regensim: another MPI rank could not load %s (its message above)\n",
+                o->file);
+    if (worst == RS_EXIT_OK && rank == 0) {
         rs_error err;
         rs_error_clear(&err);
         if (nranks < 2) {
             fprintf(stderr, "regensim: an MPI sweep needs at least 2 ranks (1 coordinator)\n");
-            rc = RS_EXIT_USAGE;
+            worst = RS_EXIT_USAGE;
         } else if (rs_sweep_dir_open(&d, s, o->dir, rs_cli_sweep_dir_flags(o), &err) != RS_OK) {
             rs_cli_print_error(&err);
-            rc = err.code == RS_EINVAL ? RS_EXIT_USAGE : RS_EXIT_FAILED;
+            worst = err.code == RS_EINVAL ? RS_EXIT_USAGE : RS_EXIT_FAILED;
         }
     }
     int per_node = ranks_on_node();
-    /* Every rank goes on only if every rank can. */
-    int worst = rc;
-    MPI_Allreduce(&rc, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    MPI_Bcast(&worst, 1, MPI_INT, 0, MPI_COMM_WORLD);
     if (worst == RS_EXIT_OK) {
         if (rank == 0)
             worst = coordinate(o, s, d, nranks);
         else
             work(o, s, exe, rs_cli_sweep_threads(o, s, per_node));
         MPI_Bcast(&worst, 1, MPI_INT, 0, MPI_COMM_WORLD);
-    } else if (rank == 0 && rc == RS_EXIT_OK) {
-        fprintf(stderr, "regensim: another MPI rank could not load %s (its message above)\n",
-                o->file);
     }
     rs_sweep_dir_close(d);
     rs_sweep_destroy(s);

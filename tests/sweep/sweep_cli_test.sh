@@ -200,7 +200,16 @@ if [ -n "$mpiexec" ]; then
     $py "$here/csv_compare.py" "$tmp/grid1.csv" "$tmp/mpi/summary.csv" || fail "MPI summary differs from the local one"
     expect 1 "$mpiexec" --oversubscribe -n 3 "$cli" sweep "$tmp/fail.yaml" -o "$tmp/mpifail"
     $py "$here/csv_compare.py" "$tmp/fail/summary.csv" "$tmp/mpifail/summary.csv" || fail "MPI failed-run summary differs"
-    echo "mpi: summaries equal to the local runner's"
+    # Ranks that read different sweep files (a relative path from another
+    # working directory) are refused before anything runs.
+    mkdir -p "$tmp/wa" "$tmp/wb"
+    cp "$tmp/tiny.yaml" "$tmp/grid.yaml" "$tmp/wa/" && cp "$tmp/tiny.yaml" "$tmp/wb/"
+    sed 's/0.01, 0.05, 0.2/0.02, 0.05, 0.2/' "$tmp/grid.yaml" > "$tmp/wb/grid.yaml"
+    expect 2 "$mpiexec" --oversubscribe -n 1 --wdir "$tmp/wa" "$cli" sweep grid.yaml -o "$tmp/mixed" : \
+        -n 2 --wdir "$tmp/wb" "$cli" sweep grid.yaml -o "$tmp/mixed"
+    grep -q "read another sweep than rank 0" "$tmp/err" || fail "MPI ranks with other sweeps: $(cat "$tmp/err")"
+    [ ! -e "$tmp/mixed/journal.csv" ] || fail "MPI ranks with other sweeps: the sweep started"
+    echo "mpi: summaries equal to the local runner's; mixed sweeps refused"
 fi
 [ "$status" -eq 0 ] && echo "sweep_cli: all passed"
 exit "$status"
