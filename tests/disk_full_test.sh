@@ -6,7 +6,9 @@
 # with the OS reason, the status file and run.h5's status saying
 # "failed: ...", run.h5 readable up to its last counted snapshot, and no
 # HDF5 diagnostics printed; a --resume on the still-full disk likewise.
-# A disk too full to start is refused before anything is written.
+# A disk too full to start is refused before anything is written; one too
+# full for run.h5's layout stops the run at its start (exit 2), not crashing
+# at exit.
 # Needs root to mount the tmpfs: reported Skipped (exit 77) otherwise.
 set -u
 cli=$1 src=$2
@@ -68,6 +70,17 @@ for size in 1300k 1900k 2600k; do
     *) bad "resume on $size: exit $rc" ;;
     esac
 done
+
+# room for the reserve but not for run.h5's layout: the run cannot start
+# (exit 2, the OS reason, no run.h5 left); HDF5, whose close of that file
+# failed, must not crash at the program's exit (rs_io_skip_exit_cleanup)
+umount "$mnt" && mount -t tmpfs -o size=1200k tmpfs "$mnt"
+"$cli" run "$model" -o "$mnt/out" --quiet >"$mnt/out.txt" 2>"$mnt/err"
+rc=$?
+echo "disk of 1200k (run.h5 cannot be made): exit $rc: $(head -1 "$mnt/err")"
+[ $rc -eq 2 ] || bad "run.h5 cannot be made: exit $rc, expected 2 (139: a crash at exit)"
+grep -q "run.h5: No space left on device" "$mnt/err" || bad "run.h5 cannot be made: $(cat "$mnt/err")"
+[ -e "$mnt/out/run.h5" ] || [ -e "$mnt/out/run.h5.tmp" ] && bad "run.h5 cannot be made: a file left behind"
 
 # too full to start: refused before any output is made
 umount "$mnt" && mount -t tmpfs -o size=600k tmpfs "$mnt"

@@ -262,6 +262,13 @@ RS_API rs_status rs_io_section_put_string(rs_io_section *sec, const char *name,
 RS_API rs_status rs_io_section_get_string(rs_io_section *sec, const char *name, char **v,
                                           rs_error *err);
 
+/* For programs, called first (before any other regensim call): asks HDF5
+ * not to shut itself down at the process's exit. HDF5 1.10 crashes in that
+ * shutdown when a file's close failed (a disk full while run.h5 was being
+ * made); regensim closes every file it opens, so skipping it loses
+ * nothing. A no-op once HDF5 has started. */
+RS_API void rs_io_skip_exit_cleanup(void);
+
 /* --- for sweeps: a finished run's metrics, a table file, atomic writes --- */
 
 /* A run's metric time series as read back from its run.h5. */

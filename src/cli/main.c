@@ -105,6 +105,7 @@ static int finish(int rc)
 
 int main(int argc, char **argv)
 {
+    rs_io_skip_exit_cleanup(); /* before any HDF5 call: see regensim/io.h */
     if (argc < 2) {
         usage(stderr);
         return RS_EXIT_USAGE;

@@ -287,3 +287,8 @@ void rs_io_names_free(rs_io_names *l)
     l->v = NULL;
     l->n = l->cap = 0;
 }
+
+void rs_io_skip_exit_cleanup(void)
+{
+    H5dont_atexit(); /* fails (harmlessly) once the library has started */
+}

@@ -438,6 +438,7 @@ rs_status rs_io_run_ready(rs_io_run *w, rs_error *err)
         if (*scales[i] >= 0) H5Dclose(*scales[i]);
         *scales[i] = -1;
     }
+    errno = 0;
     if (!w->creating && truncate_layout(w) < 0)
         s = rs_error_set(err, RS_EIO,
                          "cannot truncate %s/run.h5 to its %d counted snapshots: a chunk index "
@@ -445,7 +446,7 @@ rs_status rs_io_run_ready(rs_io_run *w, rs_error *err)
                          "snapshots can still be read, but this run cannot be resumed",
                          w->dir, w->nsnap);
     else if (H5Fflush(w->file, H5F_SCOPE_GLOBAL) < 0)
-        s = rs_error_set(err, RS_EIO, "cannot flush %s/run.h5", w->dir);
+        s = rs_error_set(err, RS_EIO, "cannot flush %s/run.h5: %s", w->dir, rs_io_reason());
     rs_io_quiet_end(&q);
     if (s == RS_OK && w->creating) {
         /* The layout is whole on disk: now it may be called run.h5 (the
