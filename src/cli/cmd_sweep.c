@@ -213,13 +213,22 @@ int rs_cli_sweep_finish(const rs_cli_sweep_options *o, rs_sweep_dir *d, const rs
     return failed ? RS_EXIT_FAILED : RS_EXIT_OK;
 }
 
+void rs_cli_sweep_size(const rs_sweep *s, char *buf, size_t size)
+{
+    size_t n = rs_sweep_nruns(s);
+    snprintf(buf, size, "%zu run%s (%zu point%s x %u replicate%s)", n, n == 1 ? "" : "s",
+             s->npoints, s->npoints == 1 ? "" : "s", s->replicates,
+             s->replicates == 1 ? "" : "s");
+}
+
 /* --dry-run: what the sweep would run. */
 static void print_plan(const rs_sweep *s)
 {
     static const char *const designs[] = {"grid", "random", "lhs", "list"};
-    printf("regensim sweep: %s ok: %zu runs (%zu points x %u replicates, design %s, seed "
-           "%llu) of %s\n", s->source, rs_sweep_nruns(s), s->npoints, s->replicates,
-           designs[s->design], (unsigned long long)s->seed, s->model_path);
+    char size[128];
+    rs_cli_sweep_size(s, size, sizeof size);
+    printf("regensim sweep: %s ok: %s of %s, design %s, seed %llu\n", s->source, size,
+           s->model_path, designs[s->design], (unsigned long long)s->seed);
     printf("  summary columns: index, replicate, seed");
     for (int i = 0; i < s->nparameters; i++) printf(", %s", s->parameters[i].path);
     for (int i = 0; i < s->noutputs; i++) printf(", %s", s->outputs[i].name);
@@ -267,10 +276,11 @@ int rs_cli_sweep(int argc, char **argv)
     int threads = rs_cli_sweep_threads(&o, s, o.jobs);
     if (!o.quiet) {
         size_t done = rs_sweep_dir_nfinished(d);
-        printf("regensim sweep: %zu runs (%zu points x %u replicates) of %s, %d at a time, %d "
-               "thread%s each%s; output in %s\n",
-               rs_sweep_nruns(s), s->npoints, s->replicates, s->model_path, o.jobs, threads,
-               threads == 1 ? "" : "s", done ? " (resuming)" : "", o.dir);
+        char size[128];
+        rs_cli_sweep_size(s, size, sizeof size);
+        printf("regensim sweep: %s of %s, %d at a time, %d thread%s each%s; output in %s\n",
+               size, s->model_path, o.jobs, threads, threads == 1 ? "" : "s",
+               done ? " (resuming)" : "", o.dir);
         if (done) printf("  %zu runs already finished are kept\n", done);
         fflush(stdout);
     }

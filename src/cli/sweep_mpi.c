@@ -154,10 +154,13 @@ static int coordinate(const rs_cli_sweep_options *o, const rs_sweep *s, rs_sweep
         fprintf(stderr, "regensim: out of memory\n");
         c.failed = 1; /* every worker is still answered, and told to stop */
     }
-    if (!o->quiet)
-        printf("regensim sweep: %zu runs (%zu points x %u replicates) of %s over %d MPI "
-               "workers%s; output in %s\n", n, s->npoints, s->replicates, s->model_path,
-               nranks - 1, rs_sweep_dir_nfinished(d) ? " (resuming)" : "", o->dir);
+    if (!o->quiet) {
+        char size[128];
+        rs_cli_sweep_size(s, size, sizeof size);
+        printf("regensim sweep: %s of %s over %d MPI workers%s; output in %s\n", size,
+               s->model_path, nranks - 1, rs_sweep_dir_nfinished(d) ? " (resuming)" : "",
+               o->dir);
+    }
     fflush(stdout);
     while (active > 0) {
         MPI_Status ms;

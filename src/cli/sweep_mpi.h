@@ -27,6 +27,9 @@ int rs_cli_sweep_threads(const rs_cli_sweep_options *o, const rs_sweep *s, int r
 int rs_cli_sweep_finish(const rs_cli_sweep_options *o, rs_sweep_dir *d, const rs_sweep *s,
                         int stopped);
 
+/* "N runs (P points x R replicates)" for s, in buf. */
+void rs_cli_sweep_size(const rs_sweep *s, char *buf, size_t size);
+
 /* Whether this process was started by mpirun with more than one rank. */
 int rs_cli_sweep_mpi_wanted(void);
 
