@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """io_table_file_test.py WRITER: the table file of rs_io_table_file_write
 (written by tests/table_file_writer) read with no regensim code: xarray
 with the h5netcdf engine and, when netCDF4 is installed, the netCDF4

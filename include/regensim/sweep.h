@@ -218,6 +218,12 @@ RS_API rs_status rs_sweep_dir_record(rs_sweep_dir *d, const rs_sweep_result *r, 
  * finished runs, sorted by run. */
 RS_API rs_status rs_sweep_dir_summarize(rs_sweep_dir *d, rs_error *err);
 
+/* Rewrites the summaries as rs_sweep_dir_summarize does, but only when due:
+ * at least 2 s after the last rewrite, and at least 20 times as long as
+ * that rewrite took, so a huge sweep spends at most 1/20 of its time on
+ * them. RS_OK when not due. For runners, after each recorded run. */
+RS_API rs_status rs_sweep_dir_summarize_due(rs_sweep_dir *d, rs_error *err);
+
 /* The path of run k's directory, DIR/runs/<index>-<replicate>, in buf;
  * 0, or -1 when it does not fit. */
 RS_API int rs_sweep_run_path(const rs_sweep *s, const char *dir, size_t k, char *buf,

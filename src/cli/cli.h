@@ -28,6 +28,10 @@ int rs_cli_exit_code(rs_status s);
  * negative, NaN or absurd). */
 void rs_cli_format_duration(double s, char *buf, size_t size);
 
+/* The value v of option name as a whole number in [lo, hi], or -1 (the
+ * message printed). */
+long rs_cli_count_arg(const char *name, const char *v, long lo, long hi);
+
 /* A progress line on stderr: rewritten in place on a terminal (tty: padded
  * over a longer previous line, ended when final), else printed as a plain
  * "regensim: LINE" line. len: the characters on screen. */

@@ -97,13 +97,8 @@ static int run_parse(int argc, char **argv, run_options *o, char **rest, int *nr
             o->out = a + 9;
         } else if (strcmp(a, "--threads") == 0 || strncmp(a, "--threads=", 10) == 0) {
             const char *v = a[9] == '=' ? a + 10 : (i + 1 < argc ? argv[++i] : NULL);
-            char *end = NULL;
-            long t = v ? strtol(v, &end, 10) : 0;
-            if (!v || !*v || *end || t < 1 || t > 4096) {
-                fprintf(stderr, "regensim: --threads %s: expected a whole number of "
-                                "threads from 1 to 4096\n", v ? v : "(missing)");
-                return RS_EXIT_USAGE;
-            }
+            long t = rs_cli_count_arg("--threads", v, 1, 4096);
+            if (t < 0) return RS_EXIT_USAGE;
             o->threads = (int)t;
         } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
             o->quiet = 1;

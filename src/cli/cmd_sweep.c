@@ -53,19 +53,6 @@ static void sweep_usage(FILE *to)
             "interrupted, 2 bad sweep file or options (docs/sweeps.md).\n");
 }
 
-/* A whole number in [lo, hi] for option name, or -1 (message printed). */
-static long count_arg(const char *name, const char *v, long lo, long hi)
-{
-    char *end = NULL;
-    long x = v ? strtol(v, &end, 10) : 0;
-    if (!v || !*v || *end || x < lo || x > hi) {
-        fprintf(stderr, "regensim: %s %s: expected a whole number from %ld to %ld\n", name,
-                v ? v : "(missing)", lo, hi);
-        return -1;
-    }
-    return x;
-}
-
 /* Parses the options into o; -1 to go on, or an exit code. */
 static int sweep_parse(int argc, char **argv, rs_cli_sweep_options *o)
 {
@@ -83,12 +70,12 @@ static int sweep_parse(int argc, char **argv, rs_cli_sweep_options *o)
             }
             o->dir = argv[++i];
         } else if (strcmp(a, "-j") == 0 || strcmp(a, "--jobs") == 0) {
-            long j = count_arg(a, v, 1, 4096);
+            long j = rs_cli_count_arg(a, v, 1, 4096);
             if (j < 0) return RS_EXIT_USAGE;
             o->jobs = (int)j;
             i++;
         } else if (strcmp(a, "--threads-per-run") == 0) {
-            long t = count_arg(a, v, 1, 4096);
+            long t = rs_cli_count_arg(a, v, 1, 4096);
             if (t < 0) return RS_EXIT_USAGE;
             o->threads = (int)t;
             i++;

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
@@ -66,6 +67,18 @@ void rs_cli_line_print(rs_cli_line *l, const char *text, int final)
         fprintf(stderr, "regensim: %s\n", text);
     }
     fflush(stderr);
+}
+
+long rs_cli_count_arg(const char *name, const char *v, long lo, long hi)
+{
+    char *end = NULL;
+    long x = v ? strtol(v, &end, 10) : 0;
+    if (!v || !*v || *end || x < lo || x > hi) {
+        fprintf(stderr, "regensim: %s %s: expected a whole number from %ld to %ld\n", name,
+                v ? v : "(missing)", lo, hi);
+        return -1;
+    }
+    return x;
 }
 
 int rs_cli_exit_code(rs_status s)

@@ -11,7 +11,6 @@
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <pthread.h>
-#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,13 +67,6 @@ static void on_signal(int sig)
 {
     (void)sig;
     stop_flag = 1;
-}
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 /* A message from a worker: what, the run, its row, then the values. */
@@ -146,8 +138,7 @@ static int coordinate(const rs_cli_sweep_options *o, const rs_sweep *s, rs_sweep
     unsigned char *buf = malloc(wire_size(s));
     double *values = malloc(((size_t)s->noutputs + 1) * sizeof *values);
     coord c = {o, s, d, 0, malloc((size_t)nranks * sizeof(size_t)), 0, 0, 0};
-    double last_summary = now(), summary_wait = 2.0; /* as the local runner */
-    double last_line = last_summary;                 /* the last progress line */
+    double last_line = MPI_Wtime(); /* the last progress line */
     rs_error err;
     rs_error_clear(&err);
     if (!buf || !values || !c.requeue) {
@@ -170,19 +161,14 @@ static int coordinate(const rs_cli_sweep_options *o, const rs_sweep *s, rs_sweep
         int retire = buf && values && take(&c, buf, values, &err);
         if (retire) working--;
         if (stop_flag) c.stopped = 1;
-        if (!o->quiet && now() - last_line >= 10.0) {
+        if (!o->quiet && MPI_Wtime() - last_line >= 10.0) {
             fprintf(stderr, "regensim: sweep: %zu/%zu runs done, %zu failed\n",
                     rs_sweep_dir_nfinished(d), n, rs_sweep_dir_nfailed(d));
-            last_line = now();
+            last_line = MPI_Wtime();
         }
-        if (!c.failed && now() - last_summary >= summary_wait) {
-            double t = now();
-            if (rs_sweep_dir_summarize(d, &err) != RS_OK) {
-                rs_cli_print_error(&err);
-                c.failed = 1;
-            }
-            last_summary = now();
-            summary_wait = fmax(2.0, 20.0 * (last_summary - t));
+        if (!c.failed && rs_sweep_dir_summarize_due(d, &err) != RS_OK) {
+            rs_cli_print_error(&err);
+            c.failed = 1;
         }
         long long give = retire || c.failed || c.stopped ? -1 : next_run(&c);
         if (give < 0) active--;
@@ -231,7 +217,7 @@ static void run_one(const rs_cli_sweep_options *o, const rs_sweep *s, const char
     rs_error_clear(&err);
     long pid = 0;
     int ws = 0;
-    double t0 = now();
+    double t0 = MPI_Wtime();
     rs_sweep_result r = {.run = (size_t)k, .values = values};
     *w = (wire){W_BROKEN, k, 1, 0, ""};
     if (stop_flag) {
@@ -246,7 +232,7 @@ static void run_one(const rs_cli_sweep_options *o, const rs_sweep *s, const char
         snprintf(w->message, sizeof w->message, "run %lld's process cannot be waited for", k);
         return;
     }
-    if (rs_sweep_run_collect(s, o->dir, (size_t)k, ws, now() - t0, &r, &err) != RS_OK) {
+    if (rs_sweep_run_collect(s, o->dir, (size_t)k, ws, MPI_Wtime() - t0, &r, &err) != RS_OK) {
         snprintf(w->message, sizeof w->message, "%.500s", err.msg);
         return;
     }

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "regensim/io.h"
@@ -37,7 +38,20 @@ struct rs_sweep_dir {
     double *wall;
     char **message;
     double *values; /* n x noutputs */
+    double last_summary, summary_wait; /* s: the last rewrite, and the wait after it */
 };
+
+/* Seconds between rewrites of the summaries while runs end: at least
+ * SUMMARY_EVERY, and at least SUMMARY_COST times the last rewrite took. */
+#define SUMMARY_EVERY 2.0
+#define SUMMARY_COST 20.0
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
 
 static int unlink_entry(const char *path, const struct stat *st, int flag, struct FTW *f)
 {
@@ -405,6 +419,8 @@ rs_status rs_sweep_dir_open(rs_sweep_dir **out, const rs_sweep *s, const char *d
     if (!d) return rs_error_set(err, RS_ENOMEM, "out of memory");
     d->s = s;
     d->journal = -1;
+    d->last_summary = now();
+    d->summary_wait = SUMMARY_EVERY;
     d->dir = rs_strdup(dir);
     d->done = calloc(rs_sweep_nruns(s) ? rs_sweep_nruns(s) : 1, 1);
     rs_status st = !d->dir || !d->done ? rs_error_set(err, RS_ENOMEM, "out of memory") : RS_OK;
@@ -624,6 +640,16 @@ rs_status rs_sweep_dir_summarize(rs_sweep_dir *d, rs_error *err)
     rs_status st = write_csv(d, order, err);
     if (st == RS_OK) st = write_h5(d, order, err);
     free(order);
+    return st;
+}
+
+rs_status rs_sweep_dir_summarize_due(rs_sweep_dir *d, rs_error *err)
+{
+    double t = now();
+    if (t - d->last_summary < d->summary_wait) return RS_OK;
+    rs_status st = rs_sweep_dir_summarize(d, err);
+    d->last_summary = now();
+    d->summary_wait = fmax(SUMMARY_EVERY, SUMMARY_COST * (d->last_summary - t));
     return st;
 }
 

@@ -7,7 +7,6 @@
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <pthread.h>
-#include <math.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,11 +15,6 @@
 
 #include "sweep/sweep_impl.h"
 
-/* Seconds between rewrites of the summaries while runs end: at least
- * SUMMARY_EVERY, and at least SUMMARY_COST times the last rewrite took, so
- * a huge sweep spends at most 1/SUMMARY_COST of its time rewriting them. */
-#define SUMMARY_EVERY 2.0
-#define SUMMARY_COST 20.0
 
 typedef struct slot {
     long pid; /* 0: free */
@@ -43,8 +37,7 @@ typedef struct local {
     slot *slots;
     int running, stop;
     size_t next, here;
-    double start, last_summary, last_progress;
-    double summary_wait; /* s until the summaries may be rewritten again */
+    double start, last_progress;
     double *values;
 } local;
 
@@ -133,8 +126,7 @@ rs_status rs_sweep_run_local(const rs_sweep *s, rs_sweep_dir *d, const rs_sweep_
         free(l.values);
         return rs_error_set(err, RS_ENOMEM, "out of memory");
     }
-    l.last_summary = l.last_progress = l.start;
-    l.summary_wait = SUMMARY_EVERY;
+    l.last_progress = l.start;
     /* SIGCHLD as the default (an inherited SIG_IGN would reap the runs
      * before waitpid could), blocked, and waited for in sigtimedwait. */
     struct sigaction dfl, old_action;
@@ -160,13 +152,8 @@ rs_status rs_sweep_run_local(const rs_sweep *s, rs_sweep_dir *d, const rs_sweep_
             stop_all(&l);
         }
         if (reaped) {
-            if (now() - l.last_summary >= l.summary_wait) {
-                double t = now();
-                rs_status ss = rs_sweep_dir_summarize(d, st == RS_OK ? err : &e2);
-                if (st == RS_OK) st = ss;
-                l.last_summary = now();
-                l.summary_wait = fmax(SUMMARY_EVERY, SUMMARY_COST * (l.last_summary - t));
-            }
+            rs_status ss = rs_sweep_dir_summarize_due(d, st == RS_OK ? err : &e2);
+            if (st == RS_OK) st = ss;
             continue;
         }
         struct timespec wait = {1, 0};
